@@ -1,0 +1,151 @@
+// Mdrun extracts, checks and renders the book's chapters.
+//
+// A chapter is chapters/NN/README.md. Its fenced code blocks say what they
+// are with attributes after the language word (docs/writing-a-chapter.md
+// has the whole contract):
+//
+//	```go {file=main.go}         a listing, extracted to chapters/NN/main.go
+//	```go {excerpt=main.go}      lines quoted from a listing, checked to be there
+//	```go                        a fragment, type-checked on its own
+//	```console {#an-id}          a transcript, verified by a script in testdata/scripts
+//	```console {unverified="reason"}  a transcript no script can verify
+//
+// Usage:
+//
+//	mdrun extract [-force] [chapters/NN ...]
+//	mdrun check [-vet=false] [chapters/NN ...]
+//	mdrun rules
+//
+// Extract writes each chapter's programs next to it, gofmt-formatted, with
+// the generated-code header naming the chapter. It writes nothing unless
+// every chapter is sound; it never overwrites a file that mdrun did not
+// write, nor one edited by hand (unless -force, which replaces hand-edited
+// generated files only); it writes each file atomically; it removes the
+// generated files that no listing writes any more.
+//
+// Check writes nothing. It reports every problem as
+// chapters/NN/README.md:LINE: message: extracted files that are stale,
+// missing or orphaned; listings that are not gofmt-formatted or fail go vet
+// (reported at the markdown line of the listing); fragments that do not
+// type-check; excerpts that do not match their listing; transcripts that no
+// script verifies and that are not marked unverified. It ends with one line
+// saying what it checked.
+//
+// Rules lists the normalisation rules that scripts may apply when they
+// compare a transcript with a real run.
+//
+// Mdrun runs in the book's root (the directory holding go.mod and
+// chapters/) or below it. With no chapters named, it works on all of them.
+//
+// Exit status: 0 when all is well, 1 when problems were found, 2 for a
+// usage error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// errUsage is returned after a usage message has been printed.
+var errUsage = errors.New("usage")
+
+// errProblems is returned after the problems have been printed.
+var errProblems = errors.New("problems found")
+
+const usage = `usage: mdrun <command> [flags] [chapters/NN ...]
+
+commands:
+  extract   write each chapter's programs next to it
+  check     check the chapters and their programs; write nothing
+  rules     list the normalisation rules for transcripts
+
+Run 'mdrun <command> -h' for a command's flags. Exit status: 0 ok,
+1 problems found, 2 usage.
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "extract":
+		err = runExtract(args[1:], stdout, stderr)
+	case "check":
+		err = runCheck(args[1:], stdout, stderr)
+	case "rules":
+		err = runRules(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "mdrun: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, errProblems):
+		return 1
+	default:
+		fmt.Fprintf(stderr, "mdrun: %v\n", err)
+		return 1
+	}
+}
+
+// newFlags makes a subcommand's flag set, printing usage to stderr.
+func newFlags(name, args string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: mdrun %s %s\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, turning a bad flag into errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// bookArgs finds the book's root and turns chapter arguments, given
+// relative to the current directory, into paths relative to the root.
+func bookArgs(args []string) (string, []string, error) {
+	root, err := chapterRoot()
+	if err != nil {
+		return "", nil, err
+	}
+	var dirs []string
+	for _, a := range args {
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return "", nil, err
+		}
+		rel, err := filepath.Rel(root, abs)
+		if err != nil {
+			return "", nil, err
+		}
+		dirs = append(dirs, filepath.ToSlash(rel))
+	}
+	return root, dirs, nil
+}

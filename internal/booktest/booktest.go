@@ -1,0 +1,302 @@
+// Package booktest runs the scripts in testdata/scripts that verify the
+// book's transcripts: each script runs the chapters' programs as a reader
+// would, and compares what they print with the book's console blocks.
+//
+// The scripts are testscript scripts (github.com/rogpeppe/go-internal/testscript)
+// with four more commands:
+//
+//	run [-norm rule,...] ID   run the commands of console block ID, one after
+//	                          another, and compare their output with the block;
+//	                          with !, the last command must fail
+//	start ID                  start the one command of console block ID in the
+//	                          background, as in a second terminal
+//	waitport HOST:PORT        wait until a socket listens on HOST:PORT (read
+//	                          from /proc/net/tcp: no connection is made, so a
+//	                          server's log shows only the reader's clients)
+//	interrupt [-norm rule,...] ID  press Ctrl-C on what start ID began (SIGINT to its
+//	                          process group) and compare its output with the block
+//
+// The commands run with sh -c in the book's root, exactly as the block shows
+// them after "$ ". A go command on the scripts' PATH stands in for the
+// toolchain's: "go run ./chapters/NN" runs the program built once for the
+// whole test run, and behaves as go run does (it prints "exit status N" when
+// the program fails, and "signal: interrupt" when Ctrl-C killed it).
+//
+// On Linux every script runs in a network namespace of its own (as root, or
+// in an unprivileged user namespace), so scripts run in parallel, each with
+// its own localhost:8888, whatever else listens on the machine's. Where no
+// namespace can be made, scripts run one at a time, and the run fails at
+// once, naming the port, if something already listens on a port a script
+// waits for.
+//
+// With Params.Update, a block whose output differs from the real run is
+// rewritten with the real output instead of failing the test. Blocks that
+// match after normalisation are left as they are, so an update does not
+// churn port numbers and dates.
+package booktest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"tcpbook/internal/chapter"
+	"tcpbook/internal/extract"
+	"tcpbook/internal/transcript"
+)
+
+// Environment variables that carry the parent's decisions to the child
+// process that runs one script, and to the go stand-in.
+const (
+	envScript  = "BOOKTEST_SCRIPT"  // the script a child runs
+	envBin     = "BOOKTEST_BIN"     // where the chapter programs were built
+	envUpdates = "BOOKTEST_UPDATES" // where a child leaves rewritten blocks
+	envNetns   = "BOOKTEST_NETNS"   // "1" when the child has its own network namespace
+	envRoot    = "BOOKTEST_ROOT"    // the book's root
+)
+
+// Main must be called from the TestMain of the package that calls Run.
+// It installs the go stand-in on the scripts' PATH.
+func Main(m *testing.M) {
+	if realGo, err := exec.LookPath("go"); err == nil && os.Getenv("BOOKTEST_GO") == "" {
+		os.Setenv("BOOKTEST_GO", realGo)
+	}
+	testscript.Main(m, map[string]func(){"go": goRun})
+}
+
+// Params configures Run.
+type Params struct {
+	Root   string // the book's root: go.mod, chapters/, testdata/scripts/
+	Update bool   // rewrite blocks from real output instead of failing
+}
+
+// Run runs every script in Root/testdata/scripts as a subtest.
+func Run(t *testing.T, p Params) {
+	root, err := filepath.Abs(p.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if script := os.Getenv(envScript); script != "" {
+		runChild(t, root, script)
+		return
+	}
+	scripts, err := filepath.Glob(filepath.Join(root, transcript.ScriptDir, "*.txtar"))
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts in %s: %v", transcript.ScriptDir, err)
+	}
+	book, errs := chapter.Load(root, nil)
+	if len(errs) > 0 {
+		t.Fatalf("the book does not load:\n%v", errs)
+	}
+	bin := t.TempDir()
+	if err := buildPrograms(root, book, bin); err != nil {
+		t.Fatal(err)
+	}
+	iso := probeIsolation()
+	if iso.err != nil {
+		t.Logf("NOTICE: no network namespace for the scripts (%v): running them one at a time on the machine's own network", iso.err)
+		if busy := busyPorts(scripts); len(busy) > 0 {
+			t.Fatalf("%s already accepts connections, and without a network namespace the scripts need it: stop what listens there and run the tests again", strings.Join(busy, ", "))
+		}
+	}
+	updates := ""
+	if p.Update {
+		updates = t.TempDir()
+	}
+	t.Run("script", func(t *testing.T) {
+		for _, s := range scripts {
+			name := strings.TrimSuffix(filepath.Base(s), ".txtar")
+			t.Run(name, func(t *testing.T) {
+				if iso.err == nil {
+					t.Parallel()
+				}
+				runParent(t, iso, s, root, bin, updates)
+			})
+		}
+	})
+	if p.Update && !t.Failed() {
+		if err := applyUpdates(t, book, updates); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// buildPrograms builds every chapter program once, concurrently, with the
+// real go command, into bin: chapters/04/server becomes bin/chapters_04_server.
+func buildPrograms(root string, book *chapter.Book, bin string) error {
+	var dirs []string
+	for _, ch := range book.Chapters {
+		files, _ := extract.Generate(ch)
+		for _, f := range files {
+			if d := path.Dir(f.Path()); !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	goCmd := os.Getenv("BOOKTEST_GO")
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(dirs))
+	for i, d := range dirs {
+		wg.Go(func() {
+			cmd := exec.Command(goCmd, "build", "-o", filepath.Join(bin, binName(d)), "./"+d)
+			cmd.Dir = root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("go build ./%s: %v\n%s", d, err, out)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func binName(dir string) string { return strings.ReplaceAll(path.Clean(dir), "/", "_") }
+
+// runParent runs one script in a child process: the test binary again,
+// in a network namespace of its own when it can have one.
+func runParent(t *testing.T, iso isolation, script, root, bin, updates string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(topName(t))+"$", "-test.v")
+	cmd.Env = append(os.Environ(),
+		envScript+"="+script, envBin+"="+bin, envUpdates+"="+updates, envRoot+"="+root)
+	if iso.err == nil {
+		cmd.SysProcAttr = iso.attr()
+		cmd.Env = append(cmd.Env, envNetns+"=1")
+	}
+	out, err := cmd.CombinedOutput()
+	report := childReport(out)
+	if err != nil {
+		t.Errorf("%s:\n%s", filepath.Base(script), report)
+		return
+	}
+	if testing.Verbose() {
+		t.Logf("%s", report)
+	}
+}
+
+func topName(t *testing.T) string {
+	name, _, _ := strings.Cut(t.Name(), "/")
+	return name
+}
+
+// childReport keeps what the script printed and drops the go test
+// framing around it.
+func childReport(out []byte) string {
+	var keep []string
+	for _, l := range strings.Split(string(out), "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" || t == "PASS" || t == "FAIL" || strings.HasPrefix(t, "=== ") ||
+			strings.HasPrefix(t, "--- ") || strings.HasPrefix(t, "ok ") || strings.HasPrefix(t, "PASS\t") {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "\n")
+}
+
+// applyUpdates rewrites the blocks the children found out of date.
+func applyUpdates(t *testing.T, book *chapter.Book, dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	bodies := map[string]string{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return err
+		}
+		bodies[strings.TrimSuffix(e.Name(), ".txt")] = string(b)
+	}
+	for _, ch := range book.Chapters {
+		mine := map[string]string{}
+		for id, body := range bodies {
+			if ch.Block(id) != nil {
+				mine[id] = body
+				t.Logf("updated %s in %s", id, ch.Path)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		if err := writeAtomic(filepath.Join(book.Root, filepath.FromSlash(ch.Path)), transcript.Rewrite(ch, mine)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeAtomic(name string, data []byte) error {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".tmp")
+	if err := os.WriteFile(tmp, data, fi.Mode().Perm()); err != nil {
+		return err
+	}
+	return os.Rename(tmp, name)
+}
+
+// isolation says how a child gets a network of its own.
+type isolation struct {
+	userns bool
+	err    error
+}
+
+// busyPorts lists the ports the scripts wait for that already accept
+// connections on this machine.
+func busyPorts(scripts []string) []string {
+	var busy []string
+	for _, s := range scripts {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			continue
+		}
+		for _, m := range regexp.MustCompile(`(?m)^\s*waitport\s+(\S+)`).FindAllSubmatch(data, -1) {
+			addr := string(m[1])
+			if !slices.Contains(busy, addr) && listening(addr) {
+				busy = append(busy, addr)
+			}
+		}
+	}
+	return busy
+}
+
+// output collects what a command prints on stdout and stderr, in order.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}

@@ -1,0 +1,320 @@
+package booktest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"tcpbook/internal/chapter"
+	"tcpbook/internal/transcript"
+)
+
+// Limits on how long a script's commands may take. A command that
+// overstays is killed and the script fails; nothing waits forever.
+const (
+	commandTimeout = 60 * time.Second
+	stopTimeout    = 10 * time.Second
+	portTimeout    = 30 * time.Second
+)
+
+type stateKey struct{}
+
+// state is one script's: the book and what it started in the background.
+type state struct {
+	root    string
+	book    *chapter.Book
+	updates string
+	env     []string
+	procs   map[string]*proc
+}
+
+// proc is a command start began.
+type proc struct {
+	cmd  *exec.Cmd
+	out  *output
+	done chan struct{}
+	err  error // set when done is closed
+}
+
+// runChild runs one script, in the child process.
+func runChild(t *testing.T, root, script string) {
+	if os.Getenv(envNetns) == "1" {
+		if err := loopbackUp(); err != nil {
+			t.Fatalf("bringing up the loopback interface of the script's network namespace: %v", err)
+		}
+	}
+	book, errs := chapter.Load(root, nil)
+	if len(errs) > 0 {
+		t.Fatalf("the book does not load:\n%v", errs)
+	}
+	testscript.Run(t, testscript.Params{
+		Files:               []string{script},
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			st := &state{root: root, book: book, updates: os.Getenv(envUpdates), procs: map[string]*proc{}}
+			st.env = []string{
+				"PATH=" + os.Getenv("PATH"),
+				"HOME=" + env.Getenv("HOME"),
+				"TMPDIR=" + env.Getenv("TMPDIR"),
+				"LANG=C.UTF-8",
+				envBin + "=" + os.Getenv(envBin),
+			}
+			env.Values[stateKey{}] = st
+			env.Setenv("BOOKROOT", root)
+			env.Defer(func() {
+				for _, p := range st.procs {
+					kill(p, syscall.SIGKILL)
+				}
+			})
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"run":      cmdRun,
+			"start":    cmdStart,
+			"interrupt": cmdInterrupt,
+			"waitport": cmdWaitport,
+		},
+	})
+}
+
+func getState(ts *testscript.TestScript) *state { return ts.Value(stateKey{}).(*state) }
+
+// blockArgs parses "[-norm rule,...] ID" and finds the block.
+func blockArgs(ts *testscript.TestScript, verb string, args []string) (*chapter.Chapter, *chapter.Block, []transcript.Rule) {
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	norm := fs.String("norm", "", "comma-separated normalisation rules")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		ts.Fatalf("usage: %s [-norm rule,...] ID", verb)
+	}
+	var rules []transcript.Rule
+	if *norm != "" {
+		var err error
+		if rules, err = transcript.Lookup(strings.Split(*norm, ",")); err != nil {
+			ts.Fatalf("%v", err)
+		}
+	}
+	id := fs.Arg(0)
+	ch, b := getState(ts).book.Transcript(id)
+	switch {
+	case b == nil:
+		ts.Fatalf("no console block has id %s", id)
+	case b.Unverified != "":
+		ts.Fatalf("console block %s is marked unverified (%s); a script cannot verify it", id, b.Unverified)
+	}
+	return ch, b, rules
+}
+
+func commands(ts *testscript.TestScript, ch *chapter.Chapter, b *chapter.Block) []transcript.Command {
+	cmds, err := transcript.Parse(b.Body)
+	if err != nil {
+		ts.Fatalf("%s:%d: %v", ch.Path, b.Line, err)
+	}
+	return cmds
+}
+
+func (st *state) command(line string) *exec.Cmd {
+	cmd := exec.Command("sh", "-c", line)
+	cmd.Dir = st.root
+	cmd.Env = st.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+func cmdRun(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	ch, b, rules := blockArgs(ts, "run", args)
+	cmds := commands(ts, ch, b)
+	real := make([]transcript.Command, len(cmds))
+	for i, c := range cmds {
+		out := &output{}
+		ts.Logf("$ %s", c.Line)
+		err := runWithTimeout(st.command(c.Line), out, commandTimeout)
+		ts.Logf("%s", out.String())
+		last := i == len(cmds)-1
+		switch {
+		case errors.Is(err, errTimeout):
+			ts.Fatalf("%s: still running after %v; killed", c.Line, commandTimeout)
+		case err != nil && !(neg && last):
+			ts.Fatalf("%s: %v", c.Line, err)
+		case err == nil && neg && last:
+			ts.Fatalf("%s: succeeded, but the script expects it to fail", c.Line)
+		}
+		real[i] = transcript.Command{Line: c.Line, Shown: c.Shown, Output: out.String()}
+	}
+	compare(ts, st, ch, b, cmds, real, rules)
+}
+
+func cmdStart(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	if neg {
+		ts.Fatalf("usage: start ID (no !)")
+	}
+	ch, b, _ := blockArgs(ts, "start", args)
+	id := b.ID
+	if st.procs[id] != nil {
+		ts.Fatalf("%s is already started", id)
+	}
+	cmds := commands(ts, ch, b)
+	if len(cmds) != 1 {
+		ts.Fatalf("%s:%d: start needs a console block with one command, not %d", ch.Path, b.Line, len(cmds))
+	}
+	p := &proc{cmd: st.command(cmds[0].Line), out: &output{}, done: make(chan struct{})}
+	ts.Logf("$ %s &", cmds[0].Line)
+	wait, err := startCommand(p.cmd, p.out)
+	if err != nil {
+		ts.Fatalf("%s: %v", cmds[0].Line, err)
+	}
+	go func() {
+		p.err = wait()
+		close(p.done)
+	}()
+	st.procs[id] = p
+}
+
+func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	ch, b, rules := blockArgs(ts, "interrupt", args)
+	p := st.procs[b.ID]
+	if p == nil {
+		ts.Fatalf("interrupt %s: not started", b.ID)
+	}
+	delete(st.procs, b.ID)
+	select {
+	case <-p.done:
+		ts.Fatalf("%s ended before it was interrupted (%v):\n%s", b.ID, p.err, p.out)
+	default:
+	}
+	// The reader presses Ctrl-C: the terminal sends SIGINT to the
+	// foreground process group.
+	kill(p, syscall.SIGINT)
+	select {
+	case <-p.done:
+	case <-time.After(stopTimeout):
+		kill(p, syscall.SIGKILL)
+		<-p.done
+		ts.Fatalf("%s did not end within %v of Ctrl-C:\n%s", b.ID, stopTimeout, p.out)
+	}
+	ts.Logf("%s", p.out)
+	cmds := commands(ts, ch, b)
+	real := []transcript.Command{{Line: cmds[0].Line, Shown: cmds[0].Shown, Output: p.out.String()}}
+	compare(ts, st, ch, b, cmds, real, rules)
+}
+
+func kill(p *proc, sig syscall.Signal) {
+	if p.cmd.Process != nil {
+		syscall.Kill(-p.cmd.Process.Pid, sig)
+	}
+}
+
+// compare checks each command's real output against the book's, or, when
+// updating, records the block's new body.
+func compare(ts *testscript.TestScript, st *state, ch *chapter.Chapter, b *chapter.Block, book, real []transcript.Command, rules []transcript.Rule) {
+	same := true
+	var diffs strings.Builder
+	for i := range book {
+		if !transcript.Equal(book[i].Output, real[i].Output, rules) {
+			same = false
+			fmt.Fprintf(&diffs, "$ %s\n%s", book[i].Line, transcript.Diff(book[i].Output, real[i].Output, rules))
+		}
+	}
+	if same {
+		return
+	}
+	if st.updates != "" {
+		body := transcript.Format(real)
+		if err := os.WriteFile(filepath.Join(st.updates, b.ID+".txt"), []byte(body), 0o644); err != nil {
+			ts.Fatalf("%v", err)
+		}
+		ts.Logf("%s will be rewritten from this run", b.ID)
+		return
+	}
+	ts.Fatalf("%s:%d: transcript %s differs from a real run (update it with `make update`):\n%s", ch.Path, b.Line, b.ID, diffs.String())
+}
+
+var errTimeout = errors.New("timed out")
+
+func runWithTimeout(cmd *exec.Cmd, out *output, d time.Duration) error {
+	wait, err := startCommand(cmd, out)
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return errTimeout
+	}
+}
+
+func cmdWaitport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitport HOST:PORT")
+	}
+	st := getState(ts)
+	ctx, cancel := context.WithTimeout(context.Background(), portTimeout)
+	defer cancel()
+	err := waitListening(ctx, args[0], func() error {
+		for id, p := range st.procs {
+			select {
+			case <-p.done:
+				return fmt.Errorf("%s ended (%v) before anything listened on %s:\n%s", id, p.err, args[0], p.out)
+			default:
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+}
+
+// startCommand starts cmd on a pseudo-terminal of its own (on pipes where
+// there is none), copying what it prints into out. The returned wait
+// returns once the command has exited and its output has been read.
+func startCommand(cmd *exec.Cmd, out *output) (wait func() error, err error) {
+	term, tty, err := openTerminal()
+	if err != nil {
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		return cmd.Wait, nil
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	err = cmd.Start()
+	tty.Close()
+	if err != nil {
+		term.Close()
+		return nil, err
+	}
+	copied := make(chan struct{})
+	go func() {
+		io.Copy(out, term) // ends with EIO once no process holds the terminal
+		close(copied)
+	}()
+	return func() error {
+		err := cmd.Wait()
+		select {
+		case <-copied:
+		case <-time.After(stopTimeout):
+			// Something the command left behind still holds the terminal.
+		}
+		term.Close()
+		return err
+	}, nil
+}

@@ -1,0 +1,382 @@
+// Package chapter reads a chapter of the book (chapters/NN/README.md) into
+// the blocks the authoring contract defines: listings, excerpts, fragments
+// and transcripts, each with its line in the markdown.
+//
+// It is the one place that knows the authoring syntax; everything
+// downstream (extraction, checks, transcripts, rendering) works on its model.
+package chapter
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+
+	"tcpbook/internal/diag"
+)
+
+// Kind says what a fenced code block is for.
+type Kind int
+
+const (
+	Other      Kind = iota // any other language: shown, not checked
+	Listing                // ```go {file=F}: extracted to F
+	Excerpt                // ```go {excerpt=F}: must appear in F
+	Fragment               // ```go: type-checked on its own
+	Transcript             // ```console {#id}: verified by a script
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Listing:
+		return "listing"
+	case Excerpt:
+		return "excerpt"
+	case Fragment:
+		return "fragment"
+	case Transcript:
+		return "transcript"
+	}
+	return "block"
+}
+
+// A Block is one fenced code block of a chapter.
+type Block struct {
+	Kind Kind
+	Lang string
+	// Line is the line of the opening fence; BodyLine the line of the
+	// body's first line (Line+1).
+	Line, BodyLine int
+	// File is the file a listing writes or an excerpt quotes: a clean,
+	// slash-separated path relative to the chapter's directory.
+	File string
+	// ID is a transcript's id ({#id}); Unverified the reason given with
+	// {unverified="..."} for a transcript no script can check.
+	ID, Unverified string
+	// Body is the block's text, each line ending in a newline.
+	Body string
+	// BodyStart and BodyEnd delimit the body in the chapter's source,
+	// for rewriting a transcript in place.
+	BodyStart, BodyEnd int
+}
+
+// A Chapter is one parsed chapter.
+type Chapter struct {
+	Path   string // slash path from the book's root: chapters/01/README.md
+	Dir    string // chapters/01
+	Source []byte
+	Doc    ast.Node
+	Blocks []*Block
+}
+
+// Markdown is the goldmark configuration the book is written in. Parsing
+// and rendering use the same one, so what is checked is what is shown.
+func Markdown() goldmark.Markdown {
+	return goldmark.New(goldmark.WithExtensions(extension.GFM, extension.CJK))
+}
+
+// attributes a block of each language may carry.
+var allowed = map[string][]string{
+	"go":      {"file", "excerpt"},
+	"console": {"id", "unverified"},
+}
+
+// Parse reads the chapter at path (slash-separated, relative to the book's
+// root) from src. It returns the chapter and every problem found; the
+// chapter is usable only when the list is empty.
+func Parse(p string, src []byte) (*Chapter, diag.List) {
+	ch := &Chapter{Path: p, Dir: path.Dir(p), Source: src}
+	ch.Doc = Markdown().Parser().Parse(text.NewReader(src))
+	lines := lineStarts(src)
+	var errs diag.List
+	err := func(line int, format string, args ...any) { errs.Add(p, line, format, args...) }
+
+	ast.Walk(ch.Doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		fc, ok := n.(*ast.FencedCodeBlock)
+		if !entering || !ok {
+			return ast.WalkContinue, nil
+		}
+		b := &Block{Line: lineOf(lines, fc.Pos())}
+		b.BodyLine = b.Line + 1
+		openEnd := endOfLine(src, fc.Pos())
+		b.BodyStart, b.BodyEnd = openEnd, openEnd
+		var body strings.Builder
+		segs := fc.Lines()
+		for i := 0; i < segs.Len(); i++ {
+			seg := segs.At(i)
+			body.Write(seg.Value(src))
+		}
+		b.Body = body.String()
+		if segs.Len() > 0 {
+			b.BodyStart, b.BodyEnd = segs.At(0).Start, segs.At(segs.Len()-1).Stop
+		}
+		isClosed := closed(src, fc.Pos(), b.BodyEnd)
+		if !isClosed {
+			err(b.Line, "code fence is never closed")
+		}
+		info := ""
+		if fc.Info != nil {
+			info = string(fc.Info.Text(src))
+		}
+		lang, rest, _ := strings.Cut(strings.TrimSpace(info), " ")
+		b.Lang = lang
+		attrs, msg := parseAttrs(lang, strings.TrimSpace(rest))
+		if msg != "" {
+			err(b.Line, "%s", msg)
+		}
+		// A block whose fence or attributes are broken is reported once,
+		// not again as whatever it was meant to be.
+		if isClosed && msg == "" {
+			classify(b, attrs, func(format string, args ...any) { err(b.Line, format, args...) })
+		}
+		ch.Blocks = append(ch.Blocks, b)
+		return ast.WalkSkipChildren, nil
+	})
+
+	// An excerpt must quote a file that one of the chapter's listings writes.
+	files := ch.Files()
+	for _, b := range ch.Blocks {
+		if b.Kind == Excerpt && files[b.File] == nil {
+			err(b.Line, "excerpt of %s, which no listing in this chapter writes", b.File)
+		}
+	}
+	ids := map[string]int{}
+	for _, b := range ch.Blocks {
+		if b.ID == "" {
+			continue
+		}
+		if first, dup := ids[b.ID]; dup {
+			err(b.Line, "duplicate id %q (first used at line %d)", b.ID, first)
+			continue
+		}
+		ids[b.ID] = b.Line
+	}
+	// Two listings whose paths differ only in case would overwrite each
+	// other on a case-insensitive file system.
+	lower := map[string]string{}
+	for _, f := range ch.FileNames() {
+		if other, ok := lower[strings.ToLower(f)]; ok {
+			err(files[f][0].Line, "listing %s conflicts with listing %s on a case-insensitive file system", f, other)
+			continue
+		}
+		lower[strings.ToLower(f)] = f
+	}
+	errs.Sort()
+	return ch, errs
+}
+
+// Files groups the chapter's listings by the file they write, in reading order.
+func (ch *Chapter) Files() map[string][]*Block {
+	m := map[string][]*Block{}
+	for _, b := range ch.Blocks {
+		if b.Kind == Listing {
+			m[b.File] = append(m[b.File], b)
+		}
+	}
+	return m
+}
+
+// FileNames lists the files the chapter's listings write, in the order of
+// their first listing.
+func (ch *Chapter) FileNames() []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, b := range ch.Blocks {
+		if b.Kind == Listing && !seen[b.File] {
+			seen[b.File] = true
+			names = append(names, b.File)
+		}
+	}
+	return names
+}
+
+// Block returns the block with the given id, or nil.
+func (ch *Chapter) Block(id string) *Block {
+	for _, b := range ch.Blocks {
+		if b.ID == id {
+			return b
+		}
+	}
+	return nil
+}
+
+type attr struct{ name, value string }
+
+// parseAttrs parses "{...}" after the language word with goldmark's own
+// attribute parser and checks the names against what lang allows.
+func parseAttrs(lang, s string) ([]attr, string) {
+	if s == "" {
+		return nil, ""
+	}
+	r := text.NewReader([]byte(s))
+	parsed, ok := parser.ParseAttributes(r)
+	if ok {
+		r.SkipSpaces()
+		_, pos := r.Position()
+		ok = pos.Start >= len(s)
+	}
+	if !ok {
+		return nil, fmt.Sprintf("malformed attributes %q (quote values that hold / or spaces: {file=\"server/main.go\"})", s)
+	}
+	var attrs []attr
+	seen := map[string]bool{}
+	for _, a := range parsed {
+		name := string(a.Name)
+		v, isText := a.Value.([]byte)
+		switch {
+		case !contains(allowed[lang], name):
+			return nil, unknownAttr(lang, name)
+		case seen[name]:
+			return nil, fmt.Sprintf("attribute %s given twice", name)
+		case !isText || len(v) == 0:
+			return nil, fmt.Sprintf("attribute %s needs a non-empty value", name)
+		}
+		seen[name] = true
+		attrs = append(attrs, attr{name, string(v)})
+	}
+	return attrs, ""
+}
+
+func unknownAttr(lang, name string) string {
+	if len(allowed[lang]) == 0 {
+		return fmt.Sprintf("unknown attribute %s: a ```%s block takes no attributes", name, lang)
+	}
+	var forms []string
+	for _, a := range allowed[lang] {
+		if a == "id" {
+			forms = append(forms, "#id")
+		} else {
+			forms = append(forms, a)
+		}
+	}
+	return fmt.Sprintf("unknown attribute %s: a ```%s block takes %s", name, lang, strings.Join(forms, ", "))
+}
+
+func classify(b *Block, attrs []attr, err func(string, ...any)) {
+	for _, a := range attrs {
+		switch a.name {
+		case "file", "excerpt":
+			if b.File != "" {
+				err("a block is either a listing (file=) or an excerpt (excerpt=), not both")
+				return
+			}
+			f, msg := cleanFile(a.value)
+			if msg != "" {
+				err("%s %q: %s", a.name, a.value, msg)
+				return
+			}
+			b.File = f
+			b.Kind = Listing
+			if a.name == "excerpt" {
+				b.Kind = Excerpt
+			}
+		case "id":
+			b.ID = a.value
+		case "unverified":
+			b.Unverified = a.value
+		}
+	}
+	switch b.Lang {
+	case "go":
+		if b.Kind == Other {
+			b.Kind = Fragment
+		}
+	case "console":
+		b.Kind = Transcript
+		if b.ID == "" && b.Unverified == "" {
+			err("a console block needs an id verified by a script ({#an-id}) or a reason it cannot be ({unverified=\"reason\"})")
+		}
+		if !strings.HasPrefix(b.Body, "$ ") {
+			err("a console block starts with the command line: \"$ command\"")
+		}
+	}
+}
+
+// cleanFile checks that a listing path stays inside the chapter directory
+// and names a Go file that the go command builds.
+func cleanFile(f string) (string, string) {
+	switch {
+	case strings.Contains(f, `\`):
+		return "", "use / to separate path elements"
+	case path.IsAbs(f):
+		return "", "path must be relative to the chapter directory"
+	}
+	c := path.Clean(f)
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return "", "path leaves the chapter directory"
+	}
+	if !strings.HasSuffix(c, ".go") {
+		return "", "a listing writes a .go file"
+	}
+	for _, elem := range strings.Split(c, "/") {
+		if strings.HasPrefix(elem, ".") || strings.HasPrefix(elem, "_") || elem == "testdata" {
+			return "", "the go command ignores files and directories named .*, _* and testdata"
+		}
+	}
+	return c, ""
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// lineOf returns the 1-based line holding byte offset off.
+func lineOf(starts []int, off int) int {
+	return sort.Search(len(starts), func(i int) bool { return starts[i] > off })
+}
+
+// LineOf returns the 1-based line of byte offset off in src.
+func LineOf(src []byte, off int) int { return lineOf(lineStarts(src), off) }
+
+func endOfLine(src []byte, off int) int {
+	if i := bytes.IndexByte(src[off:], '\n'); i >= 0 {
+		return off + i + 1
+	}
+	return len(src)
+}
+
+// closed reports whether the fence opened at open has a closing fence on
+// the line after the body, which ends at bodyEnd. CommonMark lets an
+// unclosed fence run to the end of the document; in a book that is always
+// a mistake, and it swallows everything after it.
+func closed(src []byte, open, bodyEnd int) bool {
+	fence := bytes.TrimLeft(src[open:endOfLine(src, open)], " \t>")
+	n := 0
+	for n < len(fence) && fence[n] == fence[0] {
+		n++
+	}
+	if bodyEnd < open {
+		bodyEnd = endOfLine(src, open)
+	}
+	if bodyEnd >= len(src) {
+		return false
+	}
+	next := bytes.TrimSpace(bytes.TrimLeft(src[bodyEnd:endOfLine(src, bodyEnd)], " \t>"))
+	m := 0
+	for m < len(next) && next[m] == fence[0] {
+		m++
+	}
+	return m >= n && m == len(next)
+}

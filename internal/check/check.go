@@ -1,0 +1,192 @@
+// Package check proves a book's markdown and its extracted programs agree:
+// every extracted file is current, every listing is gofmt-formatted and
+// passes go vet, every fragment type-checks, every excerpt quotes its
+// listing, and every transcript is verified by a script or says why not.
+// It writes nothing in the book.
+package check
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"tcpbook/internal/chapter"
+	"tcpbook/internal/diag"
+	"tcpbook/internal/extract"
+	"tcpbook/internal/transcript"
+)
+
+// Options selects the checks.
+type Options struct {
+	// Vet runs go vet on the programs as the markdown has them.
+	Vet bool
+}
+
+// Summary counts what was checked.
+type Summary struct {
+	Programs, Files, Fragments, Excerpts int
+	Verified, Unverified                 int
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("%d programs (%d files), %d fragments, %d excerpts, %d transcripts (%d verified by scripts, %d unverified)",
+		s.Programs, s.Files, s.Fragments, s.Excerpts, s.Verified+s.Unverified, s.Verified, s.Unverified)
+}
+
+// Book checks every chapter of book and returns what it checked and every
+// problem found.
+func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
+	var sum Summary
+	var errs diag.List
+	var all []*extract.File
+	programs := map[string]bool{}
+	for _, ch := range book.Chapters {
+		files, genErrs := extract.Generate(ch)
+		errs.Append(genErrs)
+		errs.Append(onDisk(book.Root, ch, files))
+		errs.Append(excerpts(ch, files))
+		for _, f := range files {
+			programs[path.Dir(f.Path())] = true
+		}
+		all = append(all, files...)
+		for _, b := range ch.Blocks {
+			switch b.Kind {
+			case chapter.Excerpt:
+				sum.Excerpts++
+			case chapter.Fragment:
+				sum.Fragments++
+			}
+		}
+	}
+	sum.Programs, sum.Files = len(programs), len(all)
+	errs.Append(fragments(book, all))
+	v, u, tErrs := transcripts(book)
+	sum.Verified, sum.Unverified = v, u
+	errs.Append(tErrs)
+	if opts.Vet && len(all) > 0 {
+		errs.Append(vet(book.Root, all))
+	}
+	errs.Sort()
+	return sum, errs
+}
+
+// onDisk compares the extracted files with what the markdown makes.
+func onDisk(root string, ch *chapter.Chapter, files []*extract.File) diag.List {
+	var errs diag.List
+	dir, err := os.OpenRoot(filepath.Join(root, filepath.FromSlash(ch.Dir)))
+	if err != nil {
+		errs.Add(ch.Path, 0, "%v", err)
+		return errs
+	}
+	defer dir.Close()
+	for _, f := range files {
+		state, why, err := extract.Inspect(dir, f.Name, ch.Path, f.Content)
+		line := f.Blocks[0].Line
+		switch {
+		case err != nil:
+			errs.Add(ch.Path, line, "listing %s: cannot read %s: %v", f.Name, f.Path(), err)
+		case state == extract.Missing:
+			errs.Add(ch.Path, line, "listing %s: %s does not exist; run `mdrun extract`", f.Name, f.Path())
+		case state == extract.Foreign:
+			errs.Add(ch.Path, line, "listing %s: %s is in the way: %s", f.Name, f.Path(), why)
+		case state == extract.Edited:
+			errs.Add(ch.Path, line, "listing %s: %s was edited by hand; move the edits into the markdown and run `mdrun extract -force`", f.Name, f.Path())
+		case state == extract.Stale:
+			have, _ := dir.ReadFile(filepath.FromSlash(f.Name))
+			errs.Add(ch.Path, staleLine(f, have), "listing %s: %s is stale; run `mdrun extract`", f.Name, f.Path())
+		}
+	}
+	orphans, err := extract.Orphans(dir, ch, files)
+	if err != nil {
+		errs.Add(ch.Path, 0, "%v", err)
+	}
+	for _, o := range orphans {
+		errs.Add(ch.Path, 0, "%s is orphaned: it was generated from this chapter but no listing writes it; run `mdrun extract` to remove it", path.Join(ch.Dir, o))
+	}
+	return errs
+}
+
+// staleLine finds the markdown line of the first line where the file on
+// disk differs from the listing.
+func staleLine(f *extract.File, have []byte) int {
+	want := strings.Split(string(f.Content), "\n")
+	got := strings.Split(string(have), "\n")
+	for i := 2; i < len(want); i++ { // from line 3: line 2 is the checksum
+		if i >= len(got) || got[i] != want[i] {
+			return f.MarkdownLine(i + 1)
+		}
+	}
+	return f.Blocks[0].Line
+}
+
+// excerpts checks that each excerpt appears in the file it quotes.
+func excerpts(ch *chapter.Chapter, files []*extract.File) diag.List {
+	var errs diag.List
+	bodies := map[string][]string{}
+	for _, f := range files {
+		bodies[f.Name] = strings.Split(strings.TrimSuffix(string(f.Content), "\n"), "\n")
+	}
+	for _, b := range ch.Blocks {
+		if b.Kind != chapter.Excerpt || bodies[b.File] == nil {
+			continue
+		}
+		if msg := MatchExcerpt(bodies[b.File], b.Body); msg != "" {
+			errs.Add(ch.Path, b.Line, "excerpt of %s: %s", b.File, msg)
+		}
+	}
+	return errs
+}
+
+// transcripts checks that each transcript is verified by a script, or
+// marked unverified, and that every id a script names exists.
+func transcripts(book *chapter.Book) (verified, unverified int, errs diag.List) {
+	refs, err := transcript.ScriptRefs(book.Root)
+	if err != nil {
+		errs.Add(transcript.ScriptDir, 0, "%v", err)
+		return 0, 0, errs
+	}
+	byID := map[string][]transcript.Ref{}
+	for _, r := range refs {
+		byID[r.ID] = append(byID[r.ID], r)
+		if _, b := book.Transcript(r.ID); b == nil && len(book.Chapters) > 0 && allChapters(book) {
+			errs.Add(r.Script, r.Line, "%s %s: no console block has this id", r.Verb, r.ID)
+		}
+	}
+	for _, ch := range book.Chapters {
+		for _, b := range ch.Blocks {
+			if b.Kind != chapter.Transcript {
+				continue
+			}
+			if _, err := transcript.Parse(b.Body); err != nil {
+				errs.Add(ch.Path, b.Line, "console block: %v", err)
+			}
+			checked := false
+			for _, r := range byID[b.ID] {
+				if r.Verifies() {
+					checked = true
+					if b.Unverified != "" {
+						errs.Add(ch.Path, b.Line, "transcript %s is marked unverified, but %s:%d verifies it; drop the unverified attribute", b.ID, r.Script, r.Line)
+					}
+				}
+			}
+			switch {
+			case b.Unverified != "":
+				unverified++
+			case checked:
+				verified++
+			case b.ID != "":
+				errs.Add(ch.Path, b.Line, "transcript %s is verified by no script in %s (add one that runs it, or mark it {unverified=\"reason\"})", b.ID, transcript.ScriptDir)
+			}
+		}
+	}
+	return verified, unverified, errs
+}
+
+// allChapters reports whether book holds every chapter, so that an id no
+// chapter has is really missing rather than in a chapter not loaded.
+func allChapters(book *chapter.Book) bool {
+	dirs, err := chapter.ChapterDirs(book.Root)
+	return err == nil && len(dirs) == len(book.Chapters)
+}

@@ -1,0 +1,63 @@
+package transcript
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// ScriptDir is where the scripts that verify the book's transcripts live,
+// relative to the book's root.
+const ScriptDir = "testdata/scripts"
+
+// A Ref is a line of a script that names a transcript.
+type Ref struct {
+	Script string // slash path from the book's root
+	Line   int
+	Verb   string // run, start or interrupt
+	ID     string
+}
+
+// Verifies reports whether the line compares the transcript with real
+// output: run does, and so does interrupt (for what start began).
+func (r Ref) Verifies() bool { return r.Verb == "run" || r.Verb == "interrupt" }
+
+// ScriptRefs lists every line of the scripts in root/ScriptDir that names
+// a transcript.
+func ScriptRefs(root string) ([]Ref, error) {
+	files, err := filepath.Glob(filepath.Join(root, ScriptDir, "*.txtar"))
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(files)
+	var refs []Ref
+	for _, f := range files {
+		a, err := txtar.ParseFile(f)
+		if err != nil {
+			return nil, err
+		}
+		rel := ScriptDir + "/" + filepath.Base(f)
+		refs = append(refs, scanScript(rel, string(a.Comment))...)
+	}
+	return refs, nil
+}
+
+func scanScript(name, script string) []Ref {
+	var refs []Ref
+	for i, line := range strings.Split(script, "\n") {
+		words := strings.Fields(line)
+		if len(words) > 0 && words[0] == "!" {
+			words = words[1:]
+		}
+		if len(words) < 2 || strings.HasPrefix(words[0], "#") {
+			continue
+		}
+		switch words[0] {
+		case "run", "start", "interrupt":
+			refs = append(refs, Ref{Script: name, Line: i + 1, Verb: words[0], ID: words[len(words)-1]})
+		}
+	}
+	return refs
+}

@@ -1,0 +1,187 @@
+// Package transcript reads the book's console blocks, compares them with
+// real output under named normalisation rules, rewrites them from real
+// output, and finds the scripts that verify them.
+//
+// A console block is a series of commands, each a line starting with "$ "
+// (a line ending in a backslash continues on the next), followed by what
+// the command printed, stdout and stderr interleaved as a terminal shows
+// them.
+package transcript
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// A Command is one command of a transcript and its output.
+type Command struct {
+	Line   string // the command, without "$ ", continuation lines joined
+	Shown  string // the command as the block shows it, "$ " and all
+	Output string // what it printed, each line ending in a newline
+}
+
+// Parse splits a console block's body into its commands. Text before the
+// first "$ " line is returned as an error.
+func Parse(body string) ([]Command, error) {
+	var cmds []Command
+	lines := strings.SplitAfter(body, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if !strings.HasPrefix(l, "$ ") {
+			if len(cmds) == 0 {
+				return nil, fmt.Errorf("output before the first \"$ \" command line")
+			}
+			cmds[len(cmds)-1].Output += withNewline(l)
+			continue
+		}
+		shown := withNewline(l)
+		cmd := strings.TrimSuffix(strings.TrimPrefix(l, "$ "), "\n")
+		for strings.HasSuffix(cmd, `\`) && i+1 < len(lines) {
+			i++
+			shown += withNewline(lines[i])
+			cmd = cmd[:len(cmd)-1] + " " + strings.TrimSpace(lines[i])
+		}
+		cmds = append(cmds, Command{Line: cmd, Shown: shown})
+	}
+	return cmds, nil
+}
+
+// Format is the inverse of Parse.
+func Format(cmds []Command) string {
+	var b strings.Builder
+	for _, c := range cmds {
+		b.WriteString(c.Shown)
+		b.WriteString(c.Output)
+	}
+	return b.String()
+}
+
+// withNewline makes the last line of s end in a newline. A transcript is
+// made of lines: output whose last line has no newline is shown with one,
+// as the shell's next prompt starts on a new line.
+func withNewline(s string) string {
+	if s != "" && !strings.HasSuffix(s, "\n") {
+		return s + "\n"
+	}
+	return s
+}
+
+// A Rule replaces a value that legitimately changes from run to run with a
+// fixed placeholder, in the book's text and in the real output alike,
+// before they are compared. Rules are chosen per command by a script
+// (run -norm name,name ID); the comparison is otherwise exact.
+type Rule struct {
+	Name string
+	Doc  string
+	re   *regexp.Regexp
+	repl string
+}
+
+// Rules are the normalisation rules a script may name.
+var Rules = []Rule{
+	{
+		Name: "ephemeral-port",
+		Doc: "a port the kernel picked from its ephemeral range (Linux: 32768-60999), after a loopback address: " +
+			"127.0.0.1:45678 becomes 127.0.0.1:PORT. Ports a program chose, like 8888, stay as they are.",
+		re:   regexp.MustCompile(`(127\.0\.0\.1|\[::1\]|localhost):(?:3[2-9][0-9]{3}|[45][0-9]{4}|60[0-9]{3})\b`),
+		repl: "${1}:PORT",
+	},
+	{
+		Name: "http-date",
+		Doc:  "an HTTP date in the IMF-fixdate form of RFC 9110 §5.6.7 (Sun, 06 Nov 1994 08:49:37 GMT) becomes DATE.",
+		re:   regexp.MustCompile(`\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT\b`),
+		repl: "DATE",
+	},
+	{
+		Name: "curl-version",
+		Doc:  "curl's version in its User-Agent (curl/7.88.1) becomes curl/VERSION.",
+		re:   regexp.MustCompile(`\bcurl/[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.]+)?`),
+		repl: "curl/VERSION",
+	},
+}
+
+// Lookup returns the rules with the given names, in the order of Rules.
+func Lookup(names []string) ([]Rule, error) {
+	var rules []Rule
+	for _, n := range names {
+		i := slices.IndexFunc(Rules, func(r Rule) bool { return r.Name == n })
+		if i < 0 {
+			var known []string
+			for _, r := range Rules {
+				known = append(known, r.Name)
+			}
+			return nil, fmt.Errorf("unknown normalisation rule %q (known: %s)", n, strings.Join(known, ", "))
+		}
+		rules = append(rules, Rules[i])
+	}
+	return rules, nil
+}
+
+// Normalize applies rules to s.
+func Normalize(s string, rules []Rule) string {
+	for _, r := range rules {
+		s = r.re.ReplaceAllString(s, r.repl)
+	}
+	return s
+}
+
+// Equal reports whether the book's output and a real run's agree after
+// normalisation.
+func Equal(book, real string, rules []Rule) bool {
+	return Normalize(withNewline(book), rules) == Normalize(withNewline(real), rules)
+}
+
+// Diff shows how a real run's output differs from the book's, after
+// normalisation, one line each: "-" for the book, "+" for the run.
+func Diff(book, real string, rules []Rule) string {
+	a := strings.SplitAfter(Normalize(withNewline(book), rules), "\n")
+	b := strings.SplitAfter(Normalize(withNewline(real), rules), "\n")
+	var out strings.Builder
+	out.WriteString("(-book +run)\n")
+	for _, op := range lcsDiff(a, b) {
+		out.WriteString(op)
+	}
+	return out.String()
+}
+
+// lcsDiff is a plain longest-common-subsequence line diff: transcripts are
+// short.
+func lcsDiff(a, b []string) []string {
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var ops []string
+	line := func(prefix, s string) string { return prefix + strings.TrimSuffix(s, "\n") + "\n" }
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && a[i] == b[j]:
+			ops = append(ops, line("  ", a[i]))
+			i++
+			j++
+		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
+			ops = append(ops, line("+ ", b[j]))
+			j++
+		default:
+			ops = append(ops, line("- ", a[i]))
+			i++
+		}
+	}
+	return ops
+}
