@@ -5,16 +5,24 @@
 // The scripts are testscript scripts (github.com/rogpeppe/go-internal/testscript)
 // with four more commands:
 //
-//	run [-norm rule,...] ID   run the commands of console block ID, one after
-//	                          another, and compare their output with the block;
-//	                          with !, the last command must fail
-//	start ID                  start the one command of console block ID in the
-//	                          background, as in a second terminal
-//	waitport HOST:PORT        wait until a socket listens on HOST:PORT (read
-//	                          from /proc/net/tcp: no connection is made, so a
-//	                          server's log shows only the reader's clients)
-//	interrupt [-norm rule,...] ID  press Ctrl-C on what start ID began (SIGINT to its
-//	                          process group) and compare its output with the block
+//	run [-norm rule,...] ID
+//		Run the commands of console block ID, one after another, and
+//		compare their output with the block. With !, the last command
+//		must fail.
+//	start ID
+//		Start the one command of console block ID in the background, as
+//		in a second terminal.
+//	waitport HOST:PORT
+//		Wait until a socket listens on HOST:PORT. On Linux this reads
+//		/proc/net/tcp and makes no connection, so a server's log shows
+//		only the reader's clients.
+//	interrupt [-norm rule,...] ID
+//		Press Ctrl-C on what start ID began (SIGINT to its process
+//		group), and compare its output with the block.
+//
+// Each command runs on a pseudo-terminal of its own, so it prints what
+// it prints in the reader's terminal (line-buffered, and tools like curl
+// print differently to a terminal than to a pipe).
 //
 // The commands run with sh -c in the book's root, exactly as the block shows
 // them after "$ ". A go command on the scripts' PATH stands in for the

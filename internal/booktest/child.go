@@ -80,10 +80,10 @@ func runChild(t *testing.T, root, script string) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"run":      cmdRun,
-			"start":    cmdStart,
+			"run":       cmdRun,
+			"start":     cmdStart,
 			"interrupt": cmdInterrupt,
-			"waitport": cmdWaitport,
+			"waitport":  cmdWaitport,
 		},
 	})
 }
