@@ -148,7 +148,16 @@ func transcripts(book *chapter.Book) (verified, unverified int, errs diag.List) 
 		return 0, 0, errs
 	}
 	byID := map[string][]transcript.Ref{}
+	interrupted := map[string]bool{}
 	for _, r := range refs {
+		if r.Verb == "interrupt" {
+			interrupted[r.Script+" "+r.ID] = true
+		}
+	}
+	for _, r := range refs {
+		if r.Verb == "start" && !interrupted[r.Script+" "+r.ID] {
+			errs.Add(r.Script, r.Line, "start %s without interrupt %s: its output would never be compared", r.ID, r.ID)
+		}
 		byID[r.ID] = append(byID[r.ID], r)
 		if _, b := book.Transcript(r.ID); b == nil && len(book.Chapters) > 0 && allChapters(book) {
 			errs.Add(r.Script, r.Line, "%s %s: no console block has this id", r.Verb, r.ID)
