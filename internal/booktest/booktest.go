@@ -48,6 +48,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path"
@@ -118,6 +119,17 @@ func Run(t *testing.T, p Params) {
 		t.Logf("NOTICE: no network namespace for the scripts (%v): running them one at a time on the machine's own network", iso.err)
 		if busy := busyPorts(scripts); len(busy) > 0 {
 			t.Fatalf("%s already accepts connections, and without a network namespace the scripts need it: stop what listens there and run the tests again", strings.Join(busy, ", "))
+		}
+	}
+	if iso.err == nil {
+		// Prove the isolation on every run: hold the scripts' ports on
+		// the machine's own network while they run, as an author's
+		// chapter server in another terminal would.
+		for _, addr := range scriptPorts(scripts) {
+			if ln, err := net.Listen("tcp", addr); err == nil {
+				t.Cleanup(func() { ln.Close() })
+				t.Logf("holding %s on this machine's network while the scripts run in their own", addr)
+			}
 		}
 	}
 	updates := ""
@@ -272,20 +284,30 @@ type isolation struct {
 	err    error
 }
 
-// busyPorts lists the ports the scripts wait for that already accept
-// connections on this machine.
-func busyPorts(scripts []string) []string {
-	var busy []string
+// scriptPorts lists the addresses the scripts wait for.
+func scriptPorts(scripts []string) []string {
+	var addrs []string
 	for _, s := range scripts {
 		data, err := os.ReadFile(s)
 		if err != nil {
 			continue
 		}
 		for _, m := range regexp.MustCompile(`(?m)^\s*waitport\s+(\S+)`).FindAllSubmatch(data, -1) {
-			addr := string(m[1])
-			if !slices.Contains(busy, addr) && listening(addr) {
-				busy = append(busy, addr)
+			if addr := string(m[1]); !slices.Contains(addrs, addr) {
+				addrs = append(addrs, addr)
 			}
+		}
+	}
+	return addrs
+}
+
+// busyPorts lists the addresses the scripts wait for that something on
+// this machine already listens on.
+func busyPorts(scripts []string) []string {
+	var busy []string
+	for _, addr := range scriptPorts(scripts) {
+		if listening(addr) {
+			busy = append(busy, addr)
 		}
 	}
 	return busy
