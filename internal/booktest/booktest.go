@@ -94,13 +94,13 @@ type Params struct {
 
 // Run runs every script in Root/testdata/scripts as a subtest.
 func Run(t *testing.T, p Params) {
+	if script := os.Getenv(envScript); script != "" {
+		runChild(t, os.Getenv(envRoot), script)
+		return
+	}
 	root, err := filepath.Abs(p.Root)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if script := os.Getenv(envScript); script != "" {
-		runChild(t, root, script)
-		return
 	}
 	scripts, err := filepath.Glob(filepath.Join(root, transcript.ScriptDir, "*.txtar"))
 	if err != nil || len(scripts) == 0 {
@@ -143,7 +143,12 @@ func Run(t *testing.T, p Params) {
 				if iso.err == nil {
 					t.Parallel()
 				}
-				runParent(t, iso, s, root, bin, updates)
+				report, err := runScript(topName(t), iso, s, root, bin, updates)
+				if err != nil {
+					t.Errorf("%s: %v\n%s", filepath.Base(s), err, report)
+				} else if testing.Verbose() {
+					t.Logf("%s", report)
+				}
 			})
 		}
 	})
@@ -187,16 +192,18 @@ func buildPrograms(root string, book *chapter.Book, bin string) error {
 
 func binName(dir string) string { return strings.ReplaceAll(path.Clean(dir), "/", "_") }
 
-// runParent runs one script in a child process: the test binary again,
-// in a network namespace of its own when it can have one.
-func runParent(t *testing.T, iso isolation, script, root, bin, updates string) {
+// runScript runs one script in a child process: the test binary again,
+// running the test named testName, in a network namespace of its own when
+// it can have one. It returns what the script printed, and an error if the
+// script failed.
+func runScript(testName string, iso isolation, script, root, bin, updates string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	exe, err := os.Executable()
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(topName(t))+"$", "-test.v")
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(testName)+"$", "-test.v")
 	cmd.Env = append(os.Environ(),
 		envScript+"="+script, envBin+"="+bin, envUpdates+"="+updates, envRoot+"="+root)
 	if iso.err == nil {
@@ -204,14 +211,7 @@ func runParent(t *testing.T, iso isolation, script, root, bin, updates string) {
 		cmd.Env = append(cmd.Env, envNetns+"=1")
 	}
 	out, err := cmd.CombinedOutput()
-	report := childReport(out)
-	if err != nil {
-		t.Errorf("%s:\n%s", filepath.Base(script), report)
-		return
-	}
-	if testing.Verbose() {
-		t.Logf("%s", report)
-	}
+	return childReport(out), err
 }
 
 func topName(t *testing.T) string {
