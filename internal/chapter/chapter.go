@@ -168,6 +168,16 @@ func Parse(p string, src []byte) (*Chapter, diag.List) {
 		}
 		lower[strings.ToLower(f)] = f
 	}
+	// Nor can one listing write a file where another needs a directory
+	// (a.go and a.go/main.go): extract would fail half-way through.
+	for _, f := range ch.FileNames() {
+		for d := path.Dir(f); d != "."; d = path.Dir(d) {
+			if other, ok := lower[strings.ToLower(d)]; ok {
+				err(files[f][0].Line, "listing %s needs a directory %s where listing %s writes a file", f, d, other)
+				break
+			}
+		}
+	}
 	errs.Sort()
 	return ch, errs
 }

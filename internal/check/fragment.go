@@ -140,7 +140,12 @@ func prepare(ch *chapter.Chapter, b *chapter.Block, names map[string]string) (*f
 	return f, nil
 }
 
-func (f *fragment) mdLine(line int) int { return f.b.BodyLine + line - 1 - f.shift }
+// mdLine maps a line of the wrapped fragment to the markdown, keeping it
+// within the block: the closing brace of the wrapper is not in the book.
+func (f *fragment) mdLine(line int) int {
+	last := f.b.BodyLine + max(strings.Count(f.b.Body, "\n"), 1) - 1
+	return min(max(f.b.BodyLine+line-1-f.shift, f.b.BodyLine), last)
+}
 
 func (f *fragment) syntaxErrors(err error) diag.List {
 	var errs diag.List

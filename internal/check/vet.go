@@ -46,9 +46,17 @@ func vet(root string, files []*extract.File) diag.List {
 		overlay["Replace"][filepath.Join(root, filepath.FromSlash(f.Path()))] = name
 		byPath[f.Path()] = f
 		byPath[base] = f
+		// go vet cannot enter a directory that is not there yet: a
+		// program not extracted yet is reported as missing instead.
+		if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(path.Dir(f.Path())))); err != nil || !fi.IsDir() {
+			continue
+		}
 		if pkg := "./" + path.Dir(f.Path()); !slices.Contains(pkgs, pkg) {
 			pkgs = append(pkgs, pkg)
 		}
+	}
+	if len(pkgs) == 0 {
+		return nil
 	}
 	js, _ := json.Marshal(overlay)
 	overlayFile := filepath.Join(tmp, "overlay.json")

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"go/format"
+	"go/parser"
 	"go/scanner"
+	"go/token"
 	"io/fs"
 	"os"
 	"path"
@@ -106,7 +108,13 @@ func checksum(b []byte) string {
 // change, at the first markdown line concerned.
 func checkFormat(f *File) diag.List {
 	var errs diag.List
-	formatted, err := format.Source(f.Content)
+	// Parse it as a whole file first: format.Source also takes source
+	// with no package clause, which the go command does not build.
+	_, err := parser.ParseFile(token.NewFileSet(), f.Name, f.Content, parser.ParseComments|parser.SkipObjectResolution)
+	var formatted []byte
+	if err == nil {
+		formatted, err = format.Source(f.Content)
+	}
 	if err != nil {
 		var list scanner.ErrorList
 		if errors.As(err, &list) {
@@ -157,14 +165,15 @@ const (
 
 // Inspect reads name (relative to the chapter directory opened as dir) and
 // classifies it against want. want may be nil, for a file mdrun no longer
-// writes. It also returns the problem with a Foreign file.
+// writes. It also returns the problem with a Foreign file. Its error says
+// what went wrong, not where: the caller names the file.
 func Inspect(dir *os.Root, name, chapterPath string, want []byte) (State, string, error) {
 	have, err := dir.ReadFile(filepath.FromSlash(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Missing, "", nil
 	}
 	if err != nil {
-		return 0, "", err
+		return 0, "", rootErr(err)
 	}
 	if want != nil && bytes.Equal(have, want) {
 		return Current, "", nil

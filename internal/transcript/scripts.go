@@ -44,14 +44,21 @@ func ScriptRefs(root string) ([]Ref, error) {
 	return refs, nil
 }
 
+// scanScript finds the lines of a script that name a transcript. It reads
+// a line as testscript does: a # starts a comment, and the command may
+// follow [condition] prefixes and then !.
 func scanScript(name, script string) []Ref {
 	var refs []Ref
 	for i, line := range strings.Split(script, "\n") {
+		line, _, _ = strings.Cut(line, "#")
 		words := strings.Fields(line)
+		for len(words) > 0 && strings.HasPrefix(words[0], "[") && strings.HasSuffix(words[0], "]") {
+			words = words[1:]
+		}
 		if len(words) > 0 && words[0] == "!" {
 			words = words[1:]
 		}
-		if len(words) < 2 || strings.HasPrefix(words[0], "#") {
+		if len(words) < 2 {
 			continue
 		}
 		switch words[0] {

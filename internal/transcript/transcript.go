@@ -88,7 +88,7 @@ var Rules = []Rule{
 		Name: "ephemeral-port",
 		Doc: "a port the kernel picked from its ephemeral range (Linux: 32768-60999), after a loopback address: " +
 			"127.0.0.1:45678 becomes 127.0.0.1:PORT. Ports a program chose, like 8888, stay as they are.",
-		re:   regexp.MustCompile(`(127\.0\.0\.1|\[::1\]|localhost):(?:3[2-9][0-9]{3}|[45][0-9]{4}|60[0-9]{3})\b`),
+		re:   regexp.MustCompile(`(127\.0\.0\.1|\[::1\]|localhost):(?:3276[89]|327[7-9][0-9]|32[89][0-9]{2}|3[3-9][0-9]{3}|[45][0-9]{4}|60[0-9]{3})\b`),
 		repl: "${1}:PORT",
 	},
 	{
@@ -139,14 +139,25 @@ func Equal(book, real string, rules []Rule) bool {
 // Diff shows how a real run's output differs from the book's, after
 // normalisation, one line each: "-" for the book, "+" for the run.
 func Diff(book, real string, rules []Rule) string {
-	a := strings.SplitAfter(Normalize(withNewline(book), rules), "\n")
-	b := strings.SplitAfter(Normalize(withNewline(real), rules), "\n")
+	a := splitLines(Normalize(withNewline(book), rules))
+	b := splitLines(Normalize(withNewline(real), rules))
 	var out strings.Builder
 	out.WriteString("(-book +run)\n")
 	for _, op := range lcsDiff(a, b) {
 		out.WriteString(op)
 	}
 	return out.String()
+}
+
+// splitLines splits s into its lines, each ending in a newline. Unlike
+// strings.SplitAfter, it does not add an empty last line (which Diff would
+// show as a line common to both).
+func splitLines(s string) []string {
+	l := strings.SplitAfter(s, "\n")
+	if l[len(l)-1] == "" {
+		l = l[:len(l)-1]
+	}
+	return l
 }
 
 // lcsDiff is a plain longest-common-subsequence line diff: transcripts are
