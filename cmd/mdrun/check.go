@@ -30,9 +30,9 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		}
 		status := "ok"
 		if len(errs) > 0 {
-			status = fmt.Sprintf("%d problems", len(errs))
+			status = check.Count(len(errs), "problem")
 		}
-		fmt.Fprintf(stdout, "mdrun check: %d chapters: %s: %s\n", len(book.Chapters), sum, status)
+		fmt.Fprintf(stdout, "mdrun check: %s: %s: %s\n", check.Count(len(book.Chapters), "chapter"), sum, status)
 	} else if len(errs) > 0 {
 		fmt.Fprintln(stderr, errs.Error())
 	}

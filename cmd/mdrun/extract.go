@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"tcpbook/internal/chapter"
+	"tcpbook/internal/check"
 	"tcpbook/internal/extract"
 )
 
@@ -35,6 +36,6 @@ func runExtract(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintln(stderr, errs.Error())
-	fmt.Fprintf(stderr, "mdrun extract: %d problems; nothing written\n", len(errs))
+	fmt.Fprintf(stderr, "mdrun extract: %s; nothing written\n", check.Count(len(errs), "problem"))
 	return errProblems
 }

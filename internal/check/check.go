@@ -31,8 +31,17 @@ type Summary struct {
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d programs (%d files), %d fragments, %d excerpts, %d transcripts (%d verified by scripts, %d unverified)",
-		s.Programs, s.Files, s.Fragments, s.Excerpts, s.Verified+s.Unverified, s.Verified, s.Unverified)
+	return fmt.Sprintf("%s (%s), %s, %s, %s (%d verified by scripts, %d unverified)",
+		Count(s.Programs, "program"), Count(s.Files, "file"), Count(s.Fragments, "fragment"),
+		Count(s.Excerpts, "excerpt"), Count(s.Verified+s.Unverified, "transcript"), s.Verified, s.Unverified)
+}
+
+// Count says "1 thing" or "n things".
+func Count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // Book checks every chapter of book and returns what it checked and every

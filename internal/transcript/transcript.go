@@ -186,7 +186,7 @@ func lcsDiff(a, b []string) []string {
 			ops = append(ops, line("  ", a[i]))
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
+		case j < m && (i == n || lcs[i][j+1] > lcs[i+1][j]):
 			ops = append(ops, line("+ ", b[j]))
 			j++
 		default:

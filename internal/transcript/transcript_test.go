@@ -169,12 +169,12 @@ func TestDiff(t *testing.T) {
 		rules      []Rule
 		want       string
 	}{
-		{"a\nb\nc\n", "a\nx\nc\n", nil, "(-book +run)\n  a\n+ x\n- b\n  c\n"},
+		{"a\nb\nc\n", "a\nx\nc\n", nil, "(-book +run)\n  a\n- b\n+ x\n  c\n"},
 		{"a\n", "a\nb", nil, "(-book +run)\n  a\n+ b\n"},
 		{"a\nb\n", "a\n", nil, "(-book +run)\n  a\n- b\n"},
 		{"", "a\n", nil, "(-book +run)\n+ a\n"},
 		{"from 127.0.0.1:37530\nbye\n", "from 127.0.0.1:51234\nbye!\n", ports,
-			"(-book +run)\n  from 127.0.0.1:PORT\n+ bye!\n- bye\n"},
+			"(-book +run)\n  from 127.0.0.1:PORT\n- bye\n+ bye!\n"},
 	}
 	for _, tt := range tests {
 		if got := Diff(tt.book, tt.real, tt.rules); got != tt.want {
