@@ -48,6 +48,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -110,6 +111,12 @@ func Run(t *testing.T, p Params) {
 	if len(errs) > 0 {
 		t.Fatalf("the book does not load:\n%v", errs)
 	}
+	// go test caches a passing result until a file the test opened
+	// changes; the programs are read by the go command, not by this
+	// process, so read them here too.
+	if err := readInputs(root); err != nil {
+		t.Fatal(err)
+	}
 	bin := t.TempDir()
 	if err := buildPrograms(root, book, bin); err != nil {
 		t.Fatal(err)
@@ -157,6 +164,24 @@ func Run(t *testing.T, p Params) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// readInputs reads every file under chapters/ and the scripts' directory,
+// so that go test's cache knows the result depends on them.
+func readInputs(root string) error {
+	for _, dir := range []string{"chapters", transcript.ScriptDir} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			_, err = os.ReadFile(p)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // buildPrograms builds every chapter program once, concurrently, with the
