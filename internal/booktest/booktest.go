@@ -19,10 +19,17 @@
 //	interrupt [-norm rule,...] ID
 //		Press Ctrl-C on what start ID began (SIGINT to its process
 //		group), and compare its output with the block.
+//	[!] waitexit [-norm rule,...] ID
+//		Wait for what start ID began to end by itself (a crash, say),
+//		and compare its output with the block. With !, it must fail.
+//	waitoutput ID REGEXP
+//		Wait until what start ID began has printed a line matching
+//		REGEXP: a server has logged a client before the next one comes.
 //
 // Each command runs on a pseudo-terminal of its own, so it prints what
 // it prints in the reader's terminal (line-buffered, and tools like curl
-// print differently to a terminal than to a pipe).
+// print differently to a terminal than to a pipe). The output is read as
+// the terminal shows it: a carriage return before a line feed is dropped.
 //
 // The commands run with sh -c in the book's root, exactly as the block shows
 // them after "$ ". A go command on the scripts' PATH stands in for the
@@ -344,20 +351,39 @@ func busyPorts(scripts []string) []string {
 	return busy
 }
 
-// output collects what a command prints on stdout and stderr, in order.
+// output collects what a command prints on stdout and stderr, in order,
+// and lets a waiter know when more arrives.
 type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	notify chan struct{} // closed and replaced on every write
 }
 
 func (o *output) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.notify != nil {
+		close(o.notify)
+		o.notify = nil
+	}
 	return o.buf.Write(p)
 }
 
+// changed returns a channel closed at the next write.
+func (o *output) changed() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.notify == nil {
+		o.notify = make(chan struct{})
+	}
+	return o.notify
+}
+
+// String returns the output as a terminal shows it: a carriage return
+// before a line feed shows nothing, so it is dropped (HTTP's CRLF line
+// ends, printed raw, read as ordinary lines).
 func (o *output) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.buf.String()
+	return strings.ReplaceAll(o.buf.String(), "\r\n", "\n")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -80,10 +81,12 @@ func runChild(t *testing.T, root, script string) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"run":       cmdRun,
-			"start":     cmdStart,
-			"interrupt": cmdInterrupt,
-			"waitport":  cmdWaitport,
+			"run":        cmdRun,
+			"start":      cmdStart,
+			"interrupt":  cmdInterrupt,
+			"waitexit":   cmdWaitexit,
+			"waitoutput": cmdWaitoutput,
+			"waitport":   cmdWaitport,
 		},
 	})
 }
@@ -209,6 +212,63 @@ func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := commands(ts, ch, b)
 	real := []transcript.Command{{Line: cmds[0].Line, Shown: cmds[0].Shown, Output: p.out.String()}}
 	compare(ts, st, ch, b, cmds, real, rules)
+}
+
+func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	ch, b, rules := blockArgs(ts, "waitexit", args)
+	p := st.procs[b.ID]
+	if p == nil {
+		ts.Fatalf("waitexit %s: not started", b.ID)
+	}
+	delete(st.procs, b.ID)
+	select {
+	case <-p.done:
+	case <-time.After(commandTimeout):
+		kill(p, syscall.SIGKILL)
+		<-p.done
+		ts.Fatalf("%s did not end by itself within %v:\n%s", b.ID, commandTimeout, p.out)
+	}
+	ts.Logf("%s", p.out)
+	switch {
+	case p.err == nil && neg:
+		ts.Fatalf("%s ended successfully, but the script expects it to fail", b.ID)
+	case p.err != nil && !neg:
+		ts.Fatalf("%s failed: %v", b.ID, p.err)
+	}
+	cmds := commands(ts, ch, b)
+	real := []transcript.Command{{Line: cmds[0].Line, Shown: cmds[0].Shown, Output: p.out.String()}}
+	compare(ts, st, ch, b, cmds, real, rules)
+}
+
+// cmdWaitoutput waits until what start ID began has printed a line
+// matching a regular expression: the way to wait for a server to have
+// logged something before the next client comes.
+func cmdWaitoutput(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitoutput ID REGEXP")
+	}
+	p := getState(ts).procs[args[0]]
+	if p == nil {
+		ts.Fatalf("waitoutput %s: not started", args[0])
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	if err != nil {
+		ts.Fatalf("waitoutput: %v", err)
+	}
+	deadline := time.After(portTimeout)
+	for !re.MatchString(p.out.String()) {
+		select {
+		case <-p.done:
+			if re.MatchString(p.out.String()) {
+				return
+			}
+			ts.Fatalf("%s ended (%v) without printing a line matching %q:\n%s", args[0], p.err, args[1], p.out)
+		case <-deadline:
+			ts.Fatalf("%s printed no line matching %q within %v:\n%s", args[0], args[1], portTimeout, p.out)
+		case <-p.out.changed():
+		}
+	}
 }
 
 func kill(p *proc, sig syscall.Signal) {

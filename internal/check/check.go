@@ -159,13 +159,13 @@ func transcripts(book *chapter.Book) (verified, unverified int, errs diag.List) 
 	byID := map[string][]transcript.Ref{}
 	interrupted := map[string]bool{}
 	for _, r := range refs {
-		if r.Verb == "interrupt" {
+		if r.Ends() {
 			interrupted[r.Script+" "+r.ID] = true
 		}
 	}
 	for _, r := range refs {
 		if r.Verb == "start" && !interrupted[r.Script+" "+r.ID] {
-			errs.Add(r.Script, r.Line, "start %s without interrupt %s: its output would never be compared", r.ID, r.ID)
+			errs.Add(r.Script, r.Line, "start %s without interrupt %s or waitexit %s: its output would never be compared", r.ID, r.ID, r.ID)
 		}
 		byID[r.ID] = append(byID[r.ID], r)
 		if _, b := book.Transcript(r.ID); b == nil && len(book.Chapters) > 0 && allChapters(book) {

@@ -93,7 +93,7 @@ func TestTranscripts(t *testing.T) {
 		`chapters/01/README.md:11: transcript ch01-lonely is verified by no script in testdata/scripts (add one that runs it, or mark it {unverified="reason"})`,
 		`chapters/01/README.md:19: transcript ch01-both is marked unverified, but testdata/scripts/a.txtar:7 verifies it; drop the unverified attribute`,
 		`testdata/scripts/a.txtar:6: run ch01-nosuch: no console block has this id`,
-		`testdata/scripts/b.txtar:1: start ch01-server without interrupt ch01-server: its output would never be compared`,
+		`testdata/scripts/b.txtar:1: start ch01-server without interrupt ch01-server or waitexit ch01-server: its output would never be compared`,
 	}
 	if got := messages(errs); !slices.Equal(got, want) {
 		t.Errorf("transcripts problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

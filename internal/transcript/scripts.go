@@ -16,13 +16,17 @@ const ScriptDir = "testdata/scripts"
 type Ref struct {
 	Script string // slash path from the book's root
 	Line   int
-	Verb   string // run, start or interrupt
+	Verb   string // run, start, interrupt, waitexit or waitoutput
 	ID     string
 }
 
 // Verifies reports whether the line compares the transcript with real
-// output: run does, and so does interrupt (for what start began).
-func (r Ref) Verifies() bool { return r.Verb == "run" || r.Verb == "interrupt" }
+// output: run does, and so do interrupt and waitexit (for what start began).
+func (r Ref) Verifies() bool { return r.Verb == "run" || r.Ends() }
+
+// Ends reports whether the line ends what start began and compares its
+// output: interrupt (Ctrl-C) or waitexit (it ends by itself).
+func (r Ref) Ends() bool { return r.Verb == "interrupt" || r.Verb == "waitexit" }
 
 // ScriptRefs lists every line of the scripts in root/ScriptDir that names
 // a transcript.
@@ -62,8 +66,10 @@ func scanScript(name, script string) []Ref {
 			continue
 		}
 		switch words[0] {
-		case "run", "start", "interrupt":
+		case "run", "start", "interrupt", "waitexit":
 			refs = append(refs, Ref{Script: name, Line: i + 1, Verb: words[0], ID: words[len(words)-1]})
+		case "waitoutput": // waitoutput ID REGEXP
+			refs = append(refs, Ref{Script: name, Line: i + 1, Verb: words[0], ID: words[1]})
 		}
 	}
 	return refs

@@ -78,9 +78,16 @@ func withNewline(s string) string {
 type Rule struct {
 	Name string
 	Doc  string
+	subs []sub
+}
+
+// sub is one replacement of a rule.
+type sub struct {
 	re   *regexp.Regexp
 	repl string
 }
+
+func one(re, repl string) []sub { return []sub{{regexp.MustCompile(re), repl}} }
 
 // Rules are the normalisation rules a script may name.
 var Rules = []Rule{
@@ -88,20 +95,33 @@ var Rules = []Rule{
 		Name: "ephemeral-port",
 		Doc: "a port the kernel picked from its ephemeral range (Linux: 32768-60999), after a loopback address: " +
 			"127.0.0.1:45678 becomes 127.0.0.1:PORT. Ports a program chose, like 8888, stay as they are.",
-		re:   regexp.MustCompile(`(127\.0\.0\.1|\[::1\]|localhost):(?:3276[89]|327[7-9][0-9]|32[89][0-9]{2}|3[3-9][0-9]{3}|[45][0-9]{4}|60[0-9]{3})\b`),
-		repl: "${1}:PORT",
+		subs: one(`(127\.0\.0\.1|\[::1\]|localhost):(?:3276[89]|327[7-9][0-9]|32[89][0-9]{2}|3[3-9][0-9]{3}|[45][0-9]{4}|60[0-9]{3})\b`, "${1}:PORT"),
 	},
 	{
 		Name: "http-date",
 		Doc:  "an HTTP date in the IMF-fixdate form of RFC 9110 §5.6.7 (Sun, 06 Nov 1994 08:49:37 GMT) becomes DATE.",
-		re:   regexp.MustCompile(`\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT\b`),
-		repl: "DATE",
+		subs: one(`\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT\b`, "DATE"),
 	},
 	{
 		Name: "curl-version",
 		Doc:  "curl's version in its User-Agent (curl/7.88.1) becomes curl/VERSION.",
-		re:   regexp.MustCompile(`\bcurl/[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.]+)?`),
-		repl: "curl/VERSION",
+		subs: one(`\bcurl/[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.]+)?`, "curl/VERSION"),
+	},
+	{
+		Name: "curl-elapsed",
+		Doc:  "the time curl reports in an error (Failed to connect to localhost port 8888 after 3 ms) becomes after N ms.",
+		subs: one(`\b(Failed to connect to \S+ port [0-9]+ after) [0-9]+ ms\b`, "$1 N ms"),
+	},
+	{
+		Name: "go-trace",
+		Doc: "in the stack trace of a Go panic: the goroutine's number (goroutine 7 [running] becomes goroutine N [running]), " +
+			"the directory the book is checked out in (/home/you/book/chapters/02/main.go:31 becomes .../chapters/02/main.go:31) " +
+			"and the program-counter offset at the end of a frame (+0x1a5 becomes +0x?), which depend on the run, the checkout " +
+			"and the Go version. Function names and line numbers stay as they are.",
+		subs: []sub{
+			{regexp.MustCompile(`(?m)^goroutine [0-9]+ \[`), "goroutine N ["},
+			{regexp.MustCompile(`(?m)^\t/\S*?/(chapters/\S+\.go:[0-9]+)(?: \+0x[0-9a-f]+)?$`), "\t.../$1 +0x?"},
+		},
 	},
 }
 
@@ -125,7 +145,9 @@ func Lookup(names []string) ([]Rule, error) {
 // Normalize applies rules to s.
 func Normalize(s string, rules []Rule) string {
 	for _, r := range rules {
-		s = r.re.ReplaceAllString(s, r.repl)
+		for _, sub := range r.subs {
+			s = sub.re.ReplaceAllString(s, sub.repl)
+		}
 	}
 	return s
 }

@@ -95,6 +95,17 @@ func TestRules(t *testing.T) {
 		{"curl-version", "curl/8.5", "curl/8.5"},
 		{"curl-version", "libcurl/8.5.0", "libcurl/8.5.0"},
 		{"curl-version", "Go-http-client/1.1", "Go-http-client/1.1"},
+
+		// curl-elapsed: the milliseconds in curl's connect error.
+		{"curl-elapsed", "curl: (7) Failed to connect to localhost port 8888 after 0 ms: Couldn't connect to server",
+			"curl: (7) Failed to connect to localhost port 8888 after N ms: Couldn't connect to server"},
+		{"curl-elapsed", "after 12 ms", "after 12 ms"},
+
+		// go-trace: a panic's goroutine number, checkout directory and PC offsets.
+		{"go-trace", "panic: EOF\n\ngoroutine 23 [running]:\nmain.main.func1()\n\t/work/main/chapters/02/naive/main.go:32 +0x4d1\ncreated by main.main in goroutine 1\n\t/tmp/x/chapters/02/naive/main.go:27 +0x85\n",
+			"panic: EOF\n\ngoroutine N [running]:\nmain.main.func1()\n\t.../chapters/02/naive/main.go:32 +0x?\ncreated by main.main in goroutine 1\n\t.../chapters/02/naive/main.go:27 +0x?\n"},
+		{"go-trace", "\t/usr/local/go/src/net/net.go:10 +0x1f\n", "\t/usr/local/go/src/net/net.go:10 +0x1f\n"},
+		{"go-trace", "the goroutine 23 [running]", "the goroutine 23 [running]"},
 	}
 	for _, tt := range tests {
 		rules, err := Lookup([]string{tt.rule})
@@ -128,7 +139,7 @@ func TestLookup(t *testing.T) {
 		t.Errorf("Lookup = %v, %v", rules, err)
 	}
 	_, err = Lookup([]string{"ephemeral-port", "ephemeral-ports"})
-	if err == nil || !strings.Contains(err.Error(), `unknown normalisation rule "ephemeral-ports" (known: ephemeral-port, http-date, curl-version)`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown normalisation rule "ephemeral-ports" (known: ephemeral-port, http-date, curl-version, curl-elapsed, go-trace)`) {
 		t.Errorf("Lookup of an unknown rule: %v", err)
 	}
 	for _, r := range Rules {
