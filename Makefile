@@ -1,9 +1,9 @@
 # The book's commands. `make verify` is what CI runs (see README.md).
 
-.PHONY: verify check fmt vet test extract update
+.PHONY: verify check fmt vet test fuzz extract update
 
 # Everything a maintainer must pass.
-verify: check fmt vet test
+verify: check fmt vet test fuzz
 
 # The chapters agree with their programs, scripts and transcripts.
 check:
@@ -19,6 +19,12 @@ vet:
 # Unit tests, mdrun's scripts, and the book's transcripts against real runs.
 test:
 	go test ./...
+
+# A short run of each fuzz test on its committed seed corpus and beyond.
+# Run longer by hand: make fuzz FUZZTIME=5m
+FUZZTIME ?= 10s
+fuzz:
+	go test -run='^$$' -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./chapters/02
 
 # Write the chapters' programs from their markdown.
 extract:

@@ -264,7 +264,7 @@ func childReport(out []byte) string {
 	for _, l := range strings.Split(string(out), "\n") {
 		t := strings.TrimSpace(l)
 		if t == "" || t == "PASS" || t == "FAIL" || strings.HasPrefix(t, "=== ") ||
-			strings.HasPrefix(t, "--- ") || strings.HasPrefix(t, "ok ") || strings.HasPrefix(t, "PASS\t") {
+			strings.HasPrefix(t, "--- PASS") || strings.HasPrefix(t, "--- SKIP") || strings.HasPrefix(t, "ok ") || strings.HasPrefix(t, "PASS\t") {
 			continue
 		}
 		keep = append(keep, l)

@@ -1,0 +1,161 @@
+package booktest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"tcpbook/internal/chapter"
+)
+
+// envIsolated names the test that a child process runs isolated.
+const envIsolated = "BOOKTEST_ISOLATED"
+
+// Isolate runs the calling test in a child process with a network
+// namespace of its own, so that the test can use the address the book's
+// programs use (localhost:8888) whatever else listens on this machine, and
+// run in parallel with other tests that do too. It returns true in that
+// child, where the test goes on, and false in the parent, after reporting
+// the child's result. Where no namespace can be made it logs why and
+// returns true: the test then runs on this machine's network.
+//
+// Call it first in a top-level test:
+//
+//	func TestBadClients(t *testing.T) {
+//		if !booktest.Isolate(t) {
+//			return
+//		}
+//		...
+//	}
+func Isolate(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(envIsolated) == t.Name() {
+		if os.Getenv(envNetns) == "1" {
+			if err := loopbackUp(); err != nil {
+				t.Fatalf("bringing up the loopback interface: %v", err)
+			}
+		}
+		return true
+	}
+	if strings.Contains(t.Name(), "/") {
+		t.Fatal("booktest.Isolate works in top-level tests only")
+	}
+	iso := probeIsolation()
+	if iso.err != nil {
+		t.Logf("NOTICE: %v: the test runs on this machine's network", iso.err)
+		return true
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v")
+	cmd.Env = append(os.Environ(), envIsolated+"="+t.Name(), envNetns+"=1")
+	cmd.SysProcAttr = iso.attr()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("in its own network namespace: %v\n%s", err, childReport(out))
+	} else if testing.Verbose() {
+		t.Logf("in its own network namespace:\n%s", childReport(out))
+	}
+	return false
+}
+
+// Build builds the chapter program in dir (a slash path from the book's
+// root, like "chapters/02") as go run does, and returns the executable.
+func Build(t *testing.T, dir string) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := chapter.FindRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), binName(dir))
+	goCmd := os.Getenv("BOOKTEST_GO")
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	cmd := exec.Command(goCmd, "run", "-exec", "cp", "./"+dir, bin)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building ./%s: %v\n%s", dir, err, out)
+	}
+	return bin
+}
+
+// A Server is a program running in the background for a test.
+type Server struct {
+	cmd  *exec.Cmd
+	out  *output
+	done chan struct{}
+	err  error
+}
+
+// Start runs the program bin and waits until it listens on addr. The
+// program is killed when the test ends.
+func Start(t *testing.T, bin, addr string) *Server {
+	t.Helper()
+	s := &Server{cmd: exec.Command(bin), out: &output{}, done: make(chan struct{})}
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		s.cmd.Process.Kill()
+		<-s.done
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), portTimeout)
+	defer cancel()
+	if err := waitListening(ctx, addr, s.Alive); err != nil {
+		t.Fatalf("%v\n%s", err, s.Output())
+	}
+	return s
+}
+
+// Output returns what the program has printed so far.
+func (s *Server) Output() string { return s.out.String() }
+
+// Alive returns nil while the program runs, and why it ended otherwise.
+func (s *Server) Alive() error {
+	select {
+	case <-s.done:
+		return fmt.Errorf("the program ended: %v\n%s", s.err, s.Output())
+	default:
+		return nil
+	}
+}
+
+// RSS returns the program's resident memory in bytes (Linux only).
+func (s *Server) RSS() (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", s.cmd.Process.Pid)
+}
+
+// Interrupt sends the program SIGINT, as Ctrl-C would.
+func (s *Server) Interrupt() error { return s.cmd.Process.Signal(syscall.SIGINT) }
