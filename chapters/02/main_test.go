@@ -1,0 +1,335 @@
+// Tests for the chapter's server (not part of the book's text): the bad
+// input it must survive, against the real program, and a fuzz test of the
+// code that reads a request and answers it.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"tcpbook/internal/booktest"
+)
+
+// exchange sends req on a new connection, closes the sending side, and
+// returns everything the server sends back until it closes.
+func exchange(t *testing.T, req string) string {
+	t.Helper()
+	resp, err := tryExchange(t, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// tryExchange is exchange, returning the error of a connection the server
+// reset instead of failing the test.
+func tryExchange(t *testing.T, req string) (string, error) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(15 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+		return "", fmt.Errorf("writing the request: %w", err)
+	}
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := io.ReadAll(conn)
+	if err != nil {
+		return string(resp), fmt.Errorf("reading the response: %w (so far %q)", err, resp)
+	}
+	return string(resp), nil
+}
+
+// tooLarge sends a request the server will not read whole. The server
+// answers 431 or 413; but it stops reading after its limit, so when the
+// client is still sending, the close can reach it as a reset before the
+// answer (RFC 9112 §9.6): either is a correct outcome.
+func tooLarge(t *testing.T, req string) string {
+	resp, err := tryExchange(t, req)
+	if errors.Is(err, syscall.ECONNRESET) {
+		return "reset"
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status(resp)
+}
+
+// served checks that the server still answers a good client.
+func served(t *testing.T, srv *booktest.Server) {
+	t.Helper()
+	if err := srv.Alive(); err != nil {
+		t.Fatal(err)
+	}
+	resp := exchange(t, "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+	if !strings.HasPrefix(resp, "HTTP/1.0 200 OK\r\n") || !strings.HasSuffix(resp, "\r\n\r\nHello World\n") {
+		t.Fatalf("a good client after the bad one got %q", resp)
+	}
+}
+
+func status(resp string) string {
+	line, _, _ := strings.Cut(resp, "\r\n")
+	return line
+}
+
+// TestBadClients runs the real program and sends it each kind of bad
+// input; after each, the program is still up and serves a good client.
+func TestBadClients(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	srv := booktest.Start(t, booktest.Build(t, "chapters/02"), addr)
+	served(t, srv)
+
+	dial := func(t *testing.T) net.Conn {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(15 * time.Second))
+		return conn
+	}
+	tests := []struct {
+		name   string
+		client func(t *testing.T) string // returns the status line, "" for a close, "reset"
+		want   []string
+	}{
+		{"garbage", func(t *testing.T) string {
+			return status(exchange(t, "\x00\xff\x16\x03\x01 garbage\r\n\r\n"))
+		}, []string{"HTTP/1.0 400 Bad Request"}},
+		{"connect-and-close", func(t *testing.T) string {
+			dial(t).Close()
+			return ""
+		}, []string{""}},
+		{"half-request", func(t *testing.T) string {
+			return status(exchange(t, "GET / HTTP/1.1\r\nHost: loc"))
+		}, []string{"HTTP/1.0 400 Bad Request"}},
+		{"reset", func(t *testing.T) string {
+			conn := dial(t)
+			io.WriteString(conn, "GET / HTTP/1.1\r\n")
+			conn.(*net.TCPConn).SetLinger(0) // Close sends RST
+			conn.Close()
+			return ""
+		}, []string{""}},
+		{"huge-header", func(t *testing.T) string {
+			return tooLarge(t, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 2<<20)+"\r\n\r\n")
+		}, []string{"HTTP/1.0 431 Request Header Fields Too Large", "reset"}},
+		{"huge-header-line", func(t *testing.T) string {
+			return tooLarge(t, "GET /"+strings.Repeat("a", 2<<20))
+		}, []string{"HTTP/1.0 431 Request Header Fields Too Large", "reset"}},
+		{"huge-body", func(t *testing.T) string {
+			return tooLarge(t, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n"+strings.Repeat("b", 3000000))
+		}, []string{"HTTP/1.0 413 Request Entity Too Large", "reset"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.client(t); !slices.Contains(tt.want, got) {
+				t.Errorf("got %q, want one of %q", got, tt.want)
+			}
+			served(t, srv)
+		})
+	}
+	if strings.Contains(srv.Output(), "panic") {
+		t.Errorf("the server panicked:\n%s", srv.Output())
+	}
+}
+
+// TestSilentClients holds many connections that never send anything: the
+// server keeps serving others meanwhile, and closes each silent one when
+// its read deadline passes.
+func TestSilentClients(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	srv := booktest.Start(t, booktest.Build(t, "chapters/02"), addr)
+	const n = 200
+	var silent []net.Conn
+	for range n {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		silent = append(silent, conn)
+	}
+	start := time.Now()
+	served(t, srv)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a good client waited %v behind %d silent ones", d, n)
+	}
+	// The server gives up on each silent client after readTimeout: every
+	// one sees the connection closed, with nothing sent.
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, conn := range silent {
+		wg.Go(func() {
+			conn.SetReadDeadline(time.Now().Add(readTimeout + 10*time.Second))
+			b, err := io.ReadAll(conn)
+			if err != nil || len(b) > 0 {
+				errs[i] = errors.Join(err, errors.New("got "+string(b)))
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Errorf("silent clients were not closed cleanly after %v: %v", readTimeout, err)
+	}
+	served(t, srv)
+}
+
+// TestMemoryBounded sends many huge headers at once: the server's memory
+// stays bounded, since it reads at most maxHeaderBytes of each.
+func TestMemoryBounded(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	srv := booktest.Start(t, booktest.Build(t, "chapters/02"), addr)
+	big := "GET / HTTP/1.1\r\nX-Big: " + strings.Repeat("a", 8<<20) + "\r\n\r\n"
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(15 * time.Second))
+			go io.Copy(io.Discard, conn)
+			io.WriteString(conn, big) // fails once the server has closed: that is the point
+		})
+	}
+	wg.Wait()
+	rss, err := srv.RSS()
+	if err != nil {
+		t.Skipf("cannot read the server's memory here: %v", err)
+	}
+	// 16 clients sent 128 MiB in all; the server keeps at most about
+	// 1 MiB of each, plus its own few MiB.
+	const limit = 64 << 20
+	if rss > limit {
+		t.Errorf("server uses %d MiB after 16 huge headers, want under %d MiB", rss>>20, limit>>20)
+	}
+	t.Logf("server RSS after 16 × 8 MiB headers: %d MiB", rss>>20)
+	served(t, srv)
+}
+
+// conn is a net.Conn over a fixed input, for testing handle without a
+// network: reads return the input then io.EOF, writes are recorded.
+type conn struct {
+	in  io.Reader
+	out bytes.Buffer
+}
+
+func (c *conn) Read(p []byte) (int, error)         { return c.in.Read(p) }
+func (c *conn) Write(p []byte) (int, error)        { return c.out.Write(p) }
+func (c *conn) Close() error                       { return nil }
+func (c *conn) CloseWrite() error                  { return nil }
+func (c *conn) LocalAddr() net.Addr                { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8888} }
+func (c *conn) RemoteAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000} }
+func (c *conn) SetDeadline(t time.Time) error      { return nil }
+func (c *conn) SetReadDeadline(t time.Time) error  { return nil }
+func (c *conn) SetWriteDeadline(t time.Time) error { return nil }
+
+// quiet sends the program's log to /dev/null for the rest of the test.
+func quiet(t testing.TB) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = null
+	t.Cleanup(func() {
+		os.Stdout = stdout
+		null.Close()
+	})
+}
+
+// checkResponse checks what handle wrote for one input: nothing (the
+// connection is just closed), or one well-formed HTTP/1.0 response that
+// closes the connection.
+func checkResponse(t *testing.T, in, out []byte) {
+	if len(out) == 0 {
+		return
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), nil)
+	if err != nil {
+		t.Fatalf("input %q: response does not parse: %v\n%q", in, err, out)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("input %q: response body: %v\n%q", in, err, out)
+	}
+	switch {
+	case resp.ProtoMajor != 1 || resp.ProtoMinor != 0:
+		t.Errorf("input %q: %s, want HTTP/1.0", in, resp.Proto)
+	case !resp.Close || resp.Header.Get("Connection") != "close":
+		t.Errorf("input %q: response does not say Connection: close\n%q", in, out)
+	case resp.ContentLength != int64(len(body)):
+		t.Errorf("input %q: Content-Length %d, body %d bytes", in, resp.ContentLength, len(body))
+	case resp.Header.Get("Date") == "":
+		t.Errorf("input %q: no Date header", in)
+	case resp.StatusCode == http.StatusOK && string(body) != "Hello World\n":
+		t.Errorf("input %q: 200 with body %q", in, body)
+	}
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge:
+	default:
+		t.Errorf("input %q: unexpected status %s", in, resp.Status)
+	}
+}
+
+func TestHandle(t *testing.T) {
+	quiet(t)
+	tests := []struct {
+		in, status string
+	}{
+		{"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "HTTP/1.0 200 OK"},
+		{"GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK"},
+		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.0 200 OK"},
+		{"", ""},
+		{"hello\r\n\r\n", "HTTP/1.0 400 Bad Request"},
+		{"GET / HTTP/1.1\r\n\r\n", "HTTP/1.0 400 Bad Request"}, // HTTP/1.1 needs Host (RFC 9112 §3.2)
+		{"GET /" + strings.Repeat("a", maxHeaderBytes), "HTTP/1.0 431 Request Header Fields Too Large"},
+		{"GET / HTTP/1.1\r\nHost", "HTTP/1.0 400 Bad Request"},
+		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort", "HTTP/1.0 400 Bad Request"},
+		{"GET / HTTP/1.1\r\nX: " + strings.Repeat("a", maxHeaderBytes) + "\r\n\r\n", "HTTP/1.0 431 Request Header Fields Too Large"},
+		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + strings.Repeat("b", 2000000), "HTTP/1.0 413 Request Entity Too Large"},
+	}
+	for _, tt := range tests {
+		c := &conn{in: strings.NewReader(tt.in)}
+		handle(c)
+		if got := status(c.out.String()); got != tt.status {
+			t.Errorf("input %.40q: status %q, want %q", tt.in, got, tt.status)
+		}
+		checkResponse(t, []byte(tt.in), c.out.Bytes())
+	}
+}
+
+// FuzzHandle feeds handle arbitrary bytes. Whatever they are, it returns,
+// and it writes nothing or one well-formed HTTP/1.0 response. The seed
+// corpus is in testdata/fuzz/FuzzHandle.
+func FuzzHandle(f *testing.F) {
+	quiet(f)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c := &conn{in: bytes.NewReader(in)}
+		handle(c)
+		checkResponse(t, in, c.out.Bytes())
+	})
+}
