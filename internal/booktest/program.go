@@ -159,3 +159,25 @@ func (s *Server) RSS() (int64, error) {
 
 // Interrupt sends the program SIGINT, as Ctrl-C would.
 func (s *Server) Interrupt() error { return s.cmd.Process.Signal(syscall.SIGINT) }
+
+// WaitOutput waits until the program has printed s, failing the test if
+// it ends first or takes longer than a script's wait would.
+func WaitOutput(t *testing.T, s *Server, want string) {
+	t.Helper()
+	deadline := time.After(portTimeout)
+	for !strings.Contains(s.Output(), want) {
+		changed := s.out.changed()
+		if strings.Contains(s.Output(), want) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-s.done:
+			if !strings.Contains(s.Output(), want) {
+				t.Fatalf("the program ended without printing %q:\n%s", want, s.Output())
+			}
+		case <-deadline:
+			t.Fatalf("the program did not print %q within %v:\n%s", want, portTimeout, s.Output())
+		}
+	}
+}
