@@ -25,6 +25,7 @@ test:
 FUZZTIME ?= 10s
 fuzz:
 	go test -run='^$$' -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./chapters/02
+	go test -run='^$$' -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./chapters/04/server
 
 # Write the chapters' programs from their markdown.
 extract:

@@ -113,6 +113,11 @@ var Rules = []Rule{
 		subs: one(`\b(Failed to connect to \S+ port [0-9]+ after) [0-9]+ ms\b`, "$1 N ms"),
 	},
 	{
+		Name: "curl-pointer",
+		Doc:  "a memory address in one of curl's verbose notes (* Found bundle for host: 0x5581896e9200 [serially]) becomes 0x?.",
+		subs: one(`(?m)^(\* .*)\b0x[0-9a-f]+\b`, "${1}0x?"),
+	},
+	{
 		Name: "go-trace",
 		Doc: "in the stack trace of a Go panic: the goroutine's number (goroutine 7 [running] becomes goroutine N [running]), " +
 			"the directory the book is checked out in (/home/you/book/chapters/02/main.go:31 becomes .../chapters/02/main.go:31) " +

@@ -101,6 +101,10 @@ func TestRules(t *testing.T) {
 			"curl: (7) Failed to connect to localhost port 8888 after N ms: Couldn't connect to server"},
 		{"curl-elapsed", "after 12 ms", "after 12 ms"},
 
+		// curl-pointer: an address in curl's verbose notes only.
+		{"curl-pointer", "* Found bundle for host: 0x5581896e9200 [serially]", "* Found bundle for host: 0x? [serially]"},
+		{"curl-pointer", "< X-Id: 0x5581896e9200", "< X-Id: 0x5581896e9200"},
+
 		// go-trace: a panic's goroutine number, checkout directory and PC offsets.
 		{"go-trace", "panic: EOF\n\ngoroutine 23 [running]:\nmain.main.func1()\n\t/work/main/chapters/02/naive/main.go:32 +0x4d1\ncreated by main.main in goroutine 1\n\t/tmp/x/chapters/02/naive/main.go:27 +0x85\n",
 			"panic: EOF\n\ngoroutine N [running]:\nmain.main.func1()\n\t.../chapters/02/naive/main.go:32 +0x?\ncreated by main.main in goroutine 1\n\t.../chapters/02/naive/main.go:27 +0x?\n"},
@@ -139,7 +143,7 @@ func TestLookup(t *testing.T) {
 		t.Errorf("Lookup = %v, %v", rules, err)
 	}
 	_, err = Lookup([]string{"ephemeral-port", "ephemeral-ports"})
-	if err == nil || !strings.Contains(err.Error(), `unknown normalisation rule "ephemeral-ports" (known: ephemeral-port, http-date, curl-version, curl-elapsed, go-trace)`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown normalisation rule "ephemeral-ports" (known: ephemeral-port, http-date, curl-version, curl-elapsed, curl-pointer, go-trace)`) {
 		t.Errorf("Lookup of an unknown rule: %v", err)
 	}
 	for _, r := range Rules {

@@ -1,0 +1,218 @@
+// Tests for the chapter's keep-alive client (not part of the book's text):
+// it reuses one connection, reconnects when the server closed it while
+// idle, never re-sends a POST the server may have processed, and gives up
+// on a server that never answers.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tcpbook/internal/booktest"
+)
+
+// fakeServer runs serve on each connection to addr and counts the
+// requests it reads.
+type fakeServer struct {
+	mu       sync.Mutex
+	conns    int
+	requests []string
+}
+
+func startFake(t *testing.T, serve func(f *fakeServer, r *bufio.Reader, c net.Conn)) *fakeServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	f := &fakeServer{}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			f.mu.Lock()
+			f.conns++
+			f.mu.Unlock()
+			go func() {
+				defer c.Close()
+				serve(f, bufio.NewReader(c), c)
+			}()
+		}
+	}()
+	return f
+}
+
+// read reads one request and records its body.
+func (f *fakeServer) read(r *bufio.Reader) bool {
+	req, err := http.ReadRequest(r)
+	if err != nil {
+		return false
+	}
+	body, _ := io.ReadAll(req.Body)
+	f.mu.Lock()
+	f.requests = append(f.requests, string(body))
+	f.mu.Unlock()
+	return true
+}
+
+func reply(c net.Conn, body string, close bool) {
+	resp := http.Response{StatusCode: 200, ProtoMajor: 1, ProtoMinor: 1, Close: close,
+		ContentLength: int64(len(body)), Body: io.NopCloser(strings.NewReader(body))}
+	resp.Write(c)
+}
+
+func runClient(t *testing.T) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(booktest.Build(t, "chapters/04/client"))
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = time.Second
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(pause + 4*timeout):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("the client still runs:\n%s", out.String())
+		return "", nil
+	}
+}
+
+// TestReuseAndReconnect: the server answers on one connection, and
+// closes it, without a word, once the client has been idle. The client
+// sends its first three POSTs on one connection and notices the close
+// before the fourth.
+func TestReuseAndReconnect(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	f := startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		for {
+			c.SetReadDeadline(time.Now().Add(pause / 2)) // the idle timeout
+			if !f.read(r) {
+				return
+			}
+			reply(c, "ok", false)
+		}
+	})
+	out, err := runClient(t)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := []string{"ASCII", "PROGRAMMING", "PLUS", "AGAIN"}
+	if strings.Join(f.requests, " ") != strings.Join(want, " ") {
+		t.Errorf("the server got bodies %q, want %q", f.requests, want)
+	}
+	if f.conns != 2 {
+		t.Errorf("%d connections, want 2 (one reused for three requests, one after the idle close)", f.conns)
+	}
+	if !strings.Contains(out, "接続し直します") {
+		t.Errorf("the client did not say it reconnects:\n%s", out)
+	}
+}
+
+// TestNoBlindRetry: the server reads the first POST and closes without an
+// answer. It may have processed it, so the client must not send it again.
+func TestNoBlindRetry(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	f := startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		f.read(r)
+	})
+	out, err := runClient(t)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1\n%s", err, out)
+	}
+	if len(f.requests) != 1 {
+		t.Errorf("the server got the POST %d times, want once", len(f.requests))
+	}
+	if !strings.Contains(out, "送り直しません") {
+		t.Errorf("the client does not say why it gives up:\n%s", out)
+	}
+}
+
+// TestResponseClose: the server answers with Connection: close; the client
+// opens a new connection for the next request instead of failing.
+func TestResponseClose(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	f := startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		if f.read(r) {
+			reply(c, "ok", true)
+		}
+	})
+	out, err := runClient(t)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(f.requests) != 4 || f.conns != 4 {
+		t.Errorf("%d requests on %d connections, want 4 on 4", len(f.requests), f.conns)
+	}
+}
+
+// TestSilentServer: a server that accepts and never answers; the client
+// gives up at its deadline instead of blocking forever.
+func TestSilentServer(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		io.Copy(io.Discard, r)
+	})
+	start := time.Now()
+	out, err := runClient(t)
+	if err == nil || !strings.Contains(out, "i/o timeout") {
+		t.Fatalf("want a timeout, got %v:\n%s", err, out)
+	}
+	if d := time.Since(start); d < timeout {
+		t.Errorf("gave up after %v, before its deadline %v", d, timeout)
+	}
+}
+
+func TestNoServer(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	out, err := runClient(t)
+	if err == nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, "go run ./chapters/04/server") {
+		t.Fatalf("want one line telling the reader to start the server, got %v:\n%s", err, out)
+	}
+}
+
+func TestIdempotent(t *testing.T) {
+	for _, m := range []string{"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"} {
+		if !idempotent(m) {
+			t.Errorf("%s is idempotent (RFC 9110 §9.2.2)", m)
+		}
+	}
+	for _, m := range []string{"POST", "PATCH", "CONNECT"} {
+		if idempotent(m) {
+			t.Errorf("%s is not idempotent", m)
+		}
+	}
+}

@@ -1,0 +1,338 @@
+// Tests for the chapter's keep-alive server (not part of the book's text):
+// protocol edge cases and bad input against the real program, and a fuzz
+// test of the request loop.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"tcpbook/internal/booktest"
+)
+
+func dial(t *testing.T) net.Conn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	return conn
+}
+
+func write(t *testing.T, conn net.Conn, s string) {
+	t.Helper()
+	if _, err := io.WriteString(conn, s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// read reads one response and its body.
+func read(t *testing.T, r *bufio.Reader) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatalf("reading a response: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading a response body: %v", err)
+	}
+	return resp, string(body)
+}
+
+// closed checks that the server closes the connection: EOF, no more bytes.
+func closed(t *testing.T, r *bufio.Reader) {
+	t.Helper()
+	if b, err := io.ReadAll(r); err != nil || len(b) > 0 {
+		t.Fatalf("want the server to close the connection, got %q, %v", b, err)
+	}
+}
+
+func get(path string, headers ...string) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + strings.Join(headers, "") + "\r\n"
+}
+
+func post(body string, headers ...string) string {
+	return fmt.Sprintf("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n%s\r\n%s", len(body), strings.Join(headers, ""), body)
+}
+
+// served checks that the server still answers a new client.
+func served(t *testing.T, srv *booktest.Server) {
+	t.Helper()
+	if err := srv.Alive(); err != nil {
+		t.Fatal(err)
+	}
+	conn := dial(t)
+	write(t, conn, get("/", "Connection: close\r\n"))
+	r := bufio.NewReader(conn)
+	if resp, body := read(t, r); resp.StatusCode != 200 || body != "Hello World\n" {
+		t.Fatalf("a good client got %s %q", resp.Status, body)
+	}
+	closed(t, r)
+}
+
+func TestProtocol(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	srv := booktest.Start(t, booktest.Build(t, "chapters/04/server"), addr)
+
+	t.Run("keep-alive", func(t *testing.T) {
+		conn := dial(t)
+		r := bufio.NewReader(conn)
+		for _, msg := range []string{"ASCII", "PROGRAMMING", "PLUS"} {
+			write(t, conn, post(msg))
+			resp, body := read(t, r)
+			if resp.StatusCode != 200 || resp.Close || body != "Hello "+msg+"\n" {
+				t.Fatalf("got %s close=%v %q", resp.Status, resp.Close, body)
+			}
+		}
+		local := conn.LocalAddr().String()
+		if n := strings.Count(srv.Output(), "Accept "+local+"\n"); n != 1 {
+			t.Errorf("three requests took %d accepted connections", n)
+		}
+	})
+	t.Run("pipelined", func(t *testing.T) {
+		conn := dial(t)
+		var reqs strings.Builder
+		const n = 20
+		for i := range n {
+			reqs.WriteString(post(fmt.Sprint(i)))
+		}
+		write(t, conn, reqs.String()+get("/", "Connection: close\r\n"))
+		r := bufio.NewReader(conn)
+		for i := range n {
+			if _, body := read(t, r); body != fmt.Sprintf("Hello %d\n", i) {
+				t.Fatalf("response %d: %q (out of order or lost)", i, body)
+			}
+		}
+		if resp, _ := read(t, r); !resp.Close {
+			t.Error("the last response does not say Connection: close")
+		}
+		closed(t, r)
+	})
+	t.Run("head", func(t *testing.T) {
+		// A HEAD response has no body (RFC 9110 §9.3.2); a body there
+		// would be read as the start of the next response.
+		conn := dial(t)
+		write(t, conn, "HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n"+get("/"))
+		r := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(r, &http.Request{Method: http.MethodHead})
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("HEAD: %v, %v", resp, err)
+		}
+		resp.Body.Close()
+		if resp, body := read(t, r); resp.StatusCode != 200 || body != "Hello World\n" {
+			t.Fatalf("the GET after a HEAD got %s %q", resp.Status, body)
+		}
+	})
+	t.Run("no-host", func(t *testing.T) {
+		conn := dial(t)
+		write(t, conn, "GET / HTTP/1.1\r\n\r\n")
+		if resp, _ := read(t, bufio.NewReader(conn)); resp.StatusCode != http.StatusBadRequest || !resp.Close {
+			t.Errorf("HTTP/1.1 without Host: %s close=%v, want 400 and close", resp.Status, resp.Close)
+		}
+	})
+	t.Run("connection-close", func(t *testing.T) {
+		conn := dial(t)
+		write(t, conn, get("/", "Connection: close\r\n"))
+		r := bufio.NewReader(conn)
+		// ReadResponse turns Connection: close into resp.Close.
+		if resp, _ := read(t, r); !resp.Close {
+			t.Errorf("response headers %v, want Connection: close", resp.Header)
+		}
+		closed(t, r)
+	})
+	t.Run("http10", func(t *testing.T) {
+		conn := dial(t)
+		write(t, conn, "GET / HTTP/1.0\r\n\r\n")
+		r := bufio.NewReader(conn)
+		// ReadResponse turns Connection: close into resp.Close.
+		if resp, _ := read(t, r); !resp.Close {
+			t.Errorf("response headers %v, want Connection: close", resp.Header)
+		}
+		closed(t, r)
+	})
+	t.Run("http10-keep-alive", func(t *testing.T) {
+		conn := dial(t)
+		r := bufio.NewReader(conn)
+		for range 2 {
+			write(t, conn, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+			if resp, _ := read(t, r); resp.Header.Get("Connection") != "keep-alive" {
+				t.Fatalf("response headers %v, want Connection: keep-alive", resp.Header)
+			}
+		}
+	})
+	t.Run("slow-body", func(t *testing.T) {
+		conn := dial(t)
+		write(t, conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
+		for _, part := range []string{"sl", "ow", "ly"} {
+			time.Sleep(100 * time.Millisecond) // the client is slow, on purpose
+			write(t, conn, part)
+		}
+		if _, body := read(t, bufio.NewReader(conn)); body != "Hello slowly\n" {
+			t.Errorf("got %q", body)
+		}
+	})
+	t.Run("cut-body", func(t *testing.T) {
+		conn := dial(t)
+		write(t, conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort")
+		conn.(*net.TCPConn).CloseWrite()
+		r := bufio.NewReader(conn)
+		if resp, _ := read(t, r); resp.StatusCode != http.StatusBadRequest || !resp.Close {
+			t.Errorf("got %s close=%v, want 400 and close", resp.Status, resp.Close)
+		}
+		closed(t, r)
+	})
+	t.Run("body-too-large", func(t *testing.T) {
+		conn := dial(t)
+		go io.WriteString(conn, post(strings.Repeat("x", 3<<20))) // may fail once the server closes
+		r := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(r, nil)
+		if errors.Is(err, syscall.ECONNRESET) {
+			return // the server stopped reading: a reset is a correct close (RFC 9112 §9.6)
+		}
+		if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge || !resp.Close {
+			t.Errorf("got %v, %v; want 413 and close", resp, err)
+		}
+	})
+	t.Run("client-goes-away", func(t *testing.T) {
+		conn := dial(t)
+		write(t, conn, get("/"))
+		read(t, bufio.NewReader(conn))
+		local := conn.LocalAddr().String()
+		conn.Close()
+		booktest.WaitOutput(t, srv, local+": クライアントが閉じました")
+	})
+	t.Run("bad-input", func(t *testing.T) {
+		for _, in := range []string{"\x00\xff garbage\r\n\r\n", "GET / HTTP/1.1\r\nHost: lo", get("/") + "nonsense\r\n\r\n"} {
+			conn := dial(t)
+			write(t, conn, in)
+			conn.(*net.TCPConn).CloseWrite()
+			b, _ := io.ReadAll(conn)
+			if !strings.Contains(string(b), "400 Bad Request") {
+				t.Errorf("input %q: got %q, want a 400", in, b)
+			}
+		}
+		c := dial(t)
+		c.(*net.TCPConn).SetLinger(0)
+		write(t, c, "GET / HTTP/1.1\r\n")
+		c.Close() // a reset
+		dial(t).Close()
+	})
+	t.Run("idle-timeout", func(t *testing.T) {
+		conn := dial(t)
+		r := bufio.NewReader(conn)
+		write(t, conn, get("/"))
+		read(t, r)
+		start := time.Now()
+		closed(t, r)
+		if d := time.Since(start); d < idleTimeout-time.Second {
+			t.Errorf("closed after %v idle, want about %v", d, idleTimeout)
+		}
+	})
+	served(t, srv)
+	if strings.Contains(srv.Output(), "panic") {
+		t.Errorf("the server panicked:\n%s", srv.Output())
+	}
+}
+
+// TestSilentAndHuge: many clients that never send, and headers far larger
+// than any sane request; the server closes the first after idleTimeout,
+// refuses the second, keeps its memory bounded, and serves others.
+func TestSilentAndHuge(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	srv := booktest.Start(t, booktest.Build(t, "chapters/04/server"), addr)
+	var silent []net.Conn
+	for range 100 {
+		silent = append(silent, dial(t))
+	}
+	for range 8 {
+		conn := dial(t)
+		go io.Copy(io.Discard, conn)
+		io.WriteString(conn, "GET / HTTP/1.1\r\nX-Big: "+strings.Repeat("a", 8<<20)+"\r\n\r\n") // fails when the server gives up: the point
+	}
+	served(t, srv)
+	if rss, err := srv.RSS(); err == nil && rss > 64<<20 {
+		t.Errorf("server uses %d MiB after 8 huge headers, want under 64 MiB", rss>>20)
+	}
+	for _, c := range silent {
+		if b, err := io.ReadAll(c); err != nil || len(b) > 0 {
+			t.Fatalf("a silent client got %q, %v; want a clean close after %v", b, err, idleTimeout)
+		}
+	}
+	served(t, srv)
+}
+
+// conn is a net.Conn over a fixed input: reads return the input, then
+// io.EOF; writes are recorded.
+type conn struct {
+	in  io.Reader
+	out bytes.Buffer
+}
+
+func (c *conn) Read(p []byte) (int, error)         { return c.in.Read(p) }
+func (c *conn) Write(p []byte) (int, error)        { return c.out.Write(p) }
+func (c *conn) Close() error                       { return nil }
+func (c *conn) CloseWrite() error                  { return nil }
+func (c *conn) LocalAddr() net.Addr                { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8888} }
+func (c *conn) RemoteAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000} }
+func (c *conn) SetDeadline(t time.Time) error      { return nil }
+func (c *conn) SetReadDeadline(t time.Time) error  { return nil }
+func (c *conn) SetWriteDeadline(t time.Time) error { return nil }
+
+// FuzzHandle feeds the request loop arbitrary bytes. Whatever they are, it
+// returns, and it writes a series of well-formed HTTP/1.1 responses, at
+// most one per request, where only the last may close the connection.
+// The seed corpus is in testdata/fuzz/FuzzHandle.
+func FuzzHandle(f *testing.F) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		f.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = null // the server's log
+	f.Cleanup(func() { os.Stdout = stdout; null.Close() })
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c := &conn{in: bytes.NewReader(in)}
+		handle(c)
+		r := bufio.NewReader(&c.out)
+		for n := 0; ; n++ {
+			if _, err := r.Peek(1); err == io.EOF {
+				return
+			}
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				t.Fatalf("input %q: response %d does not parse: %v\n%q", in, n, err, c.out.String())
+			}
+			body, err := io.ReadAll(resp.Body)
+			if err != nil || int64(len(body)) != resp.ContentLength {
+				t.Fatalf("input %q: response %d: body %q, Content-Length %d, %v", in, n, body, resp.ContentLength, err)
+			}
+			if resp.Close {
+				if _, err := r.Peek(1); err != io.EOF {
+					t.Fatalf("input %q: response %d says Connection: close, but more follows", in, n)
+				}
+			}
+			if resp.Header.Get("Date") == "" || resp.ProtoMajor != 1 || resp.ProtoMinor != 1 {
+				t.Fatalf("input %q: response %d: %s without Date", in, n, resp.Proto)
+			}
+		}
+	})
+}
