@@ -1,6 +1,6 @@
 # The book's commands. `make verify` is what CI runs (see README.md).
 
-.PHONY: verify check fmt vet test fuzz extract update
+.PHONY: verify check fmt vet test fuzz extract update bench
 
 # Everything a maintainer must pass.
 verify: check fmt vet test fuzz
@@ -34,3 +34,14 @@ extract:
 # Rewrite the book's console blocks from real runs.
 update:
 	go test . -run TestTranscripts -update
+
+# Chapter 5's measurements on this machine: prints the tables the chapter
+# shows, and writes JSON and SVG to BENCHOUT. The latency part needs root
+# or unprivileged user namespaces (see chapters/05/README.md).
+BENCHOUT ?= /tmp/tcpbook-bench
+bench:
+	mkdir -p $(BENCHOUT)
+	go run ./chapters/05/latency -json $(BENCHOUT)/latency.json
+	go run ./chapters/05/loadtest -json $(BENCHOUT)/load.json
+	go run ./chapters/05/chart -latency $(BENCHOUT)/latency.json -load $(BENCHOUT)/load.json -o $(BENCHOUT)
+	go test -run='^$$' -bench=. -benchmem ./chapters/02 ./chapters/04/server
