@@ -185,14 +185,29 @@ func cmdStart(ts *testscript.TestScript, neg bool, args []string) {
 	st.procs[id] = p
 }
 
-func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+// takeProc finds what start ID began, for the verb that ends it.
+func takeProc(ts *testscript.TestScript, verb string, args []string) (*chapter.Chapter, *chapter.Block, []transcript.Rule, *proc) {
 	st := getState(ts)
-	ch, b, rules := blockArgs(ts, "interrupt", args)
+	ch, b, rules := blockArgs(ts, verb, args)
 	p := st.procs[b.ID]
 	if p == nil {
-		ts.Fatalf("interrupt %s: not started", b.ID)
+		ts.Fatalf("%s %s: not started", verb, b.ID)
 	}
 	delete(st.procs, b.ID)
+	return ch, b, rules, p
+}
+
+// compareProc compares everything an ended background command printed
+// with its block.
+func compareProc(ts *testscript.TestScript, ch *chapter.Chapter, b *chapter.Block, rules []transcript.Rule, p *proc) {
+	ts.Logf("%s", p.out)
+	cmds := commands(ts, ch, b)
+	real := []transcript.Command{{Line: cmds[0].Line, Shown: cmds[0].Shown, Output: p.out.String()}}
+	compare(ts, getState(ts), ch, b, cmds, real, rules)
+}
+
+func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+	ch, b, rules, p := takeProc(ts, "interrupt", args)
 	select {
 	case <-p.done:
 		ts.Fatalf("%s ended before it was interrupted (%v):\n%s", b.ID, p.err, p.out)
@@ -208,20 +223,11 @@ func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 		<-p.done
 		ts.Fatalf("%s did not end within %v of Ctrl-C:\n%s", b.ID, stopTimeout, p.out)
 	}
-	ts.Logf("%s", p.out)
-	cmds := commands(ts, ch, b)
-	real := []transcript.Command{{Line: cmds[0].Line, Shown: cmds[0].Shown, Output: p.out.String()}}
-	compare(ts, st, ch, b, cmds, real, rules)
+	compareProc(ts, ch, b, rules, p)
 }
 
 func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
-	st := getState(ts)
-	ch, b, rules := blockArgs(ts, "waitexit", args)
-	p := st.procs[b.ID]
-	if p == nil {
-		ts.Fatalf("waitexit %s: not started", b.ID)
-	}
-	delete(st.procs, b.ID)
+	ch, b, rules, p := takeProc(ts, "waitexit", args)
 	select {
 	case <-p.done:
 	case <-time.After(commandTimeout):
@@ -229,16 +235,13 @@ func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
 		<-p.done
 		ts.Fatalf("%s did not end by itself within %v:\n%s", b.ID, commandTimeout, p.out)
 	}
-	ts.Logf("%s", p.out)
 	switch {
 	case p.err == nil && neg:
 		ts.Fatalf("%s ended successfully, but the script expects it to fail", b.ID)
 	case p.err != nil && !neg:
 		ts.Fatalf("%s failed: %v", b.ID, p.err)
 	}
-	cmds := commands(ts, ch, b)
-	real := []transcript.Command{{Line: cmds[0].Line, Shown: cmds[0].Shown, Output: p.out.String()}}
-	compare(ts, st, ch, b, cmds, real, rules)
+	compareProc(ts, ch, b, rules, p)
 }
 
 // cmdWaitoutput waits until what start ID began has printed a line
