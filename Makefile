@@ -1,6 +1,6 @@
 # The book's commands. `make verify` is what CI runs (see README.md).
 
-.PHONY: verify check fmt vet test fuzz extract update bench
+.PHONY: verify check fmt vet test fuzz extract update book serve bench
 
 # Everything a maintainer must pass.
 verify: check fmt vet test fuzz
@@ -16,9 +16,12 @@ fmt:
 vet:
 	go vet ./...
 
-# Unit tests, mdrun's scripts, and the book's transcripts against real runs.
+# Unit tests, mdrun's scripts, the book's transcripts against real runs,
+# and the rendered book in chromium: links, accessibility (axe-core), and
+# reading it as a reader does (screenshots in book/screenshots/). The
+# browser tests take minutes on a busy 2-core machine: hence the timeout.
 test:
-	go test ./...
+	go test -timeout 20m ./...
 
 # A short run of each fuzz test on its committed seed corpus and beyond.
 # Run longer by hand: make fuzz FUZZTIME=5m
@@ -34,6 +37,14 @@ extract:
 # Rewrite the book's console blocks from real runs.
 update:
 	go test . -run TestTranscripts -update
+
+# Render the book as a web site in book/site/.
+book:
+	go run ./cmd/mdrun book
+
+# Read the book at http://localhost:3000; pages reload as chapters change.
+serve:
+	go run ./cmd/mdrun serve
 
 # Chapter 5's measurements on this machine: prints the tables the chapter
 # shows, and writes JSON and SVG to BENCHOUT. The latency part needs root

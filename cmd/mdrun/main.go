@@ -15,6 +15,8 @@
 //	mdrun extract [-force] [chapters/NN ...]
 //	mdrun check [-vet=false] [chapters/NN ...]
 //	mdrun rules
+//	mdrun book [-o dir]
+//	mdrun serve [-addr localhost:3000]
 //
 // Extract writes each chapter's programs next to it, gofmt-formatted, with
 // the generated-code header naming the chapter. It writes nothing unless
@@ -33,6 +35,18 @@
 //
 // Rules lists the normalisation rules that scripts may apply when they
 // compare a transcript with a real run.
+//
+// Book renders the book as a static web site in book/site (or dir) and
+// prints the path of its index.html: the front page book/index.md and the
+// chapters in the order of book/chapters.txt, each with its listings'
+// programs, a print page with every chapter, and a Japanese full-text
+// search index. It writes nothing if a chapter has a problem (including a
+// link to something that is not in the book).
+//
+// Serve serves the book at http://localhost:3000 (or addr), built in
+// memory, and reloads the reader's open page when a chapter, book/ or a
+// script in testdata/scripts changes; a problem is shown on the page
+// until it is fixed.
 //
 // Mdrun runs in the book's root (the directory holding go.mod and
 // chapters/) or below it. With no chapters named, it works on all of them.
@@ -66,6 +80,8 @@ commands:
   extract   write each chapter's programs next to it
   check     check the chapters and their programs; write nothing
   rules     list the normalisation rules for transcripts
+  book      render the book as a web site in book/site
+  serve     serve the book on localhost, reloading pages as chapters change
 
 Run 'mdrun <command> -h' for a command's flags. Exit status: 0 ok,
 1 problems found, 2 usage.
@@ -84,6 +100,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runCheck(args[1:], stdout, stderr)
 	case "rules":
 		err = runRules(args[1:], stdout, stderr)
+	case "book":
+		err = runBook(args[1:], stdout, stderr)
+	case "serve":
+		err = runServe(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"tcpbook/internal/site"
+)
+
+// pollInterval is how often serve looks for changed files. Polling needs
+// nothing from the operating system and costs little for a book's few
+// files; a save shows in the browser within about this time plus a build.
+const pollInterval = 100 * time.Millisecond
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "[-addr host:port]", stderr)
+	addr := fs.String("addr", "localhost:3000", "serve the book at `host:port`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	root, err := chapterRoot()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv := site.NewServer(root, stderr)
+	defer srv.Close()
+	go srv.Watch(ctx, pollInterval)
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Requests end with the server, the page's event stream included.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	host, _, _ := net.SplitHostPort(*addr)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	if host == "" {
+		host = "localhost"
+	}
+	fmt.Fprintf(stdout, "mdrun serve: the book is at http://%s/ (Ctrl-C to stop)\n", net.JoinHostPort(host, port))
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+		srv.Close()
+		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		hs.Shutdown(shutdown)
+	}()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	<-done
+	return nil
+}

@@ -1,0 +1,289 @@
+package render
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/chroma/v2"
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+	highlighting "github.com/yuin/goldmark-highlighting/v2"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
+
+	"tcpbook/internal/chapter"
+	"tcpbook/internal/transcript"
+)
+
+// FormatOptions are the options every code block is highlighted with:
+// CSS classes rather than inline styles, so that one page can be shown in
+// a light and a dark style (see CSS), and a <pre> that a keyboard can
+// focus to scroll it.
+func FormatOptions() []chromahtml.Option {
+	return []chromahtml.Option{
+		chromahtml.WithClasses(true),
+		chromahtml.WithPreWrapper(preWrapper{}),
+	}
+}
+
+type preWrapper struct{}
+
+func (preWrapper) Start(code bool, styleAttr string) string {
+	if code {
+		return `<pre tabindex="0"` + styleAttr + `><code>`
+	}
+	return `<pre tabindex="0"` + styleAttr + `>`
+}
+
+func (preWrapper) End(code bool) string {
+	if code {
+		return "</code></pre>"
+	}
+	return "</pre>"
+}
+
+// codeRenderer renders a fenced code block as a figure: a caption that says
+// what the block is (the file a listing writes, whether a transcript is
+// verified), a copy button, and the code highlighted by goldmark-highlighting.
+type codeRenderer struct {
+	hl        *highlighting.HTMLRenderer
+	highlight renderer.NodeRendererFunc
+	blocks    map[int]*chapter.Block // by the line of the opening fence
+	opts      *Options
+}
+
+func newCodeRenderer(ch *chapter.Chapter, opts *Options) *codeRenderer {
+	hl := highlighting.NewHTMLRenderer(
+		highlighting.WithFormatOptions(FormatOptions()...),
+		highlighting.WithGuessLanguage(false),
+	).(*highlighting.HTMLRenderer)
+	r := &codeRenderer{hl: hl, highlight: funcFor(hl, ast.KindFencedCodeBlock), blocks: map[int]*chapter.Block{}, opts: opts}
+	for _, b := range ch.Blocks {
+		r.blocks[b.Line] = b
+	}
+	return r
+}
+
+func (r *codeRenderer) SetOption(name renderer.OptionName, value any) {
+	r.hl.SetOption(name, value)
+}
+
+func (r *codeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindFencedCodeBlock, r.render)
+}
+
+func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	b := r.blocks[chapter.LineOf(src, n.Pos())]
+	if b == nil {
+		b = &chapter.Block{Kind: chapter.Other}
+	}
+	class, caption, copyText := r.describe(b)
+	tag := "div"
+	if caption != "" {
+		tag = "figure"
+	}
+	fmt.Fprintf(w, "<%s class=\"code %s\"", tag, class)
+	if b.ID != "" {
+		fmt.Fprintf(w, " id=\"%s\"", template.HTMLEscapeString(r.opts.IDPrefix+b.ID))
+	}
+	w.WriteString(">\n")
+	if caption != "" {
+		fmt.Fprintf(w, "<figcaption>%s</figcaption>\n", caption)
+	}
+	w.WriteString(`<button type="button" class="copy"`)
+	if copyText != "" {
+		fmt.Fprintf(w, ` data-copy="%s"`, template.HTMLEscapeString(copyText))
+	}
+	w.WriteString(">コピー</button>\n")
+	if err := r.writeCode(w, src, n); err != nil {
+		return ast.WalkStop, err
+	}
+	fmt.Fprintf(w, "\n</%s>\n", tag)
+	return ast.WalkSkipChildren, nil
+}
+
+// writeCode writes the highlighted code, from the cache when it has it.
+func (r *codeRenderer) writeCode(w util.BufWriter, src []byte, n ast.Node) error {
+	c := r.opts.Cache
+	if c == nil {
+		_, err := r.highlight(w, src, n, true)
+		return err
+	}
+	fc := n.(*ast.FencedCodeBlock)
+	// The key is that of Cache.Highlight.
+	var key strings.Builder
+	key.Write(fc.Language(src))
+	key.WriteByte(0)
+	lines := fc.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		key.Write(seg.Value(src))
+	}
+	html, err := c.Do(key.String(), func() (string, error) {
+		var buf bytes.Buffer
+		bw := bufio.NewWriter(&buf)
+		if _, err := r.highlight(bw, src, n, true); err != nil {
+			return "", err
+		}
+		err := bw.Flush()
+		return buf.String(), err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = w.WriteString(html)
+	return err
+}
+
+// A Cache keeps highlighted code, so that a block shown on two pages (a
+// chapter's and the print page) is highlighted once, and a block that
+// has not changed since the last build is not highlighted again. It
+// forgets what a build did not use (see Next). It is safe for concurrent
+// use.
+type Cache struct {
+	mu       sync.Mutex
+	cur, old map[string]string // key → HTML
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{cur: map[string]string{}} }
+
+// Do returns the HTML kept for key, or makes it with f and keeps it.
+func (c *Cache) Do(key string, f func() (string, error)) (string, error) {
+	c.mu.Lock()
+	html, ok := c.cur[key]
+	if !ok {
+		html, ok = c.old[key]
+		if ok {
+			c.cur[key] = html
+		}
+	}
+	c.mu.Unlock()
+	if ok {
+		return html, nil
+	}
+	html, err := f()
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	c.cur[key] = html
+	c.mu.Unlock()
+	return html, nil
+}
+
+// Highlight returns code highlighted as a fenced code block in lang is
+// (chroma, FormatOptions, no line numbers), from the cache when it has it:
+// a listing that a page has shown is not highlighted again.
+func (c *Cache) Highlight(lang, code string) (string, error) {
+	return c.Do(lang+"\x00"+code, func() (string, error) {
+		lexer := lexers.Get(lang)
+		if lexer == nil {
+			lexer = lexers.Fallback
+		}
+		it, err := chroma.Coalesce(lexer).Tokenise(nil, code)
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		err = chromahtml.New(FormatOptions()...).Format(&b, styles.Get(LightStyle), it)
+		return b.String(), err
+	})
+}
+
+// Next starts a new build: what the last build used is kept, the rest is
+// forgotten when this build ends.
+func (c *Cache) Next() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.old, c.cur = c.cur, map[string]string{}
+}
+
+// describe returns a block's class, its caption (HTML) and, when the copy
+// button copies something other than the code as shown, what it copies.
+func (r *codeRenderer) describe(b *chapter.Block) (class, caption, copyText string) {
+	esc := template.HTMLEscapeString
+	lang := b.Lang
+	if lang == "" {
+		lang = "plain"
+	}
+	class = "lang-" + esc(lang)
+	fileLink := func(label string) string {
+		code := "<code>" + esc(b.File) + "</code>"
+		if r.opts.ListingURL == nil {
+			return code + label
+		}
+		url := r.opts.ListingURL(b)
+		if url == "" {
+			return code + label
+		}
+		return `<a href="` + esc(url) + `">` + code + `</a>` + label
+	}
+	switch b.Kind {
+	case chapter.Listing:
+		return class + " listing", fileLink(""), ""
+	case chapter.Excerpt:
+		return class + " excerpt", fileLink(`<span class="note">（抜粋）</span>`), ""
+	case chapter.Transcript:
+		copyText = Commands(b.Body)
+		if b.Unverified != "" {
+			return class + " transcript unverified",
+				`<span class="badge">未検証</span> <span class="reason">` + esc(b.Unverified) + `</span>`,
+				copyText
+		}
+		script := ""
+		if r.opts.Script != nil {
+			script = r.opts.Script(b.ID)
+		}
+		caption = `<span class="badge">✓ 実行して確認済み</span> <code class="id">` + esc(b.ID) + `</code>`
+		if script != "" {
+			caption += ` <span class="note">` + esc(script) + `</span>`
+		}
+		return class + " transcript verified", caption, copyText
+	}
+	return class, "", ""
+}
+
+// Commands is what the copy button of a console block copies: the
+// commands without their "$ " prompt and without their output, each as
+// the block shows it (a command continued with a backslash keeps its
+// continuation lines), one a line.
+func Commands(body string) string {
+	cmds, err := transcript.Parse(body)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range cmds {
+		b.WriteString(strings.TrimPrefix(c.Shown, "$ "))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// funcFor returns the function nr renders nodes of the given kind with,
+// so that a renderer can wrap another.
+func funcFor(nr renderer.NodeRenderer, kind ast.NodeKind) renderer.NodeRendererFunc {
+	c := &capture{kind: kind}
+	nr.RegisterFuncs(c)
+	return c.f
+}
+
+type capture struct {
+	kind ast.NodeKind
+	f    renderer.NodeRendererFunc
+}
+
+func (c *capture) Register(kind ast.NodeKind, f renderer.NodeRendererFunc) {
+	if kind == c.kind {
+		c.f = f
+	}
+}

@@ -1,0 +1,93 @@
+package site
+
+import (
+	"html"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/alecthomas/chroma/v2"
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+
+	"tcpbook/internal/extract"
+	"tcpbook/internal/render"
+)
+
+// TestNumbered: a program's page, made from its listings' highlighting,
+// is what highlighting the whole file makes, for every program of the
+// fixture and of this repository's book.
+func TestNumbered(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, dir := range []string{fixture, root} {
+		b, _, errs := Load(dir)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", dir, errs)
+		}
+		for _, ch := range b.Chapters {
+			files, _ := extract.Generate(ch)
+			for _, f := range files {
+				n++
+				got, ok, err := fromListings(render.NewCache(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					t.Errorf("%s: the listings do not make up the file", f.Path())
+					continue
+				}
+				if want := whole(t, f); got != want {
+					t.Errorf("%s: made from the listings, the page differs from the whole file's:\n%s", f.Path(), firstDiff(got, want))
+				}
+				// Every line has its id, and the text is the file's.
+				lines := strings.Count(string(f.Content), "\n")
+				for _, id := range []int{1, lines} {
+					if c := strings.Count(got, `id="L`+strconv.Itoa(id)+`"`); c != 1 {
+						t.Errorf("%s: id L%d appears %d times", f.Path(), id, c)
+					}
+				}
+				text := html.UnescapeString(tags.ReplaceAllString(lineNumbers.ReplaceAllString(got, ""), ""))
+				if text != string(f.Content) {
+					t.Errorf("%s: the page's text is not the file's:\n%s", f.Path(), firstDiff(text, string(f.Content)))
+				}
+			}
+		}
+	}
+	if n < 2 {
+		t.Fatalf("only %d programs", n)
+	}
+}
+
+var (
+	tags        = regexp.MustCompile(`<[^>]*>`)
+	lineNumbers = regexp.MustCompile(`<span class="ln"[^>]*><a[^>]*>[ 0-9]*</a></span>`)
+)
+
+func whole(t *testing.T, f *extract.File) string {
+	it, err := chroma.Coalesce(lexers.Get("go")).Tokenise(nil, string(f.Content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(render.FormatOptions(), chromahtml.WithLineNumbers(true), chromahtml.WithLinkableLineNumbers(true, "L"))
+	var b strings.Builder
+	if err := chromahtml.New(opts...).Format(&b, styles.Get(render.LightStyle), it); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-80)
+	return "got:  …" + a[from:min(len(a), i+80)] + "\nwant: …" + b[from:min(len(b), i+80)]
+}
