@@ -42,7 +42,6 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	srv := site.NewServer(root, stderr)
-	defer srv.Close()
 	go srv.Watch(ctx, pollInterval)
 	hs := &http.Server{
 		Handler:           srv,
@@ -61,7 +60,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	go func() {
 		defer close(done)
 		<-ctx.Done()
-		srv.Close()
+		srv.Close() // end the pages' event streams
 		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		hs.Shutdown(shutdown)

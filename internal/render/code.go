@@ -54,7 +54,7 @@ func (preWrapper) End(code bool) string {
 type codeRenderer struct {
 	hl        *highlighting.HTMLRenderer
 	highlight renderer.NodeRendererFunc
-	blocks    map[int]*chapter.Block // by the line of the opening fence
+	blocks    map[int]*chapter.Block // by the offset of the body, or the line of the fence
 	opts      *Options
 }
 
@@ -65,9 +65,21 @@ func newCodeRenderer(ch *chapter.Chapter, opts *Options) *codeRenderer {
 	).(*highlighting.HTMLRenderer)
 	r := &codeRenderer{hl: hl, highlight: funcFor(hl, ast.KindFencedCodeBlock), blocks: map[int]*chapter.Block{}, opts: opts}
 	for _, b := range ch.Blocks {
-		r.blocks[b.Line] = b
+		if b.Body != "" {
+			r.blocks[b.BodyStart] = b
+		} else {
+			r.blocks[-b.Line] = b
+		}
 	}
 	return r
+}
+
+// block finds the chapter's block of a fenced code block.
+func (r *codeRenderer) block(src []byte, n ast.Node) *chapter.Block {
+	if lines := n.Lines(); lines.Len() > 0 {
+		return r.blocks[lines.At(0).Start]
+	}
+	return r.blocks[-chapter.LineOf(src, n.Pos())]
 }
 
 func (r *codeRenderer) SetOption(name renderer.OptionName, value any) {
@@ -82,7 +94,7 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 	if !entering {
 		return ast.WalkContinue, nil
 	}
-	b := r.blocks[chapter.LineOf(src, n.Pos())]
+	b := r.block(src, n)
 	if b == nil {
 		b = &chapter.Block{Kind: chapter.Other}
 	}

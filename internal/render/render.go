@@ -316,6 +316,28 @@ func (r *tableRenderer) SetOption(name renderer.OptionName, value any) {
 
 func (r *tableRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(east.KindTable, r.renderTable)
+	reg.Register(east.KindTableCell, r.renderCell)
+}
+
+// renderCell renders a cell as goldmark does, but writes its alignment
+// without adding it to the node's attributes, where a second rendering
+// (the print page's) would find it and write it twice.
+func (r *tableRenderer) renderCell(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*east.TableCell)
+	tag := "td"
+	if n.Parent().Kind() == east.KindTableHeader {
+		tag = "th"
+	}
+	if !entering {
+		_, _ = w.WriteString("</" + tag + ">\n")
+		return ast.WalkContinue, nil
+	}
+	_, _ = w.WriteString("<" + tag)
+	if n.Alignment != east.AlignNone {
+		_, _ = w.WriteString(` style="text-align:` + n.Alignment.String() + `"`)
+	}
+	_ = w.WriteByte('>')
+	return ast.WalkContinue, nil
 }
 
 func (r *tableRenderer) renderTable(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -8,6 +8,8 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+
+	"tcpbook/internal/chapter"
 )
 
 func TestSlug(t *testing.T) {
@@ -126,5 +128,23 @@ func TestIDsInGoldmark(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 			t.Errorf("%s: ids %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestRenderTwice: rendering a chapter leaves its tree as it was, so that
+// the print page, which renders it again, shows the same.
+func TestRenderTwice(t *testing.T) {
+	src := "# 表\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n```go\nx := 1\n```\n\n## 節\n"
+	ch, errs := chapter.Parse("chapters/01/README.md", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	first, _ := Chapter(ch, Options{})
+	second, _ := Chapter(ch, Options{})
+	if first.HTML != second.HTML {
+		t.Errorf("the second rendering differs:\n%s\n---\n%s", first.HTML, second.HTML)
+	}
+	if !strings.Contains(string(first.HTML), `<th style="text-align:left">a</th>`) {
+		t.Errorf("no aligned header cell in:\n%s", first.HTML)
 	}
 }

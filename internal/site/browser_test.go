@@ -172,10 +172,12 @@ func (tb *tab) eval(expr string) string {
 	return fmt.Sprint(v)
 }
 
-// waitFor waits until the expression is true.
+// waitFor waits until the expression is true. It polls at an interval
+// rather than on animation frames, which a busy headless browser may not
+// draw.
 func (tb *tab) waitFor(expr string) {
 	tb.t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(time.Minute))); err != nil {
+	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(time.Minute))); err != nil {
 		tb.t.Fatalf("waiting for %s: %v", expr, err)
 	}
 }
@@ -187,7 +189,7 @@ func (tb *tab) waitAcrossLoads(expr string) {
 	tb.t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(time.Until(deadline))))
+		_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
 		if err == nil {
 			return
 		}
@@ -207,18 +209,26 @@ func (tb *tab) navigate(u string) {
 	tb.waitFor(`document.readyState === "complete"`)
 }
 
-// loads runs an action that makes the tab load a page, and waits for it.
+// loads runs an action that makes the tab load a page, and waits for it,
+// a minute at most.
 func (tb *tab) loads(trigger chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.WaitEvent(cdppage.LoadEventFired, nil, trigger)); err != nil {
-		tb.t.Fatal(err)
+	ctx, cancel := context.WithTimeout(tb.ctx, time.Minute)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(cdppage.LoadEventFired, nil, trigger)); err != nil {
+		tb.t.Fatalf("waiting for a page to load (at %s): %v", tb.eval("location.href"), err)
 	}
 }
 
+// setColorScheme makes the system prefer a light or a dark scheme, and
+// reduced motion: no test waits for an animation.
 func (tb *tab) setColorScheme(scheme string) {
 	tb.t.Helper()
 	_, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		Features: []*emulation.MediaFeature{
+			{Name: "prefers-color-scheme", Value: scheme},
+			{Name: "prefers-reduced-motion", Value: "reduce"},
+		},
 	})
 	if err != nil {
 		tb.t.Fatal(err)
@@ -729,6 +739,12 @@ func TestBrowserPhone(t *testing.T) {
 		}
 		tb.waitFor(`document.querySelector(".sidebar").getBoundingClientRect().left >= 0`)
 		tb.screenshot("phone-01-menu-" + theme)
+		// Tapping the search box closes the menu.
+		tb.do(chromedp.Click(chromedp.ID("search-input")))
+		tb.waitFor(`getComputedStyle(document.querySelector(".sidebar")).visibility === "hidden"`)
+		if e := tb.eval(`document.querySelector(".menu-button").getAttribute("aria-expanded")`); e != "false" {
+			t.Errorf("the closed menu has aria-expanded=%s", e)
+		}
 		tb.do(chromedp.SendKeys(chromedp.ID("search-input"), "ソケット"))
 		tb.waitFor(`!document.getElementById("search-results").hidden`)
 		if w := tb.eval(`(r => r.left >= 0 && r.right <= window.innerWidth)(document.getElementById("search-results").getBoundingClientRect())`); w != "true" {
@@ -737,6 +753,7 @@ func TestBrowserPhone(t *testing.T) {
 		tb.screenshot("phone-01-search-" + theme)
 	}
 	// A link in the opened menu leads to its page.
+	tb.navigate(base + "01.html")
 	tb.do(chromedp.Click(chromedp.CSS(".menu-button")))
 	tb.waitFor(`getComputedStyle(document.querySelector(".sidebar")).visibility === "visible"`)
 	tb.waitFor(`document.querySelector(".sidebar").getBoundingClientRect().left >= 0`)

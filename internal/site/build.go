@@ -8,10 +8,13 @@ import (
 	"maps"
 	"net/url"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/alecthomas/chroma/v2/lexers"
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/diag"
@@ -155,8 +158,11 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 	for _, cp := range bd.pages {
 		cp.anchors = render.Anchors(cp.ch, bd.options(cp, false))
 	}
-	// Highlighting code takes most of the time: the chapters, then the
-	// programs' pages, are made at once.
+	// Highlighting code takes most of the time: every block is
+	// highlighted first, on every core, into the cache where the pages
+	// find it; then the chapters, and the programs' pages, are made at
+	// once.
+	highlightAll(bd.cache, bd.pages)
 	var wg sync.WaitGroup
 	for _, cp := range bd.pages {
 		wg.Go(func() {
@@ -324,6 +330,11 @@ func (bd *builder) chapterPage(i int, cp *chapterPage) {
 // prefixes the ids of its headings.
 func (bd *builder) printPage() {
 	var body bytes.Buffer
+	size := 0
+	for _, cp := range bd.pages {
+		size += len(cp.page.HTML) + 100
+	}
+	body.Grow(size)
 	p := &page{Path: "print.html", Kind: "print", Title: "すべての章（印刷用）", Book: bd.title, Nav: bd.nav(nil)}
 	for i, cp := range bd.pages {
 		// The problems are those of the chapter's own page, reported once.
@@ -368,6 +379,7 @@ func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 
 func (bd *builder) execute(p *page) {
 	var buf bytes.Buffer
+	buf.Grow(len(p.Content) + 16<<10) // the template adds some 10 kB
 	if err := bd.tmpl.Execute(&buf, p); err != nil {
 		bd.problem(ThemeDir+"/page.html", 0, "%s: %v", p.Path, err)
 		return
@@ -393,4 +405,31 @@ func (bd *builder) assets() {
 		bd.problem(ThemeDir, 0, "%v", err)
 	}
 	bd.put("assets/chroma.css", render.CSS())
+}
+
+// highlightAll highlights the code blocks of every page into the cache,
+// as many at once as there are cores. Only blocks in a language that
+// chroma knows: render highlights the others its own way.
+func highlightAll(cache *render.Cache, pages []*chapterPage) {
+	type block struct{ lang, code string }
+	work := make(chan block)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for b := range work {
+				// An error shows again, and is reported, when the
+				// page is rendered.
+				_, _ = cache.Highlight(b.lang, b.code)
+			}
+		})
+	}
+	for _, cp := range pages {
+		for _, b := range cp.ch.Blocks {
+			if b.Body != "" && lexers.Get(b.Lang) != nil {
+				work <- block{b.Lang, b.Body}
+			}
+		}
+	}
+	close(work)
+	wg.Wait()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
 
+	"tcpbook/internal/chapter"
 	"tcpbook/internal/extract"
 	"tcpbook/internal/render"
 )
@@ -90,4 +91,33 @@ func firstDiff(a, b string) string {
 	}
 	from := max(0, i-80)
 	return "got:  …" + a[from:min(len(a), i+80)] + "\nwant: …" + b[from:min(len(b), i+80)]
+}
+
+// TestHighlightAll: a chapter rendered from the cache that highlightAll
+// fills is the chapter rendered on its own, block for block.
+func TestHighlightAll(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{fixture, root} {
+		b, _, errs := Load(dir)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", dir, errs)
+		}
+		var pages []*chapterPage
+		for _, ch := range append([]*chapter.Chapter{b.Front}, b.Chapters...) {
+			pages = append(pages, &chapterPage{ch: ch})
+		}
+		cache := render.NewCache()
+		cache.Next()
+		highlightAll(cache, pages)
+		for _, cp := range pages {
+			alone, _ := render.Chapter(cp.ch, render.Options{})
+			cached, _ := render.Chapter(cp.ch, render.Options{Cache: cache})
+			if alone.HTML != cached.HTML {
+				t.Errorf("%s: from the cache, the page differs:\n%s", cp.ch.Path, firstDiff(string(cached.HTML), string(alone.HTML)))
+			}
+		}
+	}
 }

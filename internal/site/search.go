@@ -32,6 +32,7 @@ type index struct {
 // assigns it to window.tcpbookSearch, so that it loads from file:// too.
 func searchIndex(pages []*chapterPage) ([]byte, error) {
 	idx := index{Grams: map[string][]int{}}
+	grams := map[[2]rune][]int{}
 	for _, cp := range pages {
 		for _, s := range cp.page.Sections {
 			d := searchDoc{URL: cp.url, Page: cp.page.Title, Section: s.Title, Text: collapse(s.Title + "\n" + s.Text)}
@@ -40,12 +41,15 @@ func searchIndex(pages []*chapterPage) ([]byte, error) {
 			}
 			n := len(idx.Docs)
 			idx.Docs = append(idx.Docs, d)
-			for _, g := range Bigrams(Fold(d.Text)) {
-				if l := idx.Grams[g]; len(l) == 0 || l[len(l)-1] != n {
-					idx.Grams[g] = append(l, n)
+			eachBigram(Fold(d.Text), func(g [2]rune) {
+				if l := grams[g]; len(l) == 0 || l[len(l)-1] != n {
+					grams[g] = append(l, n)
 				}
-			}
+			})
 		}
+	}
+	for g, docs := range grams {
+		idx.Grams[string(g[:])] = docs
 	}
 	data, err := json.Marshal(idx)
 	if err != nil {
@@ -80,20 +84,27 @@ func Fold(s string) string {
 // Bigrams lists the pairs of adjacent characters of s that hold no space,
 // each once.
 func Bigrams(s string) []string {
-	seen := map[string]bool{}
+	seen := map[[2]rune]bool{}
 	var out []string
-	rs := []rune(s)
-	for i := 0; i+1 < len(rs); i++ {
-		if unicode.IsSpace(rs[i]) || unicode.IsSpace(rs[i+1]) {
-			continue
-		}
-		g := string(rs[i : i+2])
+	eachBigram(s, func(g [2]rune) {
 		if !seen[g] {
 			seen[g] = true
-			out = append(out, g)
+			out = append(out, string(g[:]))
 		}
-	}
+	})
 	return out
+}
+
+// eachBigram calls f with each pair of adjacent characters of s that
+// holds no space.
+func eachBigram(s string, f func([2]rune)) {
+	var prev rune = ' '
+	for _, r := range s {
+		if !unicode.IsSpace(prev) && !unicode.IsSpace(r) {
+			f([2]rune{prev, r})
+		}
+		prev = r
+	}
 }
 
 // collapse makes each run of white space a single space.

@@ -50,6 +50,7 @@ type Server struct {
 	site     *Site
 	version  string // changes with each site; the pages compare it
 	problems string
+	notes    string // the last build's, said once
 	waiters  map[chan struct{}]bool
 	builds   int
 
@@ -116,8 +117,11 @@ func (s *Server) rebuild() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.builds++
-	for _, n := range notes {
-		fmt.Fprintf(s.log, "mdrun serve: %s\n", n)
+	if n := strings.Join(notes, "\n"); n != s.notes {
+		s.notes = n
+		for _, n := range notes {
+			fmt.Fprintf(s.log, "mdrun serve: %s\n", n)
+		}
 	}
 	if len(errs) > 0 {
 		s.problems = errs.Error()
