@@ -297,18 +297,7 @@ func (tb *tab) axe(where string, onlyColors bool) {
 // realSite builds the book of this repository and serves it.
 func realSite(t *testing.T) (*Site, string) {
 	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, errs := Load(root)
-	if len(errs) > 0 {
-		t.Fatalf("the book has problems:\n%v", errs)
-	}
-	s, errs := Build(b, Options{})
-	if len(errs) > 0 {
-		t.Fatalf("the book's site has problems:\n%v", errs)
-	}
+	_, s := buildRealBook(t)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return s, ts.URL + "/"

@@ -48,18 +48,7 @@ func TestCheckLinks(t *testing.T) {
 // has, and checks every link and anchor of its site (Build runs
 // CheckLinks when the chapters have no problem of their own).
 func TestRealBook(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, errs := Load(root)
-	if len(errs) > 0 {
-		t.Fatalf("the book has problems:\n%v", errs)
-	}
-	s, errs := Build(b, Options{})
-	if len(errs) > 0 {
-		t.Fatalf("the book's site has problems:\n%v", errs)
-	}
+	root, s := buildRealBook(t)
 	dirs, err := chapter.ChapterDirs(root)
 	if err != nil {
 		t.Fatal(err)
@@ -78,4 +67,22 @@ func TestRealBook(t *testing.T) {
 	if errs := CheckLinks(s.Files); len(errs) > 0 {
 		t.Errorf("broken links:\n%v", errs)
 	}
+}
+
+// buildRealBook builds the book of this repository, and says where it is.
+func buildRealBook(t *testing.T) (root string, s *Site) {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, errs := Load(root)
+	if len(errs) > 0 {
+		t.Fatalf("the book has problems:\n%v", errs)
+	}
+	s, errs = Build(b, Options{})
+	if len(errs) > 0 {
+		t.Fatalf("the book's site has problems:\n%v", errs)
+	}
+	return root, s
 }
