@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -230,37 +229,6 @@ func TestMemoryBounded(t *testing.T) {
 	served(t, srv)
 }
 
-// conn is a net.Conn over a fixed input, for testing handle without a
-// network: reads return the input then io.EOF, writes are recorded.
-type conn struct {
-	in  io.Reader
-	out bytes.Buffer
-}
-
-func (c *conn) Read(p []byte) (int, error)         { return c.in.Read(p) }
-func (c *conn) Write(p []byte) (int, error)        { return c.out.Write(p) }
-func (c *conn) Close() error                       { return nil }
-func (c *conn) CloseWrite() error                  { return nil }
-func (c *conn) LocalAddr() net.Addr                { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8888} }
-func (c *conn) RemoteAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000} }
-func (c *conn) SetDeadline(t time.Time) error      { return nil }
-func (c *conn) SetReadDeadline(t time.Time) error  { return nil }
-func (c *conn) SetWriteDeadline(t time.Time) error { return nil }
-
-// quiet sends the program's log to /dev/null for the rest of the test.
-func quiet(t testing.TB) {
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout := os.Stdout
-	os.Stdout = null
-	t.Cleanup(func() {
-		os.Stdout = stdout
-		null.Close()
-	})
-}
-
 // checkResponse checks what handle wrote for one input: nothing (the
 // connection is just closed), or one well-formed HTTP/1.0 response that
 // closes the connection.
@@ -302,7 +270,7 @@ func checkResponse(t *testing.T, in, out []byte) {
 }
 
 func TestHandle(t *testing.T) {
-	quiet(t)
+	booktest.Quiet(t)
 	tests := []struct {
 		in, status string
 	}{
@@ -320,12 +288,12 @@ func TestHandle(t *testing.T) {
 		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + strings.Repeat("b", 2000000), "HTTP/1.0 413 Request Entity Too Large"},
 	}
 	for _, tt := range tests {
-		c := &conn{in: strings.NewReader(tt.in)}
+		c := &booktest.Conn{In: strings.NewReader(tt.in)}
 		handle(c)
-		if got := status(c.out.String()); got != tt.status {
+		if got := status(c.Out.String()); got != tt.status {
 			t.Errorf("input %.40q: status %q, want %q", tt.in, got, tt.status)
 		}
-		checkResponse(t, []byte(tt.in), c.out.Bytes())
+		checkResponse(t, []byte(tt.in), c.Out.Bytes())
 	}
 }
 
@@ -333,10 +301,10 @@ func TestHandle(t *testing.T) {
 // and it writes nothing or one well-formed HTTP/1.0 response. The seed
 // corpus is in testdata/fuzz/FuzzHandle.
 func FuzzHandle(f *testing.F) {
-	quiet(f)
+	booktest.Quiet(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c := &conn{in: bytes.NewReader(in)}
+		c := &booktest.Conn{In: bytes.NewReader(in)}
 		handle(c)
-		checkResponse(t, in, c.out.Bytes())
+		checkResponse(t, in, c.Out.Bytes())
 	})
 }

@@ -160,7 +160,7 @@ func (s *Server) RSS() (int64, error) {
 // Interrupt sends the program SIGINT, as Ctrl-C would.
 func (s *Server) Interrupt() error { return s.cmd.Process.Signal(syscall.SIGINT) }
 
-// WaitOutput waits until the program has printed s, failing the test if
+// WaitOutput waits until the program has printed want, failing the test if
 // it ends first or takes longer than a script's wait would.
 func WaitOutput(t *testing.T, s *Server, want string) {
 	t.Helper()

@@ -1,48 +1,18 @@
 // Benchmarks of the chapter's request path (not part of the book's text):
 // handle over an in-memory connection, so that a change that makes it
 // slower shows up in benchstat. Chapter 5 explains what they measure and
-// how to compare two runs.
+// how to compare two runs. booktest.Conn counts the writes: each would
+// be a system call and a TCP segment on a real connection.
 package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"testing"
-	"time"
+
+	"tcpbook/internal/booktest"
 )
-
-// benchConn is a net.Conn over an input that counts what is written to
-// it, and keeps it only when out is set. Each Write is one system call on
-// a real connection, and with TCP_NODELAY (Go's default) one TCP segment,
-// so the benchmarks report writes/op.
-type benchConn struct {
-	in     io.Reader
-	out    *bytes.Buffer
-	writes int
-}
-
-func (c *benchConn) Read(p []byte) (int, error) { return c.in.Read(p) }
-func (c *benchConn) Close() error               { return nil }
-func (c *benchConn) CloseWrite() error          { return nil }
-func (c *benchConn) LocalAddr() net.Addr        { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8888} }
-func (c *benchConn) RemoteAddr() net.Addr {
-	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}
-}
-func (c *benchConn) SetDeadline(t time.Time) error      { return nil }
-func (c *benchConn) SetReadDeadline(t time.Time) error  { return nil }
-func (c *benchConn) SetWriteDeadline(t time.Time) error { return nil }
-
-func (c *benchConn) Write(p []byte) (int, error) {
-	c.writes++
-	if c.out != nil {
-		c.out.Write(p)
-	}
-	return len(p), nil
-}
 
 // benchRequests reads as n copies of req, one request per Read, as
 // requests arriving one at a time on a kept-alive connection, then io.EOF.
@@ -64,26 +34,14 @@ func (r *benchRequests) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-// benchStdout sends the server's log to /dev/null, as a server run for
-// speed would, for the rest of the benchmark.
-func benchStdout(b *testing.B) {
-	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout := os.Stdout
-	os.Stdout = null
-	b.Cleanup(func() { os.Stdout = stdout; null.Close() })
-}
-
 const benchRequest = "GET / HTTP/1.1\r\nHost: localhost:8888\r\nUser-Agent: bench\r\n\r\n"
 
 // benchCheck runs handle on n requests and checks that it answers each
 // with 200 and Hello World on the one connection.
 func benchCheck(b *testing.B, n int) {
-	out := &bytes.Buffer{}
-	handle(&benchConn{in: &benchRequests{req: benchRequest, n: n}, out: out})
-	r := bufio.NewReader(out)
+	c := &booktest.Conn{In: &benchRequests{req: benchRequest, n: n}}
+	handle(c)
+	r := bufio.NewReader(&c.Out)
 	for i := range n {
 		resp, err := http.ReadResponse(r, nil)
 		if err != nil {
@@ -101,26 +59,26 @@ func benchCheck(b *testing.B, n int) {
 // BenchmarkHandleKeepAlive measures one request on a kept-alive
 // connection: all b.N requests arrive on one connection.
 func BenchmarkHandleKeepAlive(b *testing.B) {
-	benchStdout(b)
+	booktest.Quiet(b)
 	benchCheck(b, 3)
 	b.ReportAllocs()
-	c := &benchConn{in: &benchRequests{req: benchRequest, n: b.N}}
+	c := &booktest.Conn{In: &benchRequests{req: benchRequest, n: b.N}, Discard: true}
 	b.ResetTimer()
 	handle(c)
-	b.ReportMetric(float64(c.writes)/float64(b.N), "writes/op")
+	b.ReportMetric(float64(c.Writes)/float64(b.N), "writes/op")
 }
 
 // BenchmarkHandleOneRequest measures a connection that brings one request
 // and then closes, as a client that does not reuse connections would.
 func BenchmarkHandleOneRequest(b *testing.B) {
-	benchStdout(b)
+	booktest.Quiet(b)
 	benchCheck(b, 1)
 	b.ReportAllocs()
 	writes := 0
 	for b.Loop() {
-		c := &benchConn{in: &benchRequests{req: benchRequest, n: 1}}
+		c := &booktest.Conn{In: &benchRequests{req: benchRequest, n: 1}, Discard: true}
 		handle(c)
-		writes += c.writes
+		writes += c.Writes
 	}
 	b.ReportMetric(float64(writes)/float64(b.N), "writes/op")
 }

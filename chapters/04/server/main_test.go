@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -280,37 +279,14 @@ func TestSilentAndHuge(t *testing.T) {
 	served(t, srv)
 }
 
-// conn is a net.Conn over a fixed input: reads return the input, then
-// io.EOF; writes are recorded.
-type conn struct {
-	in  io.Reader
-	out bytes.Buffer
-}
-
-func (c *conn) Read(p []byte) (int, error)         { return c.in.Read(p) }
-func (c *conn) Write(p []byte) (int, error)        { return c.out.Write(p) }
-func (c *conn) Close() error                       { return nil }
-func (c *conn) CloseWrite() error                  { return nil }
-func (c *conn) LocalAddr() net.Addr                { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8888} }
-func (c *conn) RemoteAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000} }
-func (c *conn) SetDeadline(t time.Time) error      { return nil }
-func (c *conn) SetReadDeadline(t time.Time) error  { return nil }
-func (c *conn) SetWriteDeadline(t time.Time) error { return nil }
-
 // FuzzHandle feeds the request loop arbitrary bytes. Whatever they are, it
 // returns, and it writes a series of well-formed HTTP/1.1 responses, at
 // most one per request, where only the last may close the connection.
 // The seed corpus is in testdata/fuzz/FuzzHandle.
 func FuzzHandle(f *testing.F) {
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		f.Fatal(err)
-	}
-	stdout := os.Stdout
-	os.Stdout = null // the server's log
-	f.Cleanup(func() { os.Stdout = stdout; null.Close() })
+	booktest.Quiet(f) // the server's log
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c := &conn{in: bytes.NewReader(in)}
+		c := &booktest.Conn{In: bytes.NewReader(in)}
 		handle(c)
 		// The requests as the server read them, to read each response
 		// as its client would (a response to HEAD has no body).
@@ -324,7 +300,7 @@ func FuzzHandle(f *testing.F) {
 			io.Copy(io.Discard, req.Body)
 			reqs = append(reqs, req)
 		}
-		r := bufio.NewReader(&c.out)
+		r := bufio.NewReader(&c.Out)
 		for n := 0; ; n++ {
 			if _, err := r.Peek(1); err == io.EOF {
 				return
@@ -335,7 +311,7 @@ func FuzzHandle(f *testing.F) {
 			}
 			resp, err := http.ReadResponse(r, req)
 			if err != nil {
-				t.Fatalf("input %q: response %d does not parse: %v\n%q", in, n, err, c.out.String())
+				t.Fatalf("input %q: response %d does not parse: %v\n%q", in, n, err, c.Out.String())
 			}
 			body, err := io.ReadAll(resp.Body)
 			head := req != nil && req.Method == http.MethodHead
