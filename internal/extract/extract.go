@@ -374,13 +374,3 @@ func rootErr(err error) error {
 	}
 	return err
 }
-
-// SortedPaths lists the files' paths, for messages and tests.
-func SortedPaths(files []*File) []string {
-	var ps []string
-	for _, f := range files {
-		ps = append(ps, f.Path())
-	}
-	slices.Sort(ps)
-	return ps
-}

@@ -57,7 +57,7 @@ func TestGenerate(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if got := SortedPaths(files); !slices.Equal(got, []string{"chapters/01/main.go", "chapters/01/server/main.go"}) {
+	if got := sortedPaths(files); !slices.Equal(got, []string{"chapters/01/main.go", "chapters/01/server/main.go"}) {
 		t.Fatalf("paths = %q", got)
 	}
 	f := files[0]
@@ -329,7 +329,7 @@ func TestPrepareAndApply(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if got := SortedPaths(plan.Writes); !slices.Equal(got, []string{"chapters/01/server/main.go", "chapters/02/main.go"}) {
+	if got := sortedPaths(plan.Writes); !slices.Equal(got, []string{"chapters/01/server/main.go", "chapters/02/main.go"}) {
 		t.Errorf("Prepare -force writes %q", got)
 	}
 }
@@ -437,4 +437,14 @@ func assertNoTemp(t *testing.T, root string) {
 		}
 		return nil
 	})
+}
+
+// sortedPaths lists the files' paths in order.
+func sortedPaths(files []*File) []string {
+	var ps []string
+	for _, f := range files {
+		ps = append(ps, f.Path())
+	}
+	slices.Sort(ps)
+	return ps
 }
