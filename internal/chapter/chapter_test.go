@@ -7,17 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"tcpbook/internal/diag"
 )
-
-func messages(errs diag.List) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Error())
-	}
-	return out
-}
 
 const sample = "# 第 1 章\n" + // 1
 	"\n" +
@@ -208,7 +198,7 @@ func TestParseErrors(t *testing.T) {
 			for _, w := range tt.want {
 				want = append(want, "chapters/01/README.md:"+w)
 			}
-			if got := messages(errs); !slices.Equal(got, want) {
+			if got := errs.Strings(); !slices.Equal(got, want) {
 				t.Errorf("Parse errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		})
@@ -264,7 +254,7 @@ func TestUnclosedFenceIsNotClassified(t *testing.T) {
 	// A fence that runs to the end is reported once, not also as a
 	// listing, and does not write a file.
 	_, errs := Parse("chapters/01/README.md", []byte("```console\nhello\n"))
-	if got := messages(errs); !slices.Equal(got, []string{"chapters/01/README.md:1: code fence is never closed"}) {
+	if got := errs.Strings(); !slices.Equal(got, []string{"chapters/01/README.md:1: code fence is never closed"}) {
 		t.Errorf("errors = %q", got)
 	}
 	ch, _ := Parse("chapters/01/README.md", []byte("```go {file=main.go}\npackage main\n"))
@@ -344,7 +334,7 @@ func TestLoad(t *testing.T) {
 
 	book, errs := Load(root, nil)
 	want := []string{`chapters/02/README.md:3: id "dup" is also used in chapters/01/README.md; ids are unique in the whole book`}
-	if got := messages(errs); !slices.Equal(got, want) {
+	if got := errs.Strings(); !slices.Equal(got, want) {
 		t.Errorf("Load errors = %q, want %q", got, want)
 	}
 	if len(book.Chapters) != 2 || book.Chapters[0].Path != "chapters/01/README.md" {
@@ -366,7 +356,7 @@ func TestLoad(t *testing.T) {
 		"chapters/01/x: not a chapter: a chapter is a directory chapters/NN holding README.md",
 		"chapters/03/README.md: no such file or directory",
 	}
-	if got := messages(errs); !slices.Equal(got, want) {
+	if got := errs.Strings(); !slices.Equal(got, want) {
 		t.Errorf("Load of non-chapters:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

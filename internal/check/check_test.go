@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"tcpbook/internal/chapter"
-	"tcpbook/internal/diag"
 	"tcpbook/internal/extract"
 )
 
@@ -26,14 +25,6 @@ func writeBook(t *testing.T, files map[string]string) string {
 		}
 	}
 	return root
-}
-
-func messages(errs diag.List) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Error())
-	}
-	return out
 }
 
 func parse(t *testing.T, md string) *chapter.Chapter {
@@ -95,7 +86,7 @@ func TestTranscripts(t *testing.T) {
 		`testdata/scripts/a.txtar:6: run ch01-nosuch: no console block has this id`,
 		`testdata/scripts/b.txtar:1: start ch01-server without interrupt ch01-server or waitexit ch01-server: its output would never be compared`,
 	}
-	if got := messages(errs); !slices.Equal(got, want) {
+	if got := errs.Strings(); !slices.Equal(got, want) {
 		t.Errorf("transcripts problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// ch01-run by run, ch01-server by interrupt; ch01-both counts as unverified.
@@ -113,7 +104,7 @@ func TestTranscripts(t *testing.T) {
 	}
 	book, _ = chapter.Load(root, []string{"chapters/01"})
 	_, _, errs = transcripts(book)
-	for _, m := range messages(errs) {
+	for _, m := range errs.Strings() {
 		if strings.Contains(m, "no console block") {
 			t.Errorf("with chapters/02 not loaded: %s", m)
 		}
@@ -148,7 +139,7 @@ func TestFragmentLines(t *testing.T) {
 	for _, b := range ch.Blocks {
 		f, errs := prepare(ch, b, names)
 		if errs != nil {
-			got = append(got, messages(errs)...)
+			got = append(got, errs.Strings()...)
 			continue
 		}
 		got = append(got, strings.Join(f.imports, ","))
@@ -224,7 +215,7 @@ func TestVetMessages(t *testing.T) {
 		`chapters/01/README.md:1: listing main.go: blank`, // a line mdrun adds: the file's first listing
 		`other/x.go:3: elsewhere`,
 	}
-	if got := messages(vetMessages(root, byPath, []byte(out))); !slices.Equal(got, want) {
+	if got := vetMessages(root, byPath, []byte(out)).Strings(); !slices.Equal(got, want) {
 		t.Errorf("vetMessages:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

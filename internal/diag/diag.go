@@ -53,13 +53,13 @@ func (l List) Err() error {
 }
 
 // Error prints one problem a line.
-func (l List) Error() string {
-	var b strings.Builder
-	for i, e := range l {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(e.Error())
+func (l List) Error() string { return strings.Join(l.Strings(), "\n") }
+
+// Strings lists the problems as they print, file:line: message.
+func (l List) Strings() []string {
+	out := make([]string, 0, len(l))
+	for _, e := range l {
+		out = append(out, e.Error())
 	}
-	return b.String()
+	return out
 }
