@@ -52,6 +52,7 @@ package booktest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,7 +72,6 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"tcpbook/internal/chapter"
-	"tcpbook/internal/extract"
 	"tcpbook/internal/transcript"
 )
 
@@ -202,30 +202,32 @@ func readInputs(root string) error {
 func buildPrograms(root string, book *chapter.Book, bin string) error {
 	var dirs []string
 	for _, ch := range book.Chapters {
-		files, _ := extract.Generate(ch)
-		for _, f := range files {
-			if d := path.Dir(f.Path()); !slices.Contains(dirs, d) {
+		for _, name := range ch.FileNames() {
+			if d := path.Dir(path.Join(ch.Dir, name)); !slices.Contains(dirs, d) {
 				dirs = append(dirs, d)
 			}
 		}
 	}
-	goCmd := os.Getenv("BOOKTEST_GO")
-	if goCmd == "" {
-		goCmd = "go"
-	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(dirs))
 	for i, d := range dirs {
-		wg.Go(func() {
-			cmd := exec.Command(goCmd, "run", "-exec", "cp", "./"+d, filepath.Join(bin, binName(d)))
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				errs[i] = fmt.Errorf("building ./%s: %v\n%s", d, err, out)
-			}
-		})
+		wg.Go(func() { errs[i] = goBuild(root, d, filepath.Join(bin, binName(d))) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// goBuild builds the program in dir (a slash path from root) into dst, as
+// go run does: "go run -exec cp" copies the executable it would run.
+// BOOKTEST_GO names another go command.
+func goBuild(root, dir, dst string) error {
+	goCmd := cmp.Or(os.Getenv("BOOKTEST_GO"), "go")
+	cmd := exec.Command(goCmd, "run", "-exec", "cp", "./"+dir, dst)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building ./%s: %v\n%s", dir, err, out)
+	}
+	return nil
 }
 
 func binName(dir string) string { return strings.ReplaceAll(path.Clean(dir), "/", "_") }
@@ -235,21 +237,39 @@ func binName(dir string) string { return strings.ReplaceAll(path.Clean(dir), "/"
 // it can have one. It returns what the script printed, and an error if the
 // script failed.
 func runScript(testName string, iso isolation, script, root, bin, updates string) (string, error) {
+	report, skipped, err := reexec(testName, iso,
+		envScript+"="+script, envBin+"="+bin, envUpdates+"="+updates, envRoot+"="+root)
+	if err == nil && skipped != "" {
+		// Its blocks would count as verified.
+		err = fmt.Errorf("the script skipped (%s): a script that verifies the book's transcripts may not skip", skipped)
+	}
+	return report, err
+}
+
+// reexec runs the test named name again, in a child process, in a
+// network namespace of its own when iso allows, with env added. It returns
+// what the test printed without go test's framing, and the name of the
+// test or subtest that skipped, if one did.
+func reexec(name string, iso isolation, env ...string) (report, skipped string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	exe, err := os.Executable()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(testName)+"$", "-test.v")
-	cmd.Env = append(os.Environ(),
-		envScript+"="+script, envBin+"="+bin, envUpdates+"="+updates, envRoot+"="+root)
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(name)+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env...)
 	if iso.err == nil {
 		cmd.SysProcAttr = iso.attr()
 		cmd.Env = append(cmd.Env, envNetns+"=1")
 	}
 	out, err := cmd.CombinedOutput()
-	return childReport(out), err
+	for _, l := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(l), "--- SKIP: "); ok && skipped == "" {
+			skipped, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	return childReport(out), skipped, err
 }
 
 func topName(t *testing.T) string {
@@ -339,12 +359,43 @@ func scriptPorts(scripts []string) []string {
 	return addrs
 }
 
+// waitListening waits until a TCP socket listens on hostport. check is
+// called between looks; its error ends the wait.
+func waitListening(ctx context.Context, hostport string, check func() error) error {
+	for {
+		ok, err := listening(hostport)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if err := check(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("nothing listens on %s after %v", hostport, portTimeout)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// enterNetns brings up the loopback interface when this process is a
+// child given a network namespace of its own, where lo starts down.
+func enterNetns() error {
+	if os.Getenv(envNetns) != "1" {
+		return nil
+	}
+	return loopbackUp()
+}
+
 // busyPorts lists the addresses the scripts wait for that something on
 // this machine already listens on.
 func busyPorts(scripts []string) []string {
 	var busy []string
 	for _, addr := range scriptPorts(scripts) {
-		if listening(addr) {
+		if ok, _ := listening(addr); ok {
 			busy = append(busy, addr)
 		}
 	}
@@ -367,6 +418,29 @@ func (o *output) Write(p []byte) (int, error) {
 		o.notify = nil
 	}
 	return o.buf.Write(p)
+}
+
+// waitFor waits until what was written matches, failing with errEnded
+// once done is closed without a match and with errTimeout after d.
+func (o *output) waitFor(match func(string) bool, done <-chan struct{}, d time.Duration) error {
+	deadline := time.After(d)
+	for {
+		// Take the channel before looking: a write in between closes it.
+		changed := o.changed()
+		if match(o.String()) {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-done:
+			if match(o.String()) {
+				return nil
+			}
+			return errEnded
+		case <-deadline:
+			return errTimeout
+		}
+	}
 }
 
 // changed returns a channel closed at the next write.

@@ -50,10 +50,8 @@ type proc struct {
 
 // runChild runs one script, in the child process.
 func runChild(t *testing.T, root, script string) {
-	if os.Getenv(envNetns) == "1" {
-		if err := loopbackUp(); err != nil {
-			t.Fatalf("bringing up the loopback interface of the script's network namespace: %v", err)
-		}
+	if err := enterNetns(); err != nil {
+		t.Fatalf("bringing up the loopback interface of the script's network namespace: %v", err)
 	}
 	book, errs := chapter.Load(root, nil)
 	if len(errs) > 0 {
@@ -259,18 +257,11 @@ func cmdWaitoutput(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("waitoutput: %v", err)
 	}
-	deadline := time.After(portTimeout)
-	for !re.MatchString(p.out.String()) {
-		select {
-		case <-p.done:
-			if re.MatchString(p.out.String()) {
-				return
-			}
-			ts.Fatalf("%s ended (%v) without printing a line matching %q:\n%s", args[0], p.err, args[1], p.out)
-		case <-deadline:
-			ts.Fatalf("%s printed no line matching %q within %v:\n%s", args[0], args[1], portTimeout, p.out)
-		case <-p.out.changed():
-		}
+	switch p.out.waitFor(re.MatchString, p.done, portTimeout) {
+	case errEnded:
+		ts.Fatalf("%s ended (%v) without printing a line matching %q:\n%s", args[0], p.err, args[1], p.out)
+	case errTimeout:
+		ts.Fatalf("%s printed no line matching %q within %v:\n%s", args[0], args[1], portTimeout, p.out)
 	}
 }
 
@@ -305,7 +296,10 @@ func compare(ts *testscript.TestScript, st *state, ch *chapter.Chapter, b *chapt
 	ts.Fatalf("%s:%d: transcript %s differs from a real run (update it with `make update`):\n%s", ch.Path, b.Line, b.ID, diffs.String())
 }
 
-var errTimeout = errors.New("timed out")
+var (
+	errTimeout = errors.New("timed out")
+	errEnded   = errors.New("ended")
+)
 
 func runWithTimeout(cmd *exec.Cmd, out *output, d time.Duration) error {
 	wait, err := startCommand(cmd, out)

@@ -6,12 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"tcpbook/internal/chapter"
 )
@@ -38,10 +35,8 @@ const envIsolated = "BOOKTEST_ISOLATED"
 func Isolate(t *testing.T) bool {
 	t.Helper()
 	if os.Getenv(envIsolated) == t.Name() {
-		if os.Getenv(envNetns) == "1" {
-			if err := loopbackUp(); err != nil {
-				t.Fatalf("bringing up the loopback interface: %v", err)
-			}
+		if err := enterNetns(); err != nil {
+			t.Fatalf("bringing up the loopback interface: %v", err)
 		}
 		return true
 	}
@@ -53,20 +48,14 @@ func Isolate(t *testing.T) bool {
 		t.Logf("NOTICE: %v: the test runs on this machine's network", iso.err)
 		return true
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v")
-	cmd.Env = append(os.Environ(), envIsolated+"="+t.Name(), envNetns+"=1")
-	cmd.SysProcAttr = iso.attr()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Errorf("in its own network namespace: %v\n%s", err, childReport(out))
-	} else if testing.Verbose() {
-		t.Logf("in its own network namespace:\n%s", childReport(out))
+	report, skipped, err := reexec(t.Name(), iso, envIsolated+"="+t.Name())
+	switch {
+	case err != nil:
+		t.Errorf("in its own network namespace: %v\n%s", err, report)
+	case skipped == t.Name():
+		t.Skipf("in its own network namespace:\n%s", report)
+	case testing.Verbose():
+		t.Logf("in its own network namespace:\n%s", report)
 	}
 	return false
 }
@@ -84,14 +73,8 @@ func Build(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), binName(dir))
-	goCmd := os.Getenv("BOOKTEST_GO")
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	cmd := exec.Command(goCmd, "run", "-exec", "cp", "./"+dir, bin)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building ./%s: %v\n%s", dir, err, out)
+	if err := goBuild(root, dir, bin); err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -157,27 +140,15 @@ func (s *Server) RSS() (int64, error) {
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", s.cmd.Process.Pid)
 }
 
-// Interrupt sends the program SIGINT, as Ctrl-C would.
-func (s *Server) Interrupt() error { return s.cmd.Process.Signal(syscall.SIGINT) }
-
 // WaitOutput waits until the program has printed want, failing the test if
 // it ends first or takes longer than a script's wait would.
 func WaitOutput(t *testing.T, s *Server, want string) {
 	t.Helper()
-	deadline := time.After(portTimeout)
-	for !strings.Contains(s.Output(), want) {
-		changed := s.out.changed()
-		if strings.Contains(s.Output(), want) {
-			return
-		}
-		select {
-		case <-changed:
-		case <-s.done:
-			if !strings.Contains(s.Output(), want) {
-				t.Fatalf("the program ended without printing %q:\n%s", want, s.Output())
-			}
-		case <-deadline:
-			t.Fatalf("the program did not print %q within %v:\n%s", want, portTimeout, s.Output())
-		}
+	contains := func(out string) bool { return strings.Contains(out, want) }
+	switch s.out.waitFor(contains, s.done, portTimeout) {
+	case errEnded:
+		t.Fatalf("the program ended (%v) without printing %q:\n%s", s.err, want, s.Output())
+	case errTimeout:
+		t.Fatalf("the program did not print %q within %v:\n%s", want, portTimeout, s.Output())
 	}
 }

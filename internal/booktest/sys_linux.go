@@ -2,7 +2,6 @@ package booktest
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -67,38 +65,6 @@ func loopbackUp() error {
 	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }
 
-// waitListening waits until a TCP socket listens on the port of hostport,
-// reading the kernel's socket tables rather than connecting, so the server
-// sees no connection from the test. check is called between looks; its
-// error ends the wait.
-func waitListening(ctx context.Context, hostport string, check func() error) error {
-	_, portStr, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return err
-	}
-	port, err := strconv.ParseUint(portStr, 10, 16)
-	if err != nil {
-		return fmt.Errorf("bad port in %s", hostport)
-	}
-	for {
-		ok, err := listeningOn(uint16(port))
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		if err := check(); err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("nothing listens on %s after %v", hostport, portTimeout)
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-}
-
 // listeningOn reports whether /proc/net/tcp or tcp6 has a socket in the
 // LISTEN state on port.
 func listeningOn(port uint16) (bool, error) {
@@ -125,18 +91,19 @@ func listeningOn(port uint16) (bool, error) {
 	return false, nil
 }
 
-// listening reports whether something on this machine listens on hostport.
-func listening(hostport string) bool {
+// listening reports whether a TCP socket listens on the port of
+// hostport, reading the kernel's socket tables rather than connecting, so
+// the server sees no connection from the test.
+func listening(hostport string) (bool, error) {
 	_, portStr, err := net.SplitHostPort(hostport)
 	if err != nil {
-		return false
+		return false, err
 	}
 	port, err := strconv.ParseUint(portStr, 10, 16)
 	if err != nil {
-		return false
+		return false, fmt.Errorf("bad port in %s", hostport)
 	}
-	ok, _ := listeningOn(uint16(port))
-	return ok
+	return listeningOn(uint16(port))
 }
 
 // openTerminal makes a pseudo-terminal, so that a command prints what it

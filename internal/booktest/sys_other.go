@@ -3,9 +3,7 @@
 package booktest
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"syscall"
@@ -20,31 +18,15 @@ func probeIsolation() isolation {
 
 func loopbackUp() error { return errors.New("network namespaces need Linux") }
 
-// waitListening connects to find out: without Linux's socket tables, that
-// is the only way to know, and the server will log the connection.
-func waitListening(ctx context.Context, hostport string, check func() error) error {
-	for {
-		if listening(hostport) {
-			return nil
-		}
-		if err := check(); err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("nothing listens on %s after %v", hostport, portTimeout)
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-}
-
-func listening(hostport string) bool {
+// listening connects to find out: without Linux's socket tables, that is
+// the only way to know, and the server will log the connection.
+func listening(hostport string) (bool, error) {
 	c, err := net.DialTimeout("tcp", hostport, time.Second)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	c.Close()
-	return true
+	return true, nil
 }
 
 func openTerminal() (term, tty *os.File, err error) {
