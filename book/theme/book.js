@@ -120,7 +120,11 @@
     tocToggle.addEventListener("click", function () {
       setToc(tocList.hidden);
     });
-    if (window.matchMedia("(max-width: 75rem)").matches) setToc(false);
+    // Folded on a narrow screen, open on a wide one, also when the
+    // window is resized or the tablet turned.
+    var narrow = window.matchMedia("(max-width: 75rem)");
+    if (narrow.matches) setToc(false);
+    narrow.addEventListener("change", function (e) { setToc(!e.matches); });
   }
 
   // The page's contents mark the section being read.
@@ -291,6 +295,7 @@
     results.textContent = "";
     var summary = document.createElement("p");
     summary.className = "summary";
+    summary.setAttribute("role", "status"); // read out: the count, not every result
     summary.textContent = hits.length
       ? "「" + query + "」を含む節: " + hits.length + " 件"
       : "「" + query + "」を含む節は見つかりませんでした";
@@ -316,20 +321,29 @@
     results.hidden = false;
   }
 
+  // ↓ and ↑ move the focus through the results (a screen reader reads
+  // the focused link); ↑ from the first goes back to the box.
   function select(step) {
     var links = results.querySelectorAll("a");
     if (!links.length) return;
-    if (selected >= 0) links[selected].removeAttribute("aria-selected");
-    selected = (selected + step + links.length) % links.length;
-    links[selected].setAttribute("aria-selected", "true");
-    links[selected].scrollIntoView({ block: "nearest" });
+    selected += step;
+    if (selected < 0) {
+      selected = -1;
+      input.focus();
+      return;
+    }
+    selected = Math.min(selected, links.length - 1);
+    links[selected].focus();
   }
 
   function closeSearch() {
     results.hidden = true;
   }
 
-  input.addEventListener("focus", function () { loadIndex(); });
+  input.addEventListener("focus", function () {
+    selected = -1;
+    loadIndex();
+  });
   input.addEventListener("input", function () {
     loadIndex().then(show, function (err) {
       results.textContent = err.message;
@@ -353,6 +367,16 @@
       closeSearch();
     }
   });
+  results.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      select(e.key === "ArrowDown" ? 1 : -1);
+      e.preventDefault();
+    } else if (e.key === "Escape") {
+      closeSearch();
+      input.focus();
+      e.preventDefault();
+    }
+  });
   results.addEventListener("click", function (e) {
     if (e.target.closest("a")) closeSearch();
   });
@@ -363,7 +387,7 @@
   // Keys: ← and → turn the page, / goes to the search box.
   document.addEventListener("keydown", function (e) {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
-    if (e.target.closest && e.target.closest("input, textarea, select, [contenteditable], pre, .table-wrap")) return;
+    if (e.target.closest && e.target.closest("input, textarea, select, [contenteditable], pre, .table-wrap, .search-results")) return;
     if (e.key === "Escape") {
       setSidebar(false);
       return;

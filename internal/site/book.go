@@ -32,6 +32,7 @@ const (
 	OrderPath = "book/chapters.txt" // the chapters, in reading order
 	ThemeDir  = "book/theme"        // the template, styles and scripts
 	SiteDir   = "book/site"         // where mdrun book writes the site
+	ShotDir   = "book/screenshots"  // where the browser tests save screenshots
 )
 
 // A Book is what a site is built from.

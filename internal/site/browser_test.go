@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"tcpbook/internal/transcript"
+
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
@@ -38,7 +40,7 @@ const axeVersion = "4.14.1"
 
 // screenshotDir is where the screenshots go, from this package's
 // directory; git ignores it.
-const screenshotDir = "../../book/screenshots"
+const screenshotDir = "../../" + ShotDir
 
 // newBrowser starts chromium for a test and returns its context.
 func newBrowser(t *testing.T) context.Context {
@@ -545,6 +547,26 @@ func TestBrowserSearch(t *testing.T) {
 			t.Errorf("search %q: the result %s leads to a section without it", tc.query, href)
 		}
 	}
+	// From the keyboard: ↓ focuses the results one by one, ↑ from the
+	// first goes back to the box, and Enter on a result follows it.
+	tb.navigate(base + "index.html")
+	tb.do(chromedp.SendKeys(chromedp.ID("search-input"), "ソケット"))
+	tb.waitFor(`!document.getElementById("search-results").hidden`)
+	tb.do(chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
+	focused := `document.activeElement === document.querySelectorAll("#search-results li a")[%d]`
+	if tb.eval(fmt.Sprintf(focused, 1)) != "true" {
+		t.Errorf("two ↓ from the search box focus %s, want the second result", tb.eval(`document.activeElement.outerHTML.slice(0, 80)`))
+	}
+	tb.do(chromedp.KeyEvent(kb.ArrowUp), chromedp.KeyEvent(kb.ArrowUp))
+	if tb.eval(`document.activeElement.id`) != "search-input" {
+		t.Errorf("↑ from the first result focuses %s, want the search box", tb.eval(`document.activeElement.outerHTML.slice(0, 80)`))
+	}
+	tb.do(chromedp.KeyEvent(kb.ArrowDown))
+	href := tb.eval(`document.activeElement.href`)
+	tb.loads(chromedp.KeyEvent(kb.Enter))
+	if got := tb.eval("location.href"); got != href {
+		t.Errorf("Enter on a result leads to %s, want %s", got, href)
+	}
 	// Nothing found.
 	tb.navigate(base + "01.html")
 	tb.do(chromedp.SendKeys(chromedp.ID("search-input"), "存在しない言葉xyz"))
@@ -780,7 +802,7 @@ func TestBrowserFile(t *testing.T) {
 func TestBrowserReload(t *testing.T) {
 	ctx := newBrowser(t)
 	root := t.TempDir()
-	for _, dir := range []string{"chapters", "book", "testdata/scripts"} {
+	for _, dir := range []string{"chapters", "book", transcript.ScriptDir} {
 		sub, err := fs.Sub(os.DirFS("../.."), dir)
 		if err != nil {
 			t.Fatal(err)
@@ -788,7 +810,7 @@ func TestBrowserReload(t *testing.T) {
 		copyTree(t, sub, filepath.Join(root, dir))
 	}
 	os.RemoveAll(filepath.Join(root, SiteDir))
-	os.RemoveAll(filepath.Join(root, "book", "screenshots"))
+	os.RemoveAll(filepath.Join(root, ShotDir))
 	srv := NewServer(root, &syncBuffer{})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {

@@ -29,10 +29,7 @@ func TestCheckLinks(t *testing.T) {
 		"chapters/01/main.go.html": []byte(`<html><body><span id="L3"></span><a href="../../01.html#top">back</a><a href="../../assets/book.css">css</a></body></html>`),
 		"assets/book.css":          []byte("body{}"),
 	}
-	var got []string
-	for _, e := range CheckLinks(files) {
-		got = append(got, e.Error())
-	}
+	got := CheckLinks(files).Strings()
 	want := []string{
 		"index.html:3: <script> loads https://cdn.example/x.js from outside the site",
 		"index.html:10: link to 02.html: the site has no 02.html",

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"tcpbook/internal/render"
+	"tcpbook/internal/transcript"
 )
 
 // ServeHTTP serves the site's files, index.html for a directory.
@@ -47,7 +48,7 @@ type Server struct {
 	stamp [sha256.Size]byte // of the watched files; Watch's own
 
 	mu       sync.Mutex
-	site     *Site
+	site     *Site  // the last good site, a reload script in each page
 	version  string // changes with each site; the pages compare it
 	problems string
 	notes    string // the last build's, said once
@@ -127,9 +128,9 @@ func (s *Server) rebuild() {
 		s.problems = errs.Error()
 		fmt.Fprintf(s.log, "%s\nmdrun serve: the book has problems; its pages show them until they are fixed\n", errs)
 	} else {
-		s.site = site
 		s.problems = ""
 		s.version = strconv.FormatInt(time.Now().UnixNano(), 36)
+		s.site = withReload(site, s.version)
 		if s.builds > 1 {
 			fmt.Fprintf(s.log, "mdrun serve: rebuilt in %v\n", time.Since(start).Round(time.Millisecond))
 		}
@@ -143,16 +144,17 @@ func (s *Server) rebuild() {
 }
 
 // watchStamp is a digest of the names, sizes and times of the files the
-// site is made from: the chapters, book/ (but not the site written in
-// it) and the scripts that verify transcripts.
+// site is made from: the chapters, book/ (but not the site written in it,
+// nor the browser tests' screenshots) and the scripts that verify
+// transcripts.
 func (s *Server) watchStamp() [sha256.Size]byte {
 	h := sha256.New()
-	for _, dir := range []string{"chapters", "book", "testdata/scripts"} {
+	for _, dir := range []string{"chapters", "book", transcript.ScriptDir} {
 		_ = filepath.WalkDir(filepath.Join(s.root, dir), func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
 			}
-			if d.IsDir() && p != filepath.Join(s.root, dir) && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || p == filepath.Join(s.root, SiteDir)) {
+			if d.IsDir() && p != filepath.Join(s.root, dir) && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || p == filepath.Join(s.root, SiteDir) || p == filepath.Join(s.root, ShotDir)) {
 				return fs.SkipDir
 			}
 			if info, err := d.Info(); err == nil {
@@ -197,7 +199,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	site, version, problems := s.site, s.version, s.problems
+	site, problems := s.site, s.problems
 	s.mu.Unlock()
 	if site == nil {
 		// No site yet: a page that shows the problems, and reloads
@@ -209,22 +211,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			html.EscapeString(problems), reloadPath)
 		return
 	}
-	rec := &pageRecorder{header: http.Header{}}
-	site.ServeHTTP(rec, r)
-	body := rec.body.Bytes()
-	if strings.HasPrefix(rec.header.Get("Content-Type"), "text/html") {
-		tag := fmt.Sprintf(`<script src="%s" data-version="%s"></script>`+"\n</body>", reloadPath, version)
-		body = bytes.Replace(body, []byte("</body>"), []byte(tag), 1)
-		rec.header.Del("Content-Length")
+	site.ServeHTTP(w, r)
+}
+
+// withReload returns the site with a script in each page that reloads the
+// page when the server has a newer site than version. It is done once a
+// build, not on each request.
+func withReload(site *Site, version string) *Site {
+	tag := []byte(fmt.Sprintf(`<script src="%s" data-version="%s"></script>`+"\n</body>", reloadPath, version))
+	out := &Site{Files: make(map[string][]byte, len(site.Files))}
+	for name, data := range site.Files {
+		if strings.HasSuffix(name, ".html") {
+			data = bytes.Replace(data, []byte("</body>"), tag, 1)
+		}
+		out.Files[name] = data
 	}
-	for k, v := range rec.header {
-		w.Header()[k] = v
-	}
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	w.WriteHeader(rec.status)
-	w.Write(body)
+	return out
 }
 
 // serveEvents sends the site's state now and each time it changes, as
@@ -259,29 +261,6 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-c:
 		}
-	}
-}
-
-// pageRecorder holds a response of the site so that a script can be put
-// into it.
-type pageRecorder struct {
-	header http.Header
-	body   bytes.Buffer
-	status int
-}
-
-func (p *pageRecorder) Header() http.Header { return p.header }
-
-func (p *pageRecorder) Write(b []byte) (int, error) {
-	if p.status == 0 {
-		p.status = http.StatusOK
-	}
-	return p.body.Write(b)
-}
-
-func (p *pageRecorder) WriteHeader(status int) {
-	if p.status == 0 {
-		p.status = status
 	}
 }
 

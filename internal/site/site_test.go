@@ -376,10 +376,7 @@ func TestLoadProblems(t *testing.T) {
 		`book/chapters.txt:4: "chapters/01/x" is not a chapter directory like chapters/01`,
 		"chapters/02/README.md:3: unknown attribute fil: a ```go block takes file, excerpt",
 	}
-	var got []string
-	for _, e := range errs {
-		got = append(got, e.Error())
-	}
+	got := errs.Strings()
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -413,10 +410,7 @@ func TestBuildProblems(t *testing.T) {
 		"chapters/01/README.md:3: link to ../../go.mod: go.mod is not part of the book: link to a chapter, a chapter's program, or a file beside a chapter",
 		"chapters/01/README.md:5: link to #ない節: no heading or transcript on this page has that id",
 	}
-	var got []string
-	for _, e := range errs {
-		got = append(got, e.Error())
-	}
+	got := errs.Strings()
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

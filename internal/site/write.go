@@ -1,7 +1,9 @@
 package site
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -15,7 +17,13 @@ const marker = ".mdrun-book"
 // it did not write.
 func (s *Site) Write(dir string) error {
 	dir = filepath.Clean(dir)
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		// A file, say, which the renames below would delete.
+		return fmt.Errorf("%v; not replacing it", err)
+	case len(entries) > 0:
 		if _, err := os.Stat(filepath.Join(dir, marker)); err != nil {
 			return fmt.Errorf("%s holds files that mdrun book did not write; not replacing it", dir)
 		}
@@ -46,6 +54,7 @@ func (s *Site) Write(dir string) error {
 		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
+		os.Rename(old, dir) // put the old site back
 		return err
 	}
 	return os.RemoveAll(old)

@@ -53,3 +53,17 @@ func TestWriteRefusesOtherDirectory(t *testing.T) {
 		t.Errorf("the other files are gone: %v", err)
 	}
 }
+
+func TestWriteRefusesFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(file, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Site{Files: map[string][]byte{marker: nil, "index.html": nil}}
+	if err := s.Write(file); err == nil || !strings.Contains(err.Error(), "not replacing it") {
+		t.Fatalf("Write over a file: %v", err)
+	}
+	if got, err := os.ReadFile(file); err != nil || string(got) != "mine" {
+		t.Errorf("the file is now %q, %v", got, err)
+	}
+}
