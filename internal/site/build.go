@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/url"
 	"path"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -32,8 +33,9 @@ func (s *Site) Paths() []string {
 	return slices.Sorted(maps.Keys(s.Files))
 }
 
-// ids that the page template uses; a chapter's headings never take them.
-var templateIDs = []string{"content", "sidebar", "search", "search-input", "search-results", "page-toc", "page-toc-title", "page-toc-list", "book-contents"}
+// templateID finds the ids that the page template gives its elements; a
+// chapter's headings never take them.
+var templateID = regexp.MustCompile(`\bid="([^"{}]+)"`)
 
 // A page is what the template needs to make one page.
 type page struct {
@@ -80,6 +82,7 @@ type builder struct {
 	pages []*chapterPage // the front page, then the chapters
 	byDir map[string]*chapterPage
 	tmpl  *template.Template
+	taken []string // the template's own ids
 	cache *render.Cache
 	title string
 
@@ -141,12 +144,17 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 		bd.errs.Add(FrontPath, 0, "the book has no front page")
 		return nil, bd.errs
 	}
-	tmpl, err := template.New("page.html").ParseFS(b.Theme, "page.html")
+	src, err := fs.ReadFile(b.Theme, "page.html")
+	if err == nil {
+		bd.tmpl, err = template.New("page.html").Parse(string(src))
+	}
 	if err != nil {
 		bd.errs.Add(ThemeDir+"/page.html", 0, "%v", err)
 		return nil, bd.errs
 	}
-	bd.tmpl = tmpl
+	for _, m := range templateID.FindAllStringSubmatch(string(src), -1) {
+		bd.taken = append(bd.taken, m[1])
+	}
 	bd.pages = append(bd.pages, &chapterPage{ch: b.Front, url: "index.html", print: "front"})
 	for _, ch := range b.Chapters {
 		name := path.Base(ch.Dir)
@@ -198,7 +206,7 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 // its own page or, with print, on the print page.
 func (bd *builder) options(cp *chapterPage, print bool) render.Options {
 	opts := render.Options{
-		Taken:  templateIDs,
+		Taken:  bd.taken,
 		Script: func(id string) string { return bd.book.Scripts[id] },
 		Cache:  bd.cache,
 		Link:   func(dest string) (string, error) { return bd.link(cp, dest, print) },

@@ -81,20 +81,6 @@ func Fold(s string) string {
 	}, s)
 }
 
-// Bigrams lists the pairs of adjacent characters of s that hold no space,
-// each once.
-func Bigrams(s string) []string {
-	seen := map[[2]rune]bool{}
-	var out []string
-	eachBigram(s, func(g [2]rune) {
-		if !seen[g] {
-			seen[g] = true
-			out = append(out, string(g[:]))
-		}
-	})
-	return out
-}
-
 // eachBigram calls f with each pair of adjacent characters of s that
 // holds no space.
 func eachBigram(s string, f func([2]rune)) {

@@ -329,7 +329,7 @@ func TestSearchIndex(t *testing.T) {
 		if len(holding) == 0 {
 			t.Errorf("no section holds %q", q)
 		}
-		for _, g := range Bigrams(Fold(q)) {
+		for _, g := range bigrams(Fold(q)) {
 			for _, i := range holding {
 				if !slices.Contains(idx.Grams[g], i) {
 					t.Errorf("%q: section %s holds it but is not listed under %q", q, idx.Docs[i].URL, g)
@@ -358,7 +358,7 @@ func TestFold(t *testing.T) {
 			t.Errorf("Fold(%q) changes the length", in)
 		}
 	}
-	if got, want := Bigrams("ab ab cd"), []string{"ab", "cd"}; !slices.Equal(got, want) {
+	if got, want := bigrams("ab ab cd"), []string{"ab", "cd"}; !slices.Equal(got, want) {
 		t.Errorf("Bigrams = %q, want %q", got, want)
 	}
 }
@@ -425,4 +425,36 @@ func write(t *testing.T, root, name, content string) {
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestTemplateIDs: Build finds the ids that the theme's template gives
+// its elements, so that no chapter heading takes one of them.
+func TestTemplateIDs(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("../..", ThemeDir, "page.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range templateID.FindAllStringSubmatch(string(src), -1) {
+		got = append(got, m[1])
+	}
+	for _, id := range []string{"content", "sidebar", "search", "search-input", "search-results", "page-toc", "page-toc-list", "book-contents"} {
+		if !slices.Contains(got, id) {
+			t.Errorf("the ids found in page.html, %q, lack %q", got, id)
+		}
+	}
+}
+
+// bigrams lists the pairs of adjacent characters of s that hold no space,
+// each once.
+func bigrams(s string) []string {
+	seen := map[[2]rune]bool{}
+	var out []string
+	eachBigram(s, func(g [2]rune) {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, string(g[:]))
+		}
+	})
+	return out
 }
