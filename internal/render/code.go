@@ -1,8 +1,6 @@
 package render
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"html/template"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/util"
@@ -50,20 +47,19 @@ func (preWrapper) End(code bool) string {
 
 // codeRenderer renders a fenced code block as a figure: a caption that says
 // what the block is (the file a listing writes, whether a transcript is
-// verified), a copy button, and the code highlighted by goldmark-highlighting.
+// verified), a copy button, and the code highlighted by chroma through a
+// Cache.
 type codeRenderer struct {
-	hl        *highlighting.HTMLRenderer
-	highlight renderer.NodeRendererFunc
-	blocks    map[int]*chapter.Block // by the offset of the body, or the line of the fence
-	opts      *Options
+	blocks map[int]*chapter.Block // by the offset of the body, or the line of the fence
+	opts   *Options
+	cache  *Cache // opts.Cache, or one of its own
 }
 
 func newCodeRenderer(ch *chapter.Chapter, opts *Options) *codeRenderer {
-	hl := highlighting.NewHTMLRenderer(
-		highlighting.WithFormatOptions(FormatOptions()...),
-		highlighting.WithGuessLanguage(false),
-	).(*highlighting.HTMLRenderer)
-	r := &codeRenderer{hl: hl, highlight: funcFor(hl, ast.KindFencedCodeBlock), blocks: map[int]*chapter.Block{}, opts: opts}
+	r := &codeRenderer{blocks: map[int]*chapter.Block{}, opts: opts, cache: opts.Cache}
+	if r.cache == nil {
+		r.cache = NewCache()
+	}
 	for _, b := range ch.Blocks {
 		if b.Body != "" {
 			r.blocks[b.BodyStart] = b
@@ -80,10 +76,6 @@ func (r *codeRenderer) block(src []byte, n ast.Node) *chapter.Block {
 		return r.blocks[lines.At(0).Start]
 	}
 	return r.blocks[-chapter.LineOf(src, n.Pos())]
-}
-
-func (r *codeRenderer) SetOption(name renderer.OptionName, value any) {
-	r.hl.SetOption(name, value)
 }
 
 func (r *codeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
@@ -123,32 +115,18 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 	return ast.WalkSkipChildren, nil
 }
 
-// writeCode writes the highlighted code, from the cache when it has it.
+// writeCode writes the highlighted code, from the cache when it has it:
+// Cache.Highlight is the one way code is highlighted, so that a page comes
+// out the same whether or not the site's build highlighted it ahead.
 func (r *codeRenderer) writeCode(w util.BufWriter, src []byte, n ast.Node) error {
-	c := r.opts.Cache
-	if c == nil {
-		_, err := r.highlight(w, src, n, true)
-		return err
-	}
 	fc := n.(*ast.FencedCodeBlock)
-	// The key is that of Cache.Highlight.
-	var key strings.Builder
-	key.Write(fc.Language(src))
-	key.WriteByte(0)
+	var code strings.Builder
 	lines := fc.Lines()
 	for i := 0; i < lines.Len(); i++ {
 		seg := lines.At(i)
-		key.Write(seg.Value(src))
+		code.Write(seg.Value(src))
 	}
-	html, err := c.Do(key.String(), func() (string, error) {
-		var buf bytes.Buffer
-		bw := bufio.NewWriter(&buf)
-		if _, err := r.highlight(bw, src, n, true); err != nil {
-			return "", err
-		}
-		err := bw.Flush()
-		return buf.String(), err
-	})
+	html, err := r.cache.Highlight(string(fc.Language(src)), code.String())
 	if err != nil {
 		return err
 	}

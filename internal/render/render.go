@@ -7,7 +7,7 @@
 //     page, and a ¶ link to themselves;
 //   - a soft line break between Japanese characters is not a space, also
 //     next to inline code, emphasis and links (see keepsBreak);
-//   - code is highlighted by chroma through goldmark-highlighting, with CSS
+//   - code is highlighted by chroma (Cache.Highlight), with CSS
 //     classes so that the page has a light and a dark style (CSS);
 //   - a listing is captioned with the file it writes, linking to it; a
 //     transcript says whether a script verifies it, or why not; every code

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/alecthomas/chroma/v2/lexers"
-
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/diag"
 	"tcpbook/internal/extract"
@@ -416,8 +414,8 @@ func (bd *builder) assets() {
 }
 
 // highlightAll highlights the code blocks of every page into the cache,
-// as many at once as there are cores. Only blocks in a language that
-// chroma knows: render highlights the others its own way.
+// as many at once as there are cores, so that rendering the pages finds
+// them there.
 func highlightAll(cache *render.Cache, pages []*chapterPage) {
 	type block struct{ lang, code string }
 	work := make(chan block)
@@ -433,7 +431,7 @@ func highlightAll(cache *render.Cache, pages []*chapterPage) {
 	}
 	for _, cp := range pages {
 		for _, b := range cp.ch.Blocks {
-			if b.Body != "" && lexers.Get(b.Lang) != nil {
+			if b.Body != "" {
 				work <- block{b.Lang, b.Body}
 			}
 		}
