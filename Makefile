@@ -49,10 +49,15 @@ serve:
 # Chapter 5's measurements on this machine: prints the tables the chapter
 # shows, and writes JSON and SVG to BENCHOUT. The latency part needs root
 # or unprivileged user namespaces (see chapters/05/README.md).
+# The three servers are built once into BENCHOUT/bin and passed to both.
 BENCHOUT ?= /tmp/tcpbook-bench
+BENCHSERVERS = -ch02 $(BENCHOUT)/bin/ch02 -ch04 $(BENCHOUT)/bin/ch04 -http $(BENCHOUT)/bin/http
 bench:
-	mkdir -p $(BENCHOUT)
-	go run ./chapters/05/latency -json $(BENCHOUT)/latency.json
-	go run ./chapters/05/loadtest -json $(BENCHOUT)/load.json
+	mkdir -p $(BENCHOUT)/bin
+	go build -o $(BENCHOUT)/bin/ch02 ./chapters/02
+	go build -o $(BENCHOUT)/bin/ch04 ./chapters/04/server
+	go build -o $(BENCHOUT)/bin/http ./chapters/05/httpserver
+	go run ./chapters/05/latency $(BENCHSERVERS) -json $(BENCHOUT)/latency.json
+	go run ./chapters/05/loadtest $(BENCHSERVERS) -json $(BENCHOUT)/load.json
 	go run ./chapters/05/chart -latency $(BENCHOUT)/latency.json -load $(BENCHOUT)/load.json -o $(BENCHOUT)
 	go test -run='^$$' -bench=. -benchmem ./chapters/02 ./chapters/04/server

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,13 +21,16 @@ func TestChapterCharts(t *testing.T) {
 	if err := readJSON("../results/load.json", &rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		file string
-		draw func(io.Writer)
-	}{
-		{"../latency.svg", func(w io.Writer) { latencyChart(w, runs) }},
-		{"../throughput.svg", func(w io.Writer) { throughputChart(w, rep) }},
-	} {
+	drawn := charts(runs, rep)
+	var names []string
+	for _, c := range drawn {
+		names = append(names, c.name)
+	}
+	if !slices.Equal(names, []string{"latency.svg", "throughput.svg"}) {
+		t.Errorf("charts draws %q, want latency.svg and throughput.svg", names)
+	}
+	for _, c := range drawn {
+		file := "../" + c.name
 		var b strings.Builder
 		c.draw(&b)
 		got := b.String()
@@ -38,21 +42,21 @@ func TestChapterCharts(t *testing.T) {
 				break
 			}
 			if err != nil {
-				t.Fatalf("%s: not well-formed XML: %v", c.file, err)
+				t.Fatalf("%s: not well-formed XML: %v", file, err)
 			}
 			if _, ok := tok.(xml.StartElement); ok {
 				elements++
 			}
 		}
 		if !strings.HasPrefix(got, "<svg ") || elements < 20 {
-			t.Errorf("%s: %d elements, want an svg with at least 20", c.file, elements)
+			t.Errorf("%s: %d elements, want an svg with at least 20", file, elements)
 		}
-		want, err := os.ReadFile(c.file)
+		want, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got != string(want) {
-			t.Errorf("%s is not what chapters/05/results draw: run go run ./chapters/05/chart", c.file)
+			t.Errorf("%s is not what chapters/05/results draw: run go run ./chapters/05/chart", file)
 		}
 	}
 }

@@ -66,6 +66,8 @@ func TestSameAnswersAsChapter4(t *testing.T) {
 		"GET / HTTP/1.0\r\n\r\n",
 		"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 		"GET / HTTP/1.1\r\n\r\n", // no Host
+		// A body that cannot be read, but is not over the limit: 400, not 413.
+		"POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
 	}
 	answers := map[string][]answer{}
 	for _, dir := range []string{"chapters/04/server", "chapters/05/httpserver"} {
@@ -75,6 +77,14 @@ func TestSameAnswersAsChapter4(t *testing.T) {
 				answers[dir] = append(answers[dir], exchange(t, raw))
 			}
 		})
+	}
+	for dir, got := range answers {
+		if len(got) != len(requests) {
+			t.Fatalf("%s answered %d of the %d requests", dir, len(got), len(requests))
+		}
+	}
+	if len(answers) != 2 {
+		t.Fatalf("answers from %d servers, want 2", len(answers))
 	}
 	for i, raw := range requests {
 		ch04, mine := answers["chapters/04/server"][i], answers["chapters/05/httpserver"][i]

@@ -75,9 +75,11 @@ func ratioProblems(t *testing.T, rtt time.Duration, exes programs) []string {
 			problems = append(problems, fmt.Sprintf("%s: %v per request on a kept-alive connection, want about 1 RTT (%v)", keep, m, rtt))
 		}
 	}
-	// On a kept-alive connection a request is a request, a response and
-	// now and then an ACK: about 2 packets (3 with the handshake and the
-	// close shared among 7 requests), not the 13 of a response
+	// On a kept-alive connection a request is a request and a response:
+	// 2 packets. The count also holds the handshake, the close (FIN and
+	// ACK each way: measure reads the count once the link has gone
+	// quiet) and now and then an ACK, about 8 packets shared among the
+	// 7 requests: about 3 per request, not the 13 or more of a response
 	// written in pieces.
 	for _, r := range runs {
 		if r.Server != "ch04" && r.Server != "http-keep" {
