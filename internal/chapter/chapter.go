@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -74,6 +75,11 @@ type Chapter struct {
 	Source []byte
 	Doc    ast.Node
 	Blocks []*Block
+	// Incomplete is set when Parse reported a code block whose fence,
+	// attributes or path are broken and did not take it for what it was
+	// meant to be (a listing, say): what the chapter seems to lack may be
+	// in that block.
+	Incomplete bool
 }
 
 // Markdown is the goldmark configuration the book is written in. Parsing
@@ -133,8 +139,12 @@ func Parse(p string, src []byte) (*Chapter, diag.List) {
 		}
 		// A block whose fence or attributes are broken is reported once,
 		// not again as whatever it was meant to be.
-		if isClosed && msg == "" {
-			classify(b, attrs, func(format string, args ...any) { err(b.Line, format, args...) })
+		known := isClosed && msg == ""
+		if known {
+			known = classify(b, attrs, func(format string, args ...any) { err(b.Line, format, args...) })
+		}
+		if !known {
+			ch.Incomplete = true
 		}
 		ch.Blocks = append(ch.Blocks, b)
 		return ast.WalkSkipChildren, nil
@@ -241,7 +251,7 @@ func parseAttrs(lang, s string) ([]attr, string) {
 		name := string(a.Name)
 		v, isText := a.Value.([]byte)
 		switch {
-		case !contains(allowed[lang], name):
+		case !slices.Contains(allowed[lang], name):
 			return nil, unknownAttr(lang, name)
 		case seen[name]:
 			return nil, fmt.Sprintf("attribute %s given twice", name)
@@ -269,18 +279,21 @@ func unknownAttr(lang, name string) string {
 	return fmt.Sprintf("unknown attribute %s: a ```%s block takes %s", name, lang, strings.Join(forms, ", "))
 }
 
-func classify(b *Block, attrs []attr, err func(string, ...any)) {
+// classify sets the block's kind and what its attributes say, reporting
+// what is wrong with them. It returns false when it gave up on the block
+// before telling what it is (a listing whose path is rejected, say).
+func classify(b *Block, attrs []attr, err func(string, ...any)) bool {
 	for _, a := range attrs {
 		switch a.name {
 		case "file", "excerpt":
 			if b.File != "" {
 				err("a block is either a listing (file=) or an excerpt (excerpt=), not both")
-				return
+				return false
 			}
 			f, msg := cleanFile(a.value)
 			if msg != "" {
 				err("%s %q: %s", a.name, a.value, msg)
-				return
+				return false
 			}
 			b.File = f
 			b.Kind = Listing
@@ -307,6 +320,7 @@ func classify(b *Block, attrs []attr, err func(string, ...any)) {
 			err("a console block starts with the command line: \"$ command\"")
 		}
 	}
+	return true
 }
 
 // cleanFile checks that a listing path stays inside the chapter directory
@@ -331,15 +345,6 @@ func cleanFile(f string) (string, string) {
 		}
 	}
 	return c, ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func lineStarts(src []byte) []int {
@@ -376,9 +381,6 @@ func closed(src []byte, open, bodyEnd int) bool {
 	n := 0
 	for n < len(fence) && fence[n] == fence[0] {
 		n++
-	}
-	if bodyEnd < open {
-		bodyEnd = endOfLine(src, open)
 	}
 	if bodyEnd >= len(src) {
 		return false

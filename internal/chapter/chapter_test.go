@@ -263,6 +263,41 @@ func TestUnclosedFenceIsNotClassified(t *testing.T) {
 	}
 }
 
+func TestIncomplete(t *testing.T) {
+	// A chapter is incomplete when a block was reported and not taken for
+	// what it was meant to be; other problems leave every block known.
+	tests := []struct {
+		name, src  string
+		incomplete bool
+	}{
+		{"sound", sample, false},
+		{"unknown attribute", "```go {fiel=main.go}\n```\n", true},
+		{"unquoted slash", "```go {file=server/main.go}\npackage main\n```\n", true},
+		{"unclosed quote", "```go {file=\"server/main.go}\npackage main\n```\n", true},
+		{"given twice", "```go {file=a.go file=b.go}\n```\n", true},
+		{"listing and excerpt", "```go {file=a.go excerpt=a.go}\n```\n", true},
+		{"bad path", "```go {file=\"../x.go\"}\n```\n", true},
+		{"bad excerpt path", "```go {excerpt=\"/x.go\"}\n```\n", true},
+		{"never closed", "# x\n\n```go {file=main.go}\npackage main\n", true},
+		{"console without id", "```console\n$ ls\n```\n", false},
+		{"console empty", "```console {#a}\n```\n", false},
+		{"excerpt of nothing", "```go {excerpt=server.go}\n```\n", false},
+		{"duplicate id", "```console {#a}\n$ x\n```\n\n```console {#a}\n$ x\n```\n", false},
+		{"case conflict", "```go {file=main.go}\n```\n\n```go {file=Main.go}\n```\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch, errs := Parse("chapters/01/README.md", []byte(tt.src))
+			if ch.Incomplete != tt.incomplete {
+				t.Errorf("Incomplete = %v, want %v (errors: %v)", ch.Incomplete, tt.incomplete, errs)
+			}
+			if tt.name != "sound" && len(errs) == 0 {
+				t.Errorf("no problem reported")
+			}
+		})
+	}
+}
+
 func TestCleanFile(t *testing.T) {
 	tests := []struct{ in, want, msg string }{
 		{"main.go", "main.go", ""},

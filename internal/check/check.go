@@ -52,8 +52,8 @@ func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
 	var all []*extract.File
 	programs := map[string]bool{}
 	for _, ch := range book.Chapters {
-		files, genErrs := extract.Generate(ch)
-		errs.Append(genErrs)
+		files := extract.Generate(ch)
+		errs.Append(extract.CheckFormat(files))
 		errs.Append(onDisk(book.Root, ch, files))
 		errs.Append(excerpts(ch, files))
 		for _, f := range files {
@@ -107,6 +107,11 @@ func onDisk(root string, ch *chapter.Chapter, files []*extract.File) diag.List {
 			errs.Add(ch.Path, staleLine(f, have), "listing %s: %s is stale; run `mdrun extract`", f.Name, f.Path())
 		}
 	}
+	if ch.Incomplete {
+		// A file no listing seems to write may be written by the block
+		// Parse reported: that report is the one to act on.
+		return errs
+	}
 	orphans, err := extract.Orphans(dir, ch, files)
 	if err != nil {
 		errs.Add(ch.Path, 0, "%v", err)
@@ -141,7 +146,7 @@ func excerpts(ch *chapter.Chapter, files []*extract.File) diag.List {
 		if b.Kind != chapter.Excerpt || bodies[b.File] == nil {
 			continue
 		}
-		if msg := MatchExcerpt(bodies[b.File], b.Body); msg != "" {
+		if msg := matchExcerpt(bodies[b.File], b.Body); msg != "" {
 			errs.Add(ch.Path, b.Line, "excerpt of %s: %s", b.File, msg)
 		}
 	}
@@ -156,6 +161,7 @@ func transcripts(book *chapter.Book) (verified, unverified int, errs diag.List) 
 		errs.Add(transcript.ScriptDir, 0, "%v", err)
 		return 0, 0, errs
 	}
+	complete := len(book.Chapters) > 0 && allChapters(book)
 	byID := map[string][]transcript.Ref{}
 	interrupted := map[string]bool{}
 	for _, r := range refs {
@@ -168,7 +174,7 @@ func transcripts(book *chapter.Book) (verified, unverified int, errs diag.List) 
 			errs.Add(r.Script, r.Line, "start %s without interrupt %s or waitexit %s: its output would never be compared", r.ID, r.ID, r.ID)
 		}
 		byID[r.ID] = append(byID[r.ID], r)
-		if _, b := book.Transcript(r.ID); b == nil && len(book.Chapters) > 0 && allChapters(book) {
+		if _, b := book.Transcript(r.ID); b == nil && complete {
 			errs.Add(r.Script, r.Line, "%s %s: no console block has this id", r.Verb, r.ID)
 		}
 	}

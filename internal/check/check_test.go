@@ -172,8 +172,8 @@ func TestFragmentLines(t *testing.T) {
 
 func TestChapterImports(t *testing.T) {
 	ch := parse(t, "```go {file=main.go}\npackage main\n\nimport (\n\t_ \"embed\"\n\n\t\"golang.org/x/net/http2\"\n\tstdnet \"net\"\n)\n```\n")
-	files, errs := extract.Generate(ch)
-	if len(errs) > 0 {
+	files := extract.Generate(ch)
+	if errs := extract.CheckFormat(files); len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	names := chapterImports(ch, files)
@@ -197,7 +197,7 @@ func TestVetMessages(t *testing.T) {
 		"}\n" +
 		"```\n"
 	ch := parse(t, md)
-	files, _ := extract.Generate(ch)
+	files := extract.Generate(ch)
 	f := files[0]
 	// main.go: header, sum, blank, package (4), blank, import (6), blank
 	// added between listings (7), func main (8), Printf (9).
@@ -222,7 +222,7 @@ func TestVetMessages(t *testing.T) {
 
 func TestStaleLine(t *testing.T) {
 	ch := parse(t, "```go {file=main.go}\npackage main\n\nfunc main() {\n\tprintln(1)\n}\n```\n")
-	files, _ := extract.Generate(ch)
+	files := extract.Generate(ch)
 	f := files[0]
 	old := strings.Replace(string(f.Content), "println(1)", "println(0)", 1)
 	if got := staleLine(f, []byte(old)); got != 5 {
@@ -234,5 +234,29 @@ func TestStaleLine(t *testing.T) {
 	}
 	if got := staleLine(f, append(f.Content, "// more\n"...)); got != 1 {
 		t.Errorf("staleLine of a longer file = %d, want the listing's line 1", got)
+	}
+}
+
+func TestOnDiskIncomplete(t *testing.T) {
+	const md = "```go {file=\"server/main.go\"}\npackage main\n\nfunc main() {}\n```\n"
+	files := extract.Generate(parse(t, md))
+	root := writeBook(t, map[string]string{
+		"go.mod":                     "module tb\n",
+		"chapters/01/README.md":      md,
+		"chapters/01/server/main.go": string(files[0].Content),
+	})
+	// A chapter that no longer writes the file: it is orphaned.
+	want := []string{"chapters/01/README.md: chapters/01/server/main.go is orphaned: it was generated from this chapter but no listing writes it; run `mdrun extract` to remove it"}
+	if got := onDisk(root, parse(t, "No programs.\n"), nil).Strings(); !slices.Equal(got, want) {
+		t.Errorf("onDisk without the listing = %q, want %q", got, want)
+	}
+	// The listing is there, but its attributes are broken: Parse reports
+	// it, and the file is not called orphaned.
+	broken, errs := chapter.Parse("chapters/01/README.md", []byte(strings.Replace(md, `main.go"}`, `main.go}`, 1)))
+	if len(errs) == 0 || !broken.Incomplete {
+		t.Fatalf("Parse of a broken listing: Incomplete = %v, errors %v", broken.Incomplete, errs)
+	}
+	if got := onDisk(root, broken, extract.Generate(broken)); len(got) > 0 {
+		t.Errorf("onDisk with a broken listing: %v", got)
 	}
 }

@@ -8,12 +8,12 @@ import (
 // omitted is the excerpt line that stands for any number of listing lines.
 const omitted = "// ..."
 
-// MatchExcerpt reports how excerpt fails to appear in the listing lines
+// matchExcerpt reports how excerpt fails to appear in the listing lines
 // file, or "" when it appears. The excerpt may be dedented as a whole:
 // every line of a match carries the same extra indentation in the listing.
 // Apart from "// ..." lines, its lines must appear in order and
 // contiguously.
-func MatchExcerpt(file []string, excerpt string) string {
+func matchExcerpt(file []string, excerpt string) string {
 	lines := dedent(strings.Split(strings.TrimRight(excerpt, "\n"), "\n"))
 	var segs [][]string
 	cur := []string{}

@@ -66,12 +66,12 @@ func TestMatchExcerpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := MatchExcerpt(file, tt.excerpt)
+			got := matchExcerpt(file, tt.excerpt)
 			switch {
 			case tt.want == "" && got != "":
-				t.Errorf("MatchExcerpt(%q) = %q, want a match", tt.excerpt, got)
+				t.Errorf("matchExcerpt(%q) = %q, want a match", tt.excerpt, got)
 			case tt.want != "" && !strings.Contains(got, tt.want):
-				t.Errorf("MatchExcerpt(%q) = %q, want a message containing %q", tt.excerpt, got, tt.want)
+				t.Errorf("matchExcerpt(%q) = %q, want a message containing %q", tt.excerpt, got, tt.want)
 			}
 		})
 	}

@@ -44,14 +44,6 @@ func (l List) Sort() {
 	})
 }
 
-// Err returns nil for an empty list and the list otherwise.
-func (l List) Err() error {
-	if len(l) == 0 {
-		return nil
-	}
-	return l
-}
-
 // Error prints one problem a line.
 func (l List) Error() string { return strings.Join(l.Strings(), "\n") }
 

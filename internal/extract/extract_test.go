@@ -44,8 +44,8 @@ const twoListings = "# 1\n" + // 1
 
 func TestGenerate(t *testing.T) {
 	ch := parse(t, "chapters/01/README.md", twoListings)
-	files, errs := Generate(ch)
-	if len(errs) > 0 {
+	files := Generate(ch)
+	if errs := CheckFormat(files); len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	if got := sortedPaths(files); !slices.Equal(got, []string{"chapters/01/main.go", "chapters/01/server/main.go"}) {
@@ -95,8 +95,8 @@ func TestGenerate(t *testing.T) {
 
 	// The header names the chapter, and the content depends on it.
 	ch2 := parse(t, "chapters/02/README.md", twoListings)
-	files2, _ := Generate(ch2)
-	if !strings.HasPrefix(string(files2[0].Content), Header("chapters/02/README.md")) {
+	files2 := Generate(ch2)
+	if !strings.HasPrefix(string(files2[0].Content), header("chapters/02/README.md")) {
 		t.Errorf("chapter 02's file starts %q", files2[0].Content[:70])
 	}
 	if strings.Split(string(files2[0].Content), "\n")[1] == lines[1] {
@@ -130,9 +130,9 @@ func TestGenerateProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ch := parse(t, "chapters/01/README.md", tt.md)
-			_, errs := Generate(ch)
+			errs := CheckFormat(Generate(ch))
 			if got := errs.Strings(); !slices.Equal(got, tt.want) {
-				t.Errorf("Generate problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+				t.Errorf("CheckFormat problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 		})
 	}
@@ -176,12 +176,12 @@ const hello = "```go {file=main.go}\npackage main\n\nfunc main() {\n\tprintln(\"
 
 func TestInspect(t *testing.T) {
 	ch := parse(t, "chapters/01/README.md", hello)
-	files, _ := Generate(ch)
+	files := Generate(ch)
 	want := files[0].Content
 	older := parse(t, "chapters/01/README.md", strings.Replace(hello, "hello", "hi", 1))
-	oldFiles, _ := Generate(older)
+	oldFiles := Generate(older)
 	other := parse(t, "chapters/02/README.md", hello)
-	otherFiles, _ := Generate(other)
+	otherFiles := Generate(other)
 
 	edited := strings.Replace(string(want), "hello", "hand edit", 1)
 	editedOld := string(oldFiles[0].Content) + "// note\n"
@@ -333,16 +333,16 @@ func TestOrphans(t *testing.T) {
 	}
 	dir := filepath.Join(book.Root, "chapters", "01")
 	write(t, filepath.Join(dir, "notes.go"), "package main\n")                                               // hand-written
-	write(t, filepath.Join(dir, "other.go"), Header("chapters/02/README.md")+"\npackage main\n")             // another chapter's
+	write(t, filepath.Join(dir, "other.go"), header("chapters/02/README.md")+"\npackage main\n")             // another chapter's
 	write(t, filepath.Join(dir, "testdata", "x.go"), read(t, filepath.Join(dir, "main.go")))                 // ignored by the go command
 	write(t, filepath.Join(dir, ".hidden", "x.go"), read(t, filepath.Join(dir, "main.go")))                  // likewise
-	write(t, filepath.Join(dir, "server", "README"), Header("chapters/01/README.md"))                        // not a .go file
-	write(t, filepath.Join(dir, "old", "main.go"), Header("chapters/01/README.md")+"//mdrun:sum x\n\nold\n") // an orphan
+	write(t, filepath.Join(dir, "server", "README"), header("chapters/01/README.md"))                        // not a .go file
+	write(t, filepath.Join(dir, "old", "main.go"), header("chapters/01/README.md")+"//mdrun:sum x\n\nold\n") // an orphan
 
 	// The chapter no longer writes server/main.go.
 	ch := parse(t, "chapters/01/README.md", twoListings[:strings.Index(twoListings, "```go {file=\"server")])
 	book.Chapters[0] = ch
-	files, _ := Generate(ch)
+	files := Generate(ch)
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -383,12 +383,19 @@ func TestOrphans(t *testing.T) {
 			t.Errorf("%s: %v", p, err)
 		}
 	}
+
+	// A removal that fails names the file from the book's root.
+	plan = &Plan{Root: book.Root, Removes: []Removal{{ch, "old/main.go"}}}
+	err = plan.Apply(func(string, ...any) {})
+	if want := "chapters/01/old/main.go: "; err == nil || !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), "main.go") != 1 {
+		t.Errorf("Apply removing a file already gone: %v, want an error starting %q", err, want)
+	}
 }
 
 func TestWriteFileIsAtomic(t *testing.T) {
 	book := newBook(t, map[string]string{"chapters/01/README.md": twoListings})
 	ch := book.Chapters[0]
-	files, _ := Generate(ch)
+	files := Generate(ch)
 	dir := filepath.Join(book.Root, "chapters", "01")
 
 	// A leftover temporary file from an interrupted run is replaced.
@@ -410,8 +417,12 @@ func TestWriteFileIsAtomic(t *testing.T) {
 	}
 	bad := *files[0]
 	bad.Name = "main.go.d" // a directory: the rename fails
+	// The error names the file from the book's root, not the temporary
+	// file from the chapter's directory.
 	if err := writeFile(book.Root, &bad); err == nil {
 		t.Errorf("writeFile over a directory succeeded")
+	} else if msg := err.Error(); !strings.HasPrefix(msg, "chapters/01/main.go.d: ") || strings.Contains(msg, "mdrun-tmp") {
+		t.Errorf("writeFile over a directory: %v", err)
 	}
 	assertNoTemp(t, book.Root)
 	if got := read(t, filepath.Join(dir, "main.go")); got != old {

@@ -156,7 +156,7 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 	bd.pages = append(bd.pages, &chapterPage{ch: b.Front, url: "index.html", print: "front"})
 	for _, ch := range b.Chapters {
 		name := path.Base(ch.Dir)
-		files, _ := extract.Generate(ch) // mdrun check reports their problems
+		files := extract.Generate(ch)
 		cp := &chapterPage{ch: ch, url: name + ".html", print: "ch-" + name, files: files}
 		bd.pages = append(bd.pages, cp)
 		bd.byDir[ch.Dir] = cp

@@ -33,7 +33,7 @@ func TestNumbered(t *testing.T) {
 			t.Fatalf("%s: %v", dir, errs)
 		}
 		for _, ch := range b.Chapters {
-			files, _ := extract.Generate(ch)
+			files := extract.Generate(ch)
 			for _, f := range files {
 				n++
 				got, ok, err := fromListings(render.NewCache(), f)

@@ -11,7 +11,8 @@ import (
 // Rewrite returns the chapter's source with the bodies of the transcripts
 // named in bodies (by id) replaced. Everything else is kept byte for byte.
 // A transcript in a list item or a block quote keeps its indentation or
-// its "> " on every line.
+// its "> " on every line, as its first line has them: such a transcript
+// must not be empty, and none is in a chapter that parsed without problems.
 func Rewrite(ch *chapter.Chapter, bodies map[string]string) []byte {
 	var blocks []*chapter.Block
 	for _, b := range ch.Blocks {
@@ -31,27 +32,15 @@ func Rewrite(ch *chapter.Chapter, bodies map[string]string) []byte {
 // indent puts before each line of body what comes before the block's
 // lines in src: nothing for a block at the top level of the chapter.
 func indent(src []byte, b *chapter.Block, body string) string {
-	var prefix string
 	// The source already has the prefix of the body's first line, before
-	// BodyStart; an empty body has no first line.
-	skip := b.BodyEnd > b.BodyStart
-	if skip {
-		prefix = string(src[bytes.LastIndexByte(src[:b.BodyStart], '\n')+1 : b.BodyStart])
-	} else {
-		// The opening fence's indentation, on the line before BodyStart.
-		fence := src[:max(b.BodyStart-1, 0)]
-		fence = fence[bytes.LastIndexByte(fence, '\n')+1:]
-		prefix = string(fence[:len(fence)-len(bytes.TrimLeft(fence, " \t>"))])
-	}
+	// BodyStart.
+	prefix := string(src[bytes.LastIndexByte(src[:b.BodyStart], '\n')+1 : b.BodyStart])
 	if prefix == "" {
 		return body
 	}
 	var out strings.Builder
-	for i, line := range strings.SplitAfter(body, "\n") {
-		if line == "" {
-			continue
-		}
-		if i > 0 || !skip {
+	for i, line := range splitLines(body) {
+		if i > 0 {
 			out.WriteString(prefix)
 		}
 		out.WriteString(line)

@@ -26,10 +26,7 @@ type Command struct {
 // first "$ " line is returned as an error.
 func Parse(body string) ([]Command, error) {
 	var cmds []Command
-	lines := strings.SplitAfter(body, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
+	lines := splitLines(body)
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		if !strings.HasPrefix(l, "$ ") {
@@ -147,8 +144,8 @@ func Lookup(names []string) ([]Rule, error) {
 	return rules, nil
 }
 
-// Normalize applies rules to s.
-func Normalize(s string, rules []Rule) string {
+// normalize applies rules to s.
+func normalize(s string, rules []Rule) string {
 	for _, r := range rules {
 		for _, sub := range r.subs {
 			s = sub.re.ReplaceAllString(s, sub.repl)
@@ -160,14 +157,14 @@ func Normalize(s string, rules []Rule) string {
 // Equal reports whether the book's output and a real run's agree after
 // normalisation.
 func Equal(book, real string, rules []Rule) bool {
-	return Normalize(withNewline(book), rules) == Normalize(withNewline(real), rules)
+	return normalize(withNewline(book), rules) == normalize(withNewline(real), rules)
 }
 
 // Diff shows how a real run's output differs from the book's, after
 // normalisation, one line each: "-" for the book, "+" for the run.
 func Diff(book, real string, rules []Rule) string {
-	a := splitLines(Normalize(withNewline(book), rules))
-	b := splitLines(Normalize(withNewline(real), rules))
+	a := splitLines(normalize(withNewline(book), rules))
+	b := splitLines(normalize(withNewline(real), rules))
 	var out strings.Builder
 	out.WriteString("(-book +run)\n")
 	for _, op := range lcsDiff(a, b) {
