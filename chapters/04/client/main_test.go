@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +68,14 @@ func (f *fakeServer) read(r *bufio.Reader) bool {
 	return true
 }
 
+// counts returns, under the lock, a copy of the request bodies read so far
+// and the number of connections accepted.
+func (f *fakeServer) counts() (requests []string, conns int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.requests), f.conns
+}
+
 func reply(c net.Conn, body string, close bool) {
 	resp := http.Response{StatusCode: 200, ProtoMajor: 1, ProtoMinor: 1, Close: close,
 		ContentLength: int64(len(body)), Body: io.NopCloser(strings.NewReader(body))}
@@ -117,12 +126,13 @@ func TestReuseAndReconnect(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	requests, conns := f.counts()
 	want := []string{"ASCII", "PROGRAMMING", "PLUS", "AGAIN"}
-	if strings.Join(f.requests, " ") != strings.Join(want, " ") {
-		t.Errorf("the server got bodies %q, want %q", f.requests, want)
+	if !slices.Equal(requests, want) {
+		t.Errorf("the server got bodies %q, want %q", requests, want)
 	}
-	if f.conns != 2 {
-		t.Errorf("%d connections, want 2 (one reused for three requests, one after the idle close)", f.conns)
+	if conns != 2 {
+		t.Errorf("%d connections, want 2 (one reused for three requests, one after the idle close)", conns)
 	}
 	if !strings.Contains(out, "接続し直します") {
 		t.Errorf("the client did not say it reconnects:\n%s", out)
@@ -144,8 +154,8 @@ func TestNoBlindRetry(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("exit: %v, want status 1\n%s", err, out)
 	}
-	if len(f.requests) != 1 {
-		t.Errorf("the server got the POST %d times, want once", len(f.requests))
+	if requests, _ := f.counts(); len(requests) != 1 {
+		t.Errorf("the server got the POST %d times, want once", len(requests))
 	}
 	if !strings.Contains(out, "送り直しません") {
 		t.Errorf("the client does not say why it gives up:\n%s", out)
@@ -168,8 +178,8 @@ func TestResponseClose(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if len(f.requests) != 4 || f.conns != 4 {
-		t.Errorf("%d requests on %d connections, want 4 on 4", len(f.requests), f.conns)
+	if requests, conns := f.counts(); len(requests) != 4 || conns != 4 {
+		t.Errorf("%d requests on %d connections, want 4 on 4", len(requests), conns)
 	}
 }
 

@@ -139,11 +139,33 @@ func TestProtocol(t *testing.T) {
 		}
 	})
 	t.Run("no-host", func(t *testing.T) {
-		conn := dial(t)
-		write(t, conn, "GET / HTTP/1.1\r\n\r\n")
-		if resp, _ := read(t, bufio.NewReader(conn)); resp.StatusCode != http.StatusBadRequest || !resp.Close {
-			t.Errorf("HTTP/1.1 without Host: %s close=%v, want 400 and close", resp.Status, resp.Close)
+		for _, in := range []string{
+			"GET / HTTP/1.1\r\n\r\n",                       // HTTP/1.1 needs Host (RFC 9112 §3.2)
+			"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", // more than one Host line (RFC 9112 §3.2)
+			"GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", // whatever the version
+			"GET / HTTP/1.1\r\nHost:\r\n\r\n",              // no authority: may be rejected (RFC 9112 §3.3)
+		} {
+			conn := dial(t)
+			write(t, conn, in+get("/"))
+			r := bufio.NewReader(conn)
+			if resp, _ := read(t, r); resp.StatusCode != http.StatusBadRequest || !resp.Close {
+				t.Errorf("input %q: %s close=%v, want 400 and close", in, resp.Status, resp.Close)
+			}
+			closed(t, r) // the GET after it is not answered
 		}
+	})
+	t.Run("absolute-form", func(t *testing.T) {
+		// The absolute form must be accepted, and its host wins over
+		// the Host header (RFC 9112 §3.2.2).
+		conn := dial(t)
+		write(t, conn, "GET http://localhost/ HTTP/1.1\r\nHost:\r\n\r\n"+get("/", "Connection: close\r\n"))
+		r := bufio.NewReader(conn)
+		for range 2 {
+			if resp, body := read(t, r); resp.StatusCode != 200 || body != "Hello World\n" {
+				t.Fatalf("got %s %q, want 200", resp.Status, body)
+			}
+		}
+		closed(t, r)
 	})
 	t.Run("connection-close", func(t *testing.T) {
 		conn := dial(t)
@@ -280,8 +302,9 @@ func TestSilentAndHuge(t *testing.T) {
 }
 
 // FuzzHandle feeds the request loop arbitrary bytes. Whatever they are, it
-// returns, and it writes a series of well-formed HTTP/1.1 responses, at
-// most one per request, where only the last may close the connection.
+// returns, and it writes a series of well-formed HTTP/1.1 responses: at
+// most one per request that parses, plus at most one 400 or 431 for a
+// request that does not, and only the last may close the connection.
 // The seed corpus is in testdata/fuzz/FuzzHandle.
 func FuzzHandle(f *testing.F) {
 	booktest.Quiet(f) // the server's log
@@ -305,6 +328,12 @@ func FuzzHandle(f *testing.F) {
 			if _, err := r.Peek(1); err == io.EOF {
 				return
 			}
+			// Past the requests that parse, the server answers at most
+			// once more: the 400 or 431 for the one it could not read,
+			// and then it closes.
+			if n > len(reqs) {
+				t.Fatalf("input %q: response %d, but only %d requests parse\n%q", in, n, len(reqs), c.Out.String())
+			}
 			var req *http.Request
 			if n < len(reqs) {
 				req = reqs[n]
@@ -325,6 +354,9 @@ func FuzzHandle(f *testing.F) {
 			}
 			if resp.Header.Get("Date") == "" || resp.ProtoMajor != 1 || resp.ProtoMinor != 1 {
 				t.Fatalf("input %q: response %d: %s without Date", in, n, resp.Proto)
+			}
+			if n == len(reqs) && (!resp.Close || resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge) {
+				t.Fatalf("input %q: response %d to a request that does not parse: %s close=%v, want 400 or 431 and close", in, n, resp.Status, resp.Close)
 			}
 		}
 	})
