@@ -9,11 +9,14 @@
 //	```go                        a fragment, type-checked on its own
 //	```console {#an-id}          a transcript, verified by a script in testdata/scripts
 //	```console {unverified="reason"}  a transcript no script can verify
+//	```diff {from=A to=B}        the diff of two files of the repository (A#Name: one declaration)
+//	```go {quote=F#Name}         a declaration of a file of the repository, with its doc comment
 //
 // Usage:
 //
 //	mdrun extract [-force] [chapters/NN ...]
 //	mdrun check [-vet=false] [chapters/NN ...]
+//	mdrun update [chapters/NN ...]
 //	mdrun rules
 //	mdrun book [-o dir]
 //	mdrun serve [-addr localhost:3000]
@@ -30,8 +33,14 @@
 // missing or orphaned; listings that are not gofmt-formatted or fail go vet
 // (reported at the markdown line of the listing); fragments that do not
 // type-check; excerpts that do not match their listing; transcripts that no
-// script verifies and that are not marked unverified. It ends with one line
-// saying what it checked.
+// script verifies and that are not marked unverified; diffs and quotes that
+// are not what the files they name make now. It ends with one line saying
+// what it checked.
+//
+// Update rewrites the body of every diff and quote block whose files have
+// changed, and nothing else: the rest of the markdown is kept byte for
+// byte, line endings too. It writes nothing if a chapter has a problem or
+// a block names a file or declaration that is not there.
 //
 // Rules lists the normalisation rules that scripts may apply when they
 // compare a transcript with a real run.
@@ -79,6 +88,7 @@ const usage = `usage: mdrun <command> [flags] [chapters/NN ...]
 commands:
   extract   write each chapter's programs next to it
   check     check the chapters and their programs; write nothing
+  update    rewrite the diff and quote blocks from the files they name
   rules     list the normalisation rules for transcripts
   book      render the book as a web site in book/site
   serve     serve the book on localhost, reloading pages as chapters change
@@ -98,6 +108,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runExtract(args[1:], stdout, stderr)
 	case "check":
 		err = runCheck(args[1:], stdout, stderr)
+	case "update":
+		err = runUpdate(args[1:], stdout, stderr)
 	case "rules":
 		err = runRules(args[1:], stdout, stderr)
 	case "book":

@@ -32,6 +32,8 @@ const (
 	Excerpt                // ```go {excerpt=F}: must appear in F
 	Fragment               // ```go: type-checked on its own
 	Transcript             // ```console {#id}: verified by a script
+	Diff                   // ```diff {from=A to=B}: the diff of two files of the repository
+	Quote                  // ```go {quote=F#Name}: a declaration of a file of the repository
 )
 
 func (k Kind) String() string {
@@ -44,6 +46,10 @@ func (k Kind) String() string {
 		return "fragment"
 	case Transcript:
 		return "transcript"
+	case Diff:
+		return "diff"
+	case Quote:
+		return "quote"
 	}
 	return "block"
 }
@@ -61,6 +67,10 @@ type Block struct {
 	// ID is a transcript's id ({#id}); Unverified the reason given with
 	// {unverified="..."} for a transcript no script can check.
 	ID, Unverified string
+	// From and To are the two sides of a diff, and From alone the file a
+	// quote quotes: each a file of the repository, maybe narrowed to one
+	// declaration.
+	From, To *Ref
 	// Body is the block's text, each line ending in a newline.
 	Body string
 	// BodyStart and BodyEnd delimit the body in the chapter's source,
@@ -90,8 +100,9 @@ func Markdown() goldmark.Markdown {
 
 // attributes a block of each language may carry.
 var allowed = map[string][]string{
-	"go":      {"file", "excerpt"},
+	"go":      {"file", "excerpt", "quote"},
 	"console": {"id", "unverified"},
+	"diff":    {"from", "to"},
 }
 
 // Parse reads the chapter at path (slash-separated, relative to the book's
@@ -141,7 +152,7 @@ func Parse(p string, src []byte) (*Chapter, diag.List) {
 		// not again as whatever it was meant to be.
 		known := isClosed && msg == ""
 		if known {
-			known = classify(b, attrs, func(format string, args ...any) { err(b.Line, format, args...) })
+			known = classify(b, ch.Dir, attrs, func(format string, args ...any) { err(b.Line, format, args...) })
 		}
 		if !known {
 			ch.Incomplete = true
@@ -282,13 +293,26 @@ func unknownAttr(lang, name string) string {
 // classify sets the block's kind and what its attributes say, reporting
 // what is wrong with them. It returns false when it gave up on the block
 // before telling what it is (a listing whose path is rejected, say).
-func classify(b *Block, attrs []attr, err func(string, ...any)) bool {
+func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool {
 	for _, a := range attrs {
 		switch a.name {
-		case "file", "excerpt":
-			if b.File != "" {
-				err("a block is either a listing (file=) or an excerpt (excerpt=), not both")
+		case "file", "excerpt", "quote":
+			if b.File != "" || b.From != nil {
+				err("a block is a listing (file=), an excerpt (excerpt=) or a quote (quote=), only one of them")
+				b.Kind, b.File, b.From = Other, "", nil
 				return false
+			}
+			if a.name == "quote" {
+				r, msg := parseRef(dir, a.value)
+				if msg == "" && r.Name == "" {
+					msg = "name the declaration to quote after #: quote=\"../02/main.go#respond\""
+				}
+				if msg != "" {
+					err("quote %q: %s", a.value, msg)
+					return false
+				}
+				b.From, b.Kind = r, Quote
+				continue
 			}
 			f, msg := cleanFile(a.value)
 			if msg != "" {
@@ -299,6 +323,17 @@ func classify(b *Block, attrs []attr, err func(string, ...any)) bool {
 			b.Kind = Listing
 			if a.name == "excerpt" {
 				b.Kind = Excerpt
+			}
+		case "from", "to":
+			r, msg := parseRef(dir, a.value)
+			if msg != "" {
+				err("diff %s %q: %s", a.name, a.value, msg)
+				return false
+			}
+			if a.name == "from" {
+				b.From = r
+			} else {
+				b.To = r
 			}
 		case "id":
 			b.ID = a.value
@@ -319,6 +354,19 @@ func classify(b *Block, attrs []attr, err func(string, ...any)) bool {
 		if !strings.HasPrefix(b.Body, "$ ") {
 			err("a console block starts with the command line: \"$ command\"")
 		}
+	case "diff":
+		switch {
+		case b.From == nil && b.To == nil:
+			// A diff shown as it is, checked by nobody.
+			return true
+		case b.From == nil || b.To == nil:
+			err("a diff block names both sides: {from=\"../02/main.go\" to=\"server/main.go\"}")
+			return false
+		case (b.From.Name == "") != (b.To.Name == ""):
+			err("narrow both sides of a diff to a declaration (#Name), or neither")
+			return false
+		}
+		b.Kind = Diff
 	}
 	return true
 }

@@ -141,11 +141,11 @@ func TestParseErrors(t *testing.T) {
 		want []string // messages, each at chapters/01/README.md:LINE
 	}{
 		{"unknown attribute", "```go {fiel=main.go}\n```\n",
-			[]string{"1: unknown attribute fiel: a ```go block takes file, excerpt"}},
+			[]string{"1: unknown attribute fiel: a ```go block takes file, excerpt, quote"}},
 		{"unknown console attribute", "x\n\n```console {#a file=x.go}\n$ x\n```\n",
 			[]string{"3: unknown attribute file: a ```console block takes #id, unverified"}},
 		{"class", "```go {.go}\n```\n",
-			[]string{"1: unknown attribute class: a ```go block takes file, excerpt"}},
+			[]string{"1: unknown attribute class: a ```go block takes file, excerpt, quote"}},
 		{"attributes on sh", "```sh {#x}\nls\n```\n",
 			[]string{"1: unknown attribute id: a ```sh block takes no attributes"}},
 		{"unquoted slash", "```go {file=server/main.go}\n```\n",
@@ -159,7 +159,7 @@ func TestParseErrors(t *testing.T) {
 		{"number value", "```go {file=1}\n```\n",
 			[]string{"1: attribute file needs a non-empty value"}},
 		{"listing and excerpt", "```go {file=a.go excerpt=a.go}\n```\n",
-			[]string{"1: a block is either a listing (file=) or an excerpt (excerpt=), not both"}},
+			[]string{"1: a block is a listing (file=), an excerpt (excerpt=) or a quote (quote=), only one of them"}},
 		{"bad path", "```go {file=\"../x.go\"}\n```\n",
 			[]string{`1: file "../x.go": path leaves the chapter directory`}},
 		{"bad excerpt path", "```go {excerpt=\"/x.go\"}\n```\n",
@@ -186,7 +186,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{"4: listing x/a.go/b/main.go needs a directory x/a.go where listing x/A.go writes a file"}},
 		{"all reported, in order", "```go {fiel=main.go}\n```\n\n```console\n$ x\n```\n\n```go {excerpt=x.go}\n```\n",
 			[]string{
-				"1: unknown attribute fiel: a ```go block takes file, excerpt",
+				"1: unknown attribute fiel: a ```go block takes file, excerpt, quote",
 				`4: a console block needs an id verified by a script ({#an-id}) or a reason it cannot be ({unverified="reason"})`,
 				"8: excerpt of x.go, which no listing in this chapter writes",
 			}},

@@ -1,7 +1,8 @@
 // Package check proves a book's markdown and its extracted programs agree:
 // every extracted file is current, every listing is gofmt-formatted and
 // passes go vet, every fragment type-checks, every excerpt quotes its
-// listing, and every transcript is verified by a script or says why not.
+// listing, every diff and quote is what the files it names make now, and
+// every transcript is verified by a script or says why not.
 // It writes nothing in the book.
 package check
 
@@ -15,6 +16,7 @@ import (
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/diag"
 	"tcpbook/internal/extract"
+	"tcpbook/internal/source"
 	"tcpbook/internal/transcript"
 )
 
@@ -27,13 +29,15 @@ type Options struct {
 // Summary counts what was checked.
 type Summary struct {
 	Programs, Files, Fragments, Excerpts int
+	Diffs, Quotes                        int
 	Verified, Unverified                 int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%s (%s), %s, %s, %s (%d verified by scripts, %d unverified)",
+	return fmt.Sprintf("%s (%s), %s, %s, %s, %s, %s (%d verified by scripts, %d unverified)",
 		Count(s.Programs, "program"), Count(s.Files, "file"), Count(s.Fragments, "fragment"),
-		Count(s.Excerpts, "excerpt"), Count(s.Verified+s.Unverified, "transcript"), s.Verified, s.Unverified)
+		Count(s.Excerpts, "excerpt"), Count(s.Diffs, "diff"), Count(s.Quotes, "quote"),
+		Count(s.Verified+s.Unverified, "transcript"), s.Verified, s.Unverified)
 }
 
 // Count says "1 thing" or "n things".
@@ -51,11 +55,13 @@ func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
 	var errs diag.List
 	var all []*extract.File
 	programs := map[string]bool{}
+	res := source.NewResolver(book.Root, book.Chapters)
 	for _, ch := range book.Chapters {
 		files := extract.Generate(ch)
 		errs.Append(extract.CheckFormat(files))
 		errs.Append(onDisk(book.Root, ch, files))
 		errs.Append(excerpts(ch, files))
+		errs.Append(refs(res, ch))
 		for _, f := range files {
 			programs[path.Dir(f.Path())] = true
 		}
@@ -66,6 +72,10 @@ func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
 				sum.Excerpts++
 			case chapter.Fragment:
 				sum.Fragments++
+			case chapter.Diff:
+				sum.Diffs++
+			case chapter.Quote:
+				sum.Quotes++
 			}
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/rogpeppe/go-internal/diff"
 )
 
 // A Command is one command of a transcript and its output.
@@ -161,16 +163,12 @@ func Equal(book, real string, rules []Rule) bool {
 }
 
 // Diff shows how a real run's output differs from the book's, after
-// normalisation, one line each: "-" for the book, "+" for the run.
+// normalisation, as a unified diff from the book (---) to the run (+++).
 func Diff(book, real string, rules []Rule) string {
-	a := splitLines(normalize(withNewline(book), rules))
-	b := splitLines(normalize(withNewline(real), rules))
-	var out strings.Builder
-	out.WriteString("(-book +run)\n")
-	for _, op := range lcsDiff(a, b) {
-		out.WriteString(op)
-	}
-	return out.String()
+	a := normalize(withNewline(book), rules)
+	b := normalize(withNewline(real), rules)
+	d := string(diff.Diff("book", []byte(a), "run", []byte(b)))
+	return strings.TrimPrefix(d, "diff book run\n")
 }
 
 // splitLines splits s into its lines, each ending in a newline. Unlike
@@ -182,41 +180,4 @@ func splitLines(s string) []string {
 		l = l[:len(l)-1]
 	}
 	return l
-}
-
-// lcsDiff is a plain longest-common-subsequence line diff: transcripts are
-// short.
-func lcsDiff(a, b []string) []string {
-	n, m := len(a), len(b)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var ops []string
-	line := func(prefix, s string) string { return prefix + strings.TrimSuffix(s, "\n") + "\n" }
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			ops = append(ops, line("  ", a[i]))
-			i++
-			j++
-		case j < m && (i == n || lcs[i][j+1] > lcs[i+1][j]):
-			ops = append(ops, line("+ ", b[j]))
-			j++
-		default:
-			ops = append(ops, line("- ", a[i]))
-			i++
-		}
-	}
-	return ops
 }

@@ -184,12 +184,13 @@ func TestDiff(t *testing.T) {
 		rules      []Rule
 		want       string
 	}{
-		{"a\nb\nc\n", "a\nx\nc\n", nil, "(-book +run)\n  a\n- b\n+ x\n  c\n"},
-		{"a\n", "a\nb", nil, "(-book +run)\n  a\n+ b\n"},
-		{"a\nb\n", "a\n", nil, "(-book +run)\n  a\n- b\n"},
-		{"", "a\n", nil, "(-book +run)\n+ a\n"},
+		{"a\nb\nc\n", "a\nx\nc\n", nil, "--- book\n+++ run\n@@ -1,3 +1,3 @@\n a\n-b\n+x\n c\n"},
+		{"a\n", "a\nb", nil, "--- book\n+++ run\n@@ -1,1 +1,2 @@\n a\n+b\n"},
+		{"a\nb\n", "a\n", nil, "--- book\n+++ run\n@@ -1,2 +1,1 @@\n a\n-b\n"},
+		{"", "a\n", nil, "--- book\n+++ run\n@@ -0,0 +1,1 @@\n+a\n"},
+		{"a\n", "a\n", nil, ""},
 		{"from 127.0.0.1:37530\nbye\n", "from 127.0.0.1:51234\nbye!\n", ports,
-			"(-book +run)\n  from 127.0.0.1:PORT\n- bye\n+ bye!\n"},
+			"--- book\n+++ run\n@@ -1,2 +1,2 @@\n from 127.0.0.1:PORT\n-bye\n+bye!\n"},
 	}
 	for _, tt := range tests {
 		if got := Diff(tt.book, tt.real, tt.rules); got != tt.want {

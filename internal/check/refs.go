@@ -1,0 +1,58 @@
+package check
+
+import (
+	"strings"
+
+	"tcpbook/internal/chapter"
+	"tcpbook/internal/diag"
+	"tcpbook/internal/source"
+)
+
+// UpdateCommand is what an author runs to rewrite the diffs and quotes
+// from the files they name, from the repository's root.
+const UpdateCommand = "go run ./cmd/mdrun update"
+
+// refs checks that every diff and quote is what the files it names make
+// now.
+func refs(res *source.Resolver, ch *chapter.Chapter) diag.List {
+	var errs diag.List
+	for _, b := range ch.Blocks {
+		if b.Kind != chapter.Diff && b.Kind != chapter.Quote {
+			continue
+		}
+		want, err := res.Body(b)
+		if err != nil {
+			errs.Add(ch.Path, b.Line, "%s: %v", Describe(b), err)
+			continue
+		}
+		have := strings.ReplaceAll(b.Body, "\r\n", "\n")
+		switch {
+		case have == want:
+		case have == "":
+			errs.Add(ch.Path, b.Line, "%s is empty; run `%s` to fill it", Describe(b), UpdateCommand)
+		default:
+			errs.Add(ch.Path, b.Line, "%s is stale: line %d is not what the files make now; run `%s`", Describe(b), b.BodyLine+firstDiffLine(have, want)-1, UpdateCommand)
+		}
+	}
+	return errs
+}
+
+// Describe names a diff or quote block for a message.
+func Describe(b *chapter.Block) string {
+	if b.Kind == chapter.Quote {
+		return "quote of " + b.From.Written
+	}
+	return "diff from " + b.From.Written + " to " + b.To.Written
+}
+
+// firstDiffLine is the first line of the body (1 for the line after the
+// fence) that is not as want has it.
+func firstDiffLine(have, want string) int {
+	h, w := strings.SplitAfter(have, "\n"), strings.SplitAfter(want, "\n")
+	for i := range h {
+		if i >= len(w) || h[i] != w[i] {
+			return i + 1
+		}
+	}
+	return len(h) + 1
+}
