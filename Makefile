@@ -34,8 +34,10 @@ fuzz:
 extract:
 	go run ./cmd/mdrun extract
 
-# Rewrite the book's console blocks from real runs.
+# Rewrite the chapters' diff and quote blocks from the files they name,
+# then the console blocks from real runs.
 update:
+	go run ./cmd/mdrun update
 	go test . -run TestTranscripts -update
 
 # Render the book as a web site in book/site/.

@@ -93,7 +93,7 @@ func TestHarness(t *testing.T) {
 		if err == nil {
 			t.Fatalf("want the script to fail, it passed:\n%s", report)
 		}
-		for _, want := range []string{"transcript fx-wrong differs from a real run", "\n-hello\n", "\n+hallo\n"} {
+		for _, want := range []string{"transcript fx-wrong differs from a real run", "--- book\n", "-hello\n", "+hallo\n"} {
 			if !strings.Contains(report, want) {
 				t.Errorf("report lacks %q:\n%s", want, report)
 			}

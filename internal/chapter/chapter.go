@@ -95,7 +95,7 @@ type Chapter struct {
 // Markdown is the goldmark configuration the book is written in. Parsing
 // and rendering use the same one, so what is checked is what is shown.
 func Markdown() goldmark.Markdown {
-	return goldmark.New(goldmark.WithExtensions(extension.GFM, extension.CJK))
+	return goldmark.New(goldmark.WithExtensions(extension.GFM, extension.CJK), withAsides())
 }
 
 // attributes a block of each language may carry.
@@ -199,6 +199,7 @@ func Parse(p string, src []byte) (*Chapter, diag.List) {
 			}
 		}
 	}
+	asideProblems(ch.Doc, src, err)
 	errs.Sort()
 	return ch, errs
 }

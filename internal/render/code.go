@@ -108,7 +108,11 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 		fmt.Fprintf(w, ` data-copy="%s"`, template.HTMLEscapeString(copyText))
 	}
 	w.WriteString(">コピー</button>\n")
-	if err := r.writeCode(w, src, n); err != nil {
+	write := r.writeCode
+	if b.Kind == chapter.Diff {
+		write = func(w util.BufWriter, _ []byte, _ ast.Node) error { return r.writeDiff(w, b.Body) }
+	}
+	if err := write(w, src, n); err != nil {
 		return ast.WalkStop, err
 	}
 	fmt.Fprintf(w, "\n</%s>\n", tag)
@@ -223,6 +227,10 @@ func (r *codeRenderer) describe(b *chapter.Block) (class, caption, copyText stri
 		return class + " listing", fileLink(""), ""
 	case chapter.Excerpt:
 		return class + " excerpt", fileLink(`<span class="note">（抜粋）</span>`), ""
+	case chapter.Diff:
+		return class + " diff", r.diffCaption(b), r.diffCopy(b)
+	case chapter.Quote:
+		return class + " quote", r.quoteCaption(b), ""
 	case chapter.Transcript:
 		copyText = Commands(b.Body)
 		if b.Unverified != "" {

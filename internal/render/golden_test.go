@@ -76,7 +76,9 @@ func TestGolden(t *testing.T) {
 
 // testOptions are the options of the golden tests: links to other
 // chapters' README.md become NN.html, a link to missing.md is rejected, a
-// listing links to its file's page at the listing's markdown line.
+// listing links to its file's page at the listing's markdown line, a diff
+// or a quote to its file's page at line 10 (unless its path holds
+// "nopage"), and a diff copies the new side of its hunks.
 func testOptions(comment string) Options {
 	opts := Options{
 		Taken: []string{"content"},
@@ -91,6 +93,12 @@ func testOptions(comment string) Options {
 		},
 		ListingURL: func(b *chapter.Block) string {
 			return fmt.Sprintf("chapters/01/%s.html#L%d", b.File, b.BodyLine)
+		},
+		RefURL: func(r *chapter.Ref) string {
+			if strings.Contains(r.Path, "nopage") {
+				return ""
+			}
+			return r.Path + ".html#L10"
 		},
 		Script: func(id string) string {
 			if id == "ch01-run" {

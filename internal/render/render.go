@@ -13,9 +13,16 @@
 //     transcript says whether a script verifies it, or why not; every code
 //     block has a copy button, which on a transcript copies the commands
 //     only;
+//   - a diff shows its removed and added lines marked by a − or + in a
+//     gutter and as <del> and <ins>, highlighted as Go, under a caption
+//     linking both files, and copies its new side; a quote is captioned
+//     with its file and declaration, linking to that line of the file;
 //   - links to other files of the repository are rewritten by the caller
 //     (Options.Link), and those to a missing id on the page are reported
 //     at their markdown line;
+//   - a block quote that starts with GitHub's alert marker ([!NOTE],
+//     [!TIP], [!IMPORTANT], [!WARNING], [!CAUTION]) is an aside: a box
+//     with role=note and a Japanese label (注, ヒント, 重要, 警告, 注意);
 //   - a table scrolls on its own on a narrow screen.
 //
 // It renders the tree the chapter package parsed; it never parses the
@@ -57,6 +64,13 @@ type Options struct {
 	ListingURL func(b *chapter.Block) string
 	// Script names the script that verifies a transcript, or "".
 	Script func(id string) string
+	// RefURL gives the URL of the page that shows the file a diff or a
+	// quote names, at the first line of what it names, or "" for none.
+	RefURL func(r *chapter.Ref) string
+	// NewText gives what a diff's copy button copies: its new side as a
+	// reader would paste it (the whole declaration, say). Nil, or "",
+	// copies the new side of the diff's hunks.
+	NewText func(b *chapter.Block) string
 	// Cache, if set, keeps highlighted code between calls.
 	Cache *Cache
 }
@@ -115,6 +129,7 @@ func Chapter(ch *chapter.Chapter, opts Options) (*Page, diag.List) {
 		util.Prioritized(&headingRenderer{ids: headingIDs}, 100),
 		util.Prioritized(links, 100),
 		util.Prioritized(&textRenderer{Config: html.NewConfig()}, 100),
+		util.Prioritized(asideRenderer{}, 100),
 		util.Prioritized(newCodeRenderer(ch, &opts), 100),
 		util.Prioritized(&tableRenderer{table: table, render: funcFor(table, east.KindTable)}, 100),
 	))

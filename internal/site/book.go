@@ -37,6 +37,9 @@ const (
 
 // A Book is what a site is built from.
 type Book struct {
+	// Root is the book's root directory, where the files that diffs and
+	// quotes name are read.
+	Root     string
 	Front    *chapter.Chapter
 	Chapters []*chapter.Chapter // in reading order
 	// Theme holds page.html, the template of every page, and the files
@@ -83,6 +86,7 @@ func Load(root string) (b *Book, notes []string, errs diag.List) {
 		}
 	}
 	b = &Book{
+		Root:  root,
 		Theme: os.DirFS(filepath.Join(root, filepath.FromSlash(ThemeDir))),
 		Files: os.DirFS(root),
 	}

@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"tcpbook/internal/chapter"
+	"tcpbook/internal/source"
 	"tcpbook/internal/transcript"
 
 	"github.com/chromedp/cdproto/browser"
@@ -610,20 +612,7 @@ func TestBrowserCopy(t *testing.T) {
 	ctx := newBrowser(t)
 	_, base := realSite(t)
 	tb := openTab(t, ctx)
-	origin := strings.TrimSuffix(base, "/")
-	for _, name := range []string{"clipboard-read", "clipboard-write"} {
-		_, err := chromedp.CallBrowser(tb.ctx, browser.SetPermission, browser.SetPermissionParams{
-			Permission: &browser.PermissionDescriptor{Name: name},
-			Setting:    browser.PermissionSettingGranted,
-			Origin:     origin,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := chromedp.Call(tb.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
+	tb.grantClipboard(base)
 	tb.navigate(base + "01.html")
 	blocks := tb.eval(`document.querySelectorAll("figure.transcript").length`)
 	var n int
@@ -666,6 +655,106 @@ func TestBrowserCopy(t *testing.T) {
 		t.Errorf("the listing copies %q, want its code %q", got, code)
 	}
 	tb.clean("copy")
+}
+
+// grantClipboard lets the pages of the site at base read and write the
+// clipboard, as a reader's click on a copy button does.
+func (tb *tab) grantClipboard(base string) {
+	tb.t.Helper()
+	origin := strings.TrimSuffix(base, "/")
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		_, err := chromedp.CallBrowser(tb.ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name},
+			Setting:    browser.PermissionSettingGranted,
+			Origin:     origin,
+		})
+		if err != nil {
+			tb.t.Fatal(err)
+		}
+	}
+	if _, err := chromedp.Call(tb.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// TestBrowserDiff reads chapter 4's diffs as a reader does. A removed line
+// is a <del> and an added one an <ins>, each marked by a − or a + that a
+// selection leaves out; the caption links both files' pages at the line
+// where the declaration starts; the copy button copies the new declaration
+// whole. The first diff is photographed in the light and the dark theme,
+// and on a phone, where it scrolls inside its box rather than widen the
+// page.
+func TestBrowserDiff(t *testing.T) {
+	ctx := newBrowser(t)
+	root, s := buildRealBook(t)
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	base := ts.URL + "/"
+	tb := openTab(t, ctx)
+	tb.grantClipboard(base)
+	const fig = `document.querySelector("figure.diff")`
+	for _, theme := range []string{"light", "dark"} {
+		tb.setColorScheme(theme)
+		tb.navigate(base + "04.html")
+		if tb.eval(`!!`+fig) != "true" {
+			t.Fatal("chapter 4 has no diff")
+		}
+		checks := map[string]string{
+			"removed lines are <del> marked −":                   `(d => d.length > 0 && Array.from(d).every(e => e.querySelector(".gutter").textContent === "−"))(` + fig + `.querySelectorAll("del.line"))`,
+			"added lines are <ins> marked +":                     `(d => d.length > 0 && Array.from(d).every(e => e.querySelector(".gutter").textContent === "+"))(` + fig + `.querySelectorAll("ins.line"))`,
+			"the gutter is not selectable":                       `getComputedStyle(` + fig + `.querySelector(".gutter")).userSelect === "none"`,
+			"the --- and +++ lines are not shown":                `!/^(---|\+\+\+) /m.test(` + fig + `.querySelector("pre").textContent)`,
+			"the caption links both files at a line":             `(a => a.length === 2 && Array.from(a).every(e => /\.go\.html#L\d+$/.test(e.getAttribute("href"))))(` + fig + `.querySelectorAll("figcaption a"))`,
+			"a removed line differs in colour from an added one": `getComputedStyle(` + fig + `.querySelector("del.line")).backgroundColor !== getComputedStyle(` + fig + `.querySelector("ins.line")).backgroundColor`,
+		}
+		for what, expr := range checks {
+			if tb.eval(expr) != "true" {
+				t.Errorf("%s (%s): not so", what, theme)
+			}
+		}
+		tb.eval(fig + `.scrollIntoView({block: "center"})`)
+		tb.screenshot("diff-04-" + theme)
+	}
+
+	// The copy button copies what the reader would paste: the new side's
+	// declaration whole, as the file has it.
+	res := source.NewResolver(root, nil)
+	for i, decl := range []string{"addr", "handle", "readRequest", "respond"} {
+		sel := fmt.Sprintf(`document.querySelectorAll("figure.diff")[%d]`, i)
+		region, err := res.Region(&chapter.Ref{Path: "chapters/04/server/main.go", Name: decl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb.do(chromedp.Evaluate[chromedp.Void](sel+`.scrollIntoView({block: "center"})`),
+			chromedp.Click(chromedp.JSPath(sel+`.querySelector("button.copy")`)))
+		tb.waitFor(sel + `.querySelector("button.copy").classList.contains("done")`)
+		if got, want := tb.eval("navigator.clipboard.readText()"), strings.TrimSuffix(region.Text, "\n"); got != want {
+			t.Errorf("diff %d (%s) copies\n%s\nwant the declaration\n%s", i, decl, got, want)
+		}
+	}
+
+	// The caption's second link leads to the new file's page, at the
+	// declaration's first line.
+	tb.loads(chromedp.Click(chromedp.JSPath(fig + `.querySelectorAll("figcaption a")[1]`)))
+	if got := tb.eval(`location.pathname + location.hash`); !strings.HasPrefix(got, "/chapters/04/server/main.go.html#L") {
+		t.Errorf("the diff's second file link led to %s", got)
+	}
+	if got := tb.eval(`document.querySelector(location.hash).parentElement.textContent`); !strings.Contains(got, "const (") {
+		t.Errorf("the linked line is %q, want the const group's first line", got)
+	}
+
+	// On a phone, the diff scrolls in its box; the page keeps its width.
+	tb.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	for _, theme := range []string{"light", "dark"} {
+		tb.setColorScheme(theme)
+		tb.navigate(base + "04.html")
+		if w := tb.eval(`document.documentElement.scrollWidth <= window.innerWidth`); w != "true" {
+			t.Errorf("with its diffs, chapter 4 is wider than the phone (%s)", theme)
+		}
+		tb.eval(fig + `.scrollIntoView({block: "center"})`)
+		tb.screenshot("phone-04-diff-" + theme)
+	}
+	tb.clean("diff")
 }
 
 // TestBrowserTheme: the page follows the system until the reader toggles

@@ -24,6 +24,9 @@ import (
 // A Site is the built book: its files by slash path.
 type Site struct {
 	Files map[string][]byte
+	// Sources are the files of the repository, outside the chapters, that
+	// the chapters' diffs and quotes show: the site changes with them too.
+	Sources []string
 }
 
 // Paths lists the site's files in order.
@@ -76,7 +79,10 @@ type chapterPage struct {
 }
 
 type builder struct {
-	book  *Book
+	book *Book
+	// refs are the files that diffs and quotes name: each has a page,
+	// its own or (for a program of a chapter) the program's.
+	refs  *refs
 	pages []*chapterPage // the front page, then the chapters
 	byDir map[string]*chapterPage
 	tmpl  *template.Template
@@ -161,6 +167,11 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 		bd.pages = append(bd.pages, cp)
 		bd.byDir[ch.Dir] = cp
 	}
+	bd.refs = bd.resolveRefs()
+	for p := range bd.refs.pages {
+		bd.site.Sources = append(bd.site.Sources, p)
+	}
+	slices.Sort(bd.site.Sources)
 	for _, cp := range bd.pages {
 		cp.anchors = render.Anchors(cp.ch, bd.options(cp, false))
 	}
@@ -183,6 +194,9 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 		for _, f := range cp.files {
 			wg.Go(func() { bd.filePage(cp, f) })
 		}
+	}
+	for _, p := range bd.refs.pages {
+		wg.Go(func() { bd.sourcePage(p) })
 	}
 	wg.Go(bd.printPage)
 	for i, cp := range bd.pages {
@@ -207,7 +221,14 @@ func (bd *builder) options(cp *chapterPage, print bool) render.Options {
 		Taken:  bd.taken,
 		Script: func(id string) string { return bd.book.Scripts[id] },
 		Cache:  bd.cache,
-		Link:   func(dest string) (string, error) { return bd.link(cp, dest, print) },
+		RefURL: func(r *chapter.Ref) string { return bd.refs.urls[r.String()] },
+		NewText: func(b *chapter.Block) string {
+			if b.To == nil {
+				return ""
+			}
+			return bd.refs.texts[b.To.String()]
+		},
+		Link: func(dest string) (string, error) { return bd.link(cp, dest, print) },
 		ListingURL: func(b *chapter.Block) string {
 			for _, f := range cp.files {
 				if f.Name != b.File {
@@ -275,6 +296,9 @@ func (bd *builder) link(from *chapterPage, dest string, print bool) (string, err
 				return fileURL(f), nil
 			}
 		}
+	}
+	if p := bd.refs.pages[target]; p != nil {
+		return p.url, nil
 	}
 	// A file beside a chapter, such as a picture, is copied to the site.
 	if strings.HasPrefix(target, "chapters/") || strings.HasPrefix(target, "book/") {

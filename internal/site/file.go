@@ -26,7 +26,12 @@ func numbered(cache *render.Cache, f *extract.File) (string, error) {
 	if html, ok, err := fromListings(cache, f); ok || err != nil {
 		return html, err
 	}
-	it, err := chroma.Coalesce(lexers.Get("go")).Tokenise(nil, string(f.Content))
+	return numberedText(string(f.Content))
+}
+
+// numberedText highlights a Go file whole, every line numbered.
+func numberedText(content string) (string, error) {
+	it, err := chroma.Coalesce(lexers.Get("go")).Tokenise(nil, content)
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -51,7 +52,8 @@ type Server struct {
 	site     *Site  // the last good site, a reload script in each page
 	version  string // changes with each site; the pages compare it
 	problems string
-	notes    string // the last build's, said once
+	notes    string   // the last build's, said once
+	sources  []string // the last build's Site.Sources, watched too
 	waiters  map[chan struct{}]bool
 	builds   int
 
@@ -65,6 +67,11 @@ func NewServer(root string, log io.Writer) *Server {
 	s := &Server{root: root, log: log, cache: render.NewCache(), waiters: map[chan struct{}]bool{}, closed: make(chan struct{})}
 	s.stamp = s.watchStamp()
 	s.rebuild()
+	if len(s.sources) > 0 {
+		// Now that the build has named them, watch the files that
+		// diffs and quotes show as well.
+		s.stamp = s.watchStamp()
+	}
 	return s
 }
 
@@ -118,6 +125,9 @@ func (s *Server) rebuild() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.builds++
+	if site != nil {
+		s.sources = site.Sources
+	}
 	if n := strings.Join(notes, "\n"); n != s.notes {
 		s.notes = n
 		for _, n := range notes {
@@ -145,10 +155,18 @@ func (s *Server) rebuild() {
 
 // watchStamp is a digest of the names, sizes and times of the files the
 // site is made from: the chapters, book/ (but not the site written in it,
-// nor the browser tests' screenshots) and the scripts that verify
-// transcripts.
+// nor the browser tests' screenshots), the scripts that verify
+// transcripts, and the files that diffs and quotes show.
 func (s *Server) watchStamp() [sha256.Size]byte {
 	h := sha256.New()
+	s.mu.Lock()
+	sources := s.sources
+	s.mu.Unlock()
+	for _, p := range sources {
+		if info, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(p))); err == nil {
+			fmt.Fprintf(h, "%s %d %d\n", p, info.Size(), info.ModTime().UnixNano())
+		}
+	}
 	for _, dir := range []string{"chapters", "book", transcript.ScriptDir} {
 		_ = filepath.WalkDir(filepath.Join(s.root, dir), func(p string, d fs.DirEntry, err error) error {
 			if err != nil {

@@ -177,6 +177,24 @@ func TestServer(t *testing.T) {
 	if !strings.Contains(log.String(), "chapters/01/README.md:") {
 		t.Errorf("the log does not show the problem:\n%s", log.String())
 	}
+
+	// A file that a chapter quotes, outside chapters/, changes: the site
+	// is made again, and the file's page shows the change.
+	tool := filepath.Join(root, "tools", "lab", "lab.go")
+	toolSrc, err := os.ReadFile(tool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tool, append(toolSrc, "\n// Added is new.\nfunc Added() {}\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifth := ev.next()
+	if fifth.Problems != "" || fifth.Version == fourth.Version {
+		t.Fatalf("after changing the quoted tool: %+v", fifth)
+	}
+	if _, page, _ := get(t, ts.URL+"/tools/lab/lab.go.html"); !strings.Contains(page, "Added is new.") {
+		t.Errorf("/tools/lab/lab.go.html does not show the change")
+	}
 }
 
 // TestServerBrokenAtStart: a book with problems from the start is served

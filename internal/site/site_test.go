@@ -53,6 +53,7 @@ func TestBuildFiles(t *testing.T) {
 		"index.html",
 		"print.html",
 		"search-index.js",
+		"tools/lab/lab.go.html",
 	}
 	if got := s.Paths(); !slices.Equal(got, want) {
 		t.Errorf("files:\n got %q\nwant %q", got, want)
@@ -313,7 +314,7 @@ func TestSearchIndex(t *testing.T) {
 	for _, d := range idx.Docs {
 		urls = append(urls, d.URL)
 	}
-	want := []string{"index.html", "01.html", "01.html#ソケットとは", "01.html#動かしてみる", "02.html#キープアライブとは"}
+	want := []string{"index.html", "01.html", "01.html#ソケットとは", "01.html#動かしてみる", "02.html#キープアライブとは", "02.html#道具"}
 	if !slices.Equal(urls, want) {
 		t.Errorf("sections = %q, want %q", urls, want)
 	}
@@ -394,11 +395,45 @@ func TestLoadProblems(t *testing.T) {
 	}
 }
 
+// TestRefPages: a quote's caption links to its file's page at the
+// declaration's line, which the page has; a file that no chapter writes
+// gets a page of its own, linked from the chapter that names it; a diff
+// links both files, and copies its new side whole.
+func TestRefPages(t *testing.T) {
+	s := buildFixture(t)
+	html := string(s.Files["02.html"])
+	for _, want := range []string{
+		`<a href="tools/lab/lab.go.html#L6"><code>tools/lab/lab.go</code></a> の <code>Forward</code>`,
+		`<a href="chapters/01/main.go.html#L9"><code>chapters/01/main.go</code></a> の <code>main</code> → <a href="tools/lab/lab.go.html#L6"><code>tools/lab/lab.go</code></a> の <code>Forward</code>`,
+		`<del class="line del"><span class="gutter">−</span>`,
+		`<ins class="line add"><span class="gutter">+</span>`,
+		"data-copy=\"// Forward says where it forwards.\nfunc Forward() {\n\tfmt.Println(&#34;こんにちは、lab&#34;)\n}\"",
+		// A link in the prose to the quoted file leads to its page.
+		`<a href="tools/lab/lab.go.html">道具のファイル</a>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("02.html lacks %s", want)
+		}
+	}
+	page := string(s.Files["tools/lab/lab.go.html"])
+	for _, want := range []string{
+		`<h1><code>tools/lab/lab.go</code></h1>`,
+		`id="L6"`,
+		`<a href="../../02.html">第2章 キープアライブ</a>`,
+		`href="../../assets/book.css"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("tools/lab/lab.go.html lacks %s", want)
+		}
+	}
+}
+
 func TestBuildProblems(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "book/index.md", "# 本\n\n[ない章](../chapters/05/README.md)\n")
 	write(t, root, "book/chapters.txt", "chapters/01\n")
-	write(t, root, "chapters/01/README.md", "# 1\n\n[リポジトリの外](../../go.mod)\n\n[ない節](#ない節)\n")
+	write(t, root, "chapters/01/README.md", "# 1\n\n[リポジトリの外](../../go.mod)\n\n[ない節](#ない節)\n\n```go {quote=\"../../tools/x.go#Missing\"}\n```\n")
+	write(t, root, "tools/x.go", "package x\n\nfunc There() {}\n")
 	b, _, errs := Load(root)
 	if len(errs) > 0 {
 		t.Fatal(errs)
@@ -409,6 +444,7 @@ func TestBuildProblems(t *testing.T) {
 		"book/index.md:3: link to ../chapters/05/README.md: chapters/05 is not in the book (book/chapters.txt)",
 		"chapters/01/README.md:3: link to ../../go.mod: go.mod is not part of the book: link to a chapter, a chapter's program, or a file beside a chapter",
 		"chapters/01/README.md:5: link to #ない節: no heading or transcript on this page has that id",
+		"chapters/01/README.md:7: quote of ../../tools/x.go#Missing: tools/x.go has no top-level declaration Missing (it declares There)",
 	}
 	got := errs.Strings()
 	if !slices.Equal(got, want) {
