@@ -677,14 +677,15 @@ func (tb *tab) grantClipboard(base string) {
 	}
 }
 
-// TestBrowserDiff reads chapter 4's diffs as a reader does. A removed line
-// is a <del> and an added one an <ins>, each marked by a − or a + that a
-// selection leaves out; the caption links both files' pages at the line
-// where the declaration starts; the copy button copies the new declaration
-// whole. The first diff is photographed in the light and the dark theme,
-// and on a phone, where it scrolls inside its box rather than widen the
-// page.
-func TestBrowserDiff(t *testing.T) {
+// TestBrowserDiffAside reads chapter 4's diffs and aside as a reader does.
+// A removed line is a <del> and an added one an <ins>, each marked by a −
+// or a + that a selection leaves out; the caption links both files' pages
+// at the line where the declaration starts; the copy button copies the new
+// declaration whole. The aside is a note with its label in words. The
+// first diff and the first aside are photographed in the light and the
+// dark theme, and on a phone, where the diff scrolls inside its box
+// rather than widen the page.
+func TestBrowserDiffAside(t *testing.T) {
 	ctx := newBrowser(t)
 	root, s := buildRealBook(t)
 	ts := httptest.NewServer(s)
@@ -714,6 +715,16 @@ func TestBrowserDiff(t *testing.T) {
 		}
 		tb.eval(fig + `.scrollIntoView({block: "center"})`)
 		tb.screenshot("diff-04-" + theme)
+
+		const aside = `document.querySelector(".aside")`
+		if got := tb.eval(`(a => a && a.getAttribute("role") + " " + a.querySelector(".aside-label").textContent.trim())(` + aside + `)`); got != "note 注" {
+			t.Errorf("chapter 4's first aside is %q, want a note labelled 注", got)
+		}
+		if tb.eval(`getComputedStyle(`+aside+`).backgroundColor !== getComputedStyle(document.body).backgroundColor`) != "true" {
+			t.Errorf("the aside is not set apart from the page (%s)", theme)
+		}
+		tb.eval(aside + `.scrollIntoView({block: "center"})`)
+		tb.screenshot("aside-04-" + theme)
 	}
 
 	// The copy button copies what the reader would paste: the new side's
@@ -753,6 +764,8 @@ func TestBrowserDiff(t *testing.T) {
 		}
 		tb.eval(fig + `.scrollIntoView({block: "center"})`)
 		tb.screenshot("phone-04-diff-" + theme)
+		tb.eval(`document.querySelector(".aside").scrollIntoView({block: "center"})`)
+		tb.screenshot("phone-04-aside-" + theme)
 	}
 	tb.clean("diff")
 }
