@@ -124,13 +124,8 @@ func Parse(p string, src []byte) (*Chapter, diag.List) {
 		b.BodyLine = b.Line + 1
 		openEnd := endOfLine(src, fc.Pos())
 		b.BodyStart, b.BodyEnd = openEnd, openEnd
-		var body strings.Builder
 		segs := fc.Lines()
-		for i := 0; i < segs.Len(); i++ {
-			seg := segs.At(i)
-			body.Write(seg.Value(src))
-		}
-		b.Body = body.String()
+		b.Body = codeText(segs, src)
 		if segs.Len() > 0 {
 			b.BodyStart, b.BodyEnd = segs.At(0).Start, segs.At(segs.Len()-1).Stop
 		}
@@ -395,6 +390,28 @@ func cleanFile(f string) (string, string) {
 	}
 	return c, ""
 }
+
+// codeText is the text of a code block's lines, each ending in "\n": a
+// chapter saved with CRLF line endings (an editor on Windows, git's
+// core.autocrlf) has the same code as one saved with LF.
+func codeText(segs *text.Segments, src []byte) string {
+	var body strings.Builder
+	for i := 0; i < segs.Len(); i++ {
+		seg := segs.At(i)
+		line := seg.Value(src)
+		if l, ok := bytes.CutSuffix(line, []byte("\r\n")); ok {
+			body.Write(l)
+			body.WriteByte('\n')
+			continue
+		}
+		body.Write(line)
+	}
+	return body.String()
+}
+
+// CodeText is the text of a fenced code block n of src, with LF line
+// endings, as a Block's Body has it.
+func CodeText(n ast.Node, src []byte) string { return codeText(n.Lines(), src) }
 
 func lineStarts(src []byte) []int {
 	starts := []int{0}

@@ -124,13 +124,7 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 // out the same whether or not the site's build highlighted it ahead.
 func (r *codeRenderer) writeCode(w util.BufWriter, src []byte, n ast.Node) error {
 	fc := n.(*ast.FencedCodeBlock)
-	var code strings.Builder
-	lines := fc.Lines()
-	for i := 0; i < lines.Len(); i++ {
-		seg := lines.At(i)
-		code.Write(seg.Value(src))
-	}
-	html, err := r.cache.Highlight(string(fc.Language(src)), code.String())
+	html, err := r.cache.Highlight(string(fc.Language(src)), chapter.CodeText(fc, src))
 	if err != nil {
 		return err
 	}
