@@ -220,6 +220,43 @@ func TestVetMessages(t *testing.T) {
 	}
 }
 
+// TestVetJSON reads go vet -json's findings: an object a package, each
+// analyzer's findings at their position, or an error for a package it
+// could not analyse.
+func TestVetJSON(t *testing.T) {
+	out := `{
+	"tb/chapters/01": {
+		"printf": [
+			{"posn": "/book/chapters/01/main.go:9:2", "end": "/book/chapters/01/main.go:9:5", "message": "fmt.Printf format %d has arg \"x\" of wrong type string"}
+		],
+		"copylocks": [
+			{"posn": "/tmp/mdrun-vet-1/0123abcd.go:8:1", "message": "passes lock by value"}
+		]
+	}
+}
+{
+	"tb/chapters/02": {
+		"unusedresult": {"error": "analysis failed"}
+	}
+}
+`
+	got, err := vetJSON([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []vetFinding{
+		{"/tmp/mdrun-vet-1/0123abcd.go:8:1", "copylocks: passes lock by value"},
+		{"/book/chapters/01/main.go:9:2", `printf: fmt.Printf format %d has arg "x" of wrong type string`},
+		{"", "analysis failed"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("vetJSON =\n%q\nwant\n%q", got, want)
+	}
+	if _, err := vetJSON([]byte("{not json")); err == nil {
+		t.Errorf("vetJSON accepted what is not JSON")
+	}
+}
+
 func TestStaleLine(t *testing.T) {
 	ch := parse(t, "```go {file=main.go}\npackage main\n\nfunc main() {\n\tprintln(1)\n}\n```\n")
 	files := extract.Generate(ch)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -64,22 +65,101 @@ func vet(root string, files []*extract.File) diag.List {
 		errs.Add(files[0].Chapter.Path, 0, "go vet: %v", err)
 		return errs
 	}
-	cmd := exec.Command("go", append([]string{"vet", "-overlay=" + overlayFile}, pkgs...)...)
+	// With -json, vet's findings come as JSON on stdout; what stops it
+	// analysing a package (a type error) still comes as text on stderr.
+	cmd := exec.Command("go", append([]string{"vet", "-json", "-overlay=" + overlayFile}, pkgs...)...)
 	cmd.Dir = root
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		return nil
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	findings, err := vetJSON(stdout.Bytes())
+	if err != nil {
+		errs.Add(files[0].Chapter.Path, 0, "go vet -json: %v\n%s", err, stdout.Bytes())
+		return errs
 	}
-	errs.Append(vetMessages(root, byPath, out))
-	if len(errs) == 0 {
-		errs.Add(files[0].Chapter.Path, 0, "go vet: %v\n%s", err, out)
+	for _, f := range findings {
+		errs.Append(vetMessage(root, byPath, f.posn, f.message))
 	}
+	if runErr != nil {
+		errs.Append(vetMessages(root, byPath, stderr.Bytes()))
+		if len(errs) == 0 {
+			errs.Add(files[0].Chapter.Path, 0, "go vet: %v\n%s", runErr, stderr.Bytes())
+		}
+	}
+	return errs
+}
+
+type vetFinding struct{ posn, message string }
+
+// vetJSON reads what go vet -json prints: one object a package, mapping
+// its path to its analyzers' findings, in the order vet printed them.
+func vetJSON(out []byte) ([]vetFinding, error) {
+	var findings []vetFinding
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var pkgs map[string]map[string]json.RawMessage
+		if err := dec.Decode(&pkgs); err != nil {
+			return nil, err
+		}
+		for _, pkg := range slices.Sorted(maps.Keys(pkgs)) {
+			for _, analyzer := range slices.Sorted(maps.Keys(pkgs[pkg])) {
+				var diags []struct{ Posn, Message string }
+				if err := json.Unmarshal(pkgs[pkg][analyzer], &diags); err != nil {
+					// {"error": "..."}: the package could not be analysed.
+					var e struct{ Error string }
+					if json.Unmarshal(pkgs[pkg][analyzer], &e) == nil && e.Error != "" {
+						findings = append(findings, vetFinding{"", e.Error})
+					}
+					continue
+				}
+				for _, d := range diags {
+					findings = append(findings, vetFinding{d.Posn, analyzer + ": " + d.Message})
+				}
+			}
+		}
+	}
+	return findings, nil
+}
+
+// vetMessage maps one finding at posn ("/abs/chapters/01/main.go:12:5")
+// to the markdown line of the listing it is in.
+func vetMessage(root string, byPath map[string]*extract.File, posn, msg string) diag.List {
+	var errs diag.List
+	file, line := posn, 0
+	if i := strings.LastIndexByte(file, ':'); i > 0 { // the column
+		file = file[:i]
+	}
+	if i := strings.LastIndexByte(file, ':'); i > 0 {
+		file, line = file[:i], atoi(file[i+1:])
+	}
+	if file == "" {
+		errs.Add("go vet", 0, "%s", msg)
+		return errs
+	}
+	abs := file
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(root, abs)
+	}
+	p := abs
+	if rel, err := filepath.Rel(root, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		p = filepath.ToSlash(rel)
+	}
+	f := byPath[p]
+	if f == nil {
+		f = byPath[filepath.Base(abs)]
+	}
+	if f == nil {
+		errs.Add(p, line, "%s", msg)
+		return errs
+	}
+	errs.Add(f.Chapter.Path, f.MarkdownLine(line), "listing %s: %s", f.Name, msg)
 	return errs
 }
 
 var vetLine = regexp.MustCompile(`^(?:vet: )?(\S+\.go):(\d+)(?::(\d+))?: (.*)$`)
 
-// vetMessages maps "chapters/01/main.go:12:5: msg" lines to markdown lines.
+// vetMessages maps the type errors that go vet prints as text,
+// "vet: chapters/01/main.go:12:5: msg", to markdown lines.
 func vetMessages(root string, byPath map[string]*extract.File, out []byte) diag.List {
 	var errs diag.List
 	for _, line := range strings.Split(string(bytes.TrimSpace(out)), "\n") {
@@ -87,23 +167,7 @@ func vetMessages(root string, byPath map[string]*extract.File, out []byte) diag.
 		if m == nil {
 			continue // "# package" headers and the like
 		}
-		abs := m[1]
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(root, abs)
-		}
-		p := abs
-		if rel, err := filepath.Rel(root, abs); err == nil && !strings.HasPrefix(rel, "..") {
-			p = filepath.ToSlash(rel)
-		}
-		f := byPath[p]
-		if f == nil {
-			f = byPath[filepath.Base(abs)]
-		}
-		if f == nil {
-			errs.Add(p, atoi(m[2]), "%s", m[4])
-			continue
-		}
-		errs.Add(f.Chapter.Path, f.MarkdownLine(atoi(m[2])), "listing %s: %s", f.Name, m[4])
+		errs.Append(vetMessage(root, byPath, m[1]+":"+m[2]+":0", m[4]))
 	}
 	return errs
 }
