@@ -23,12 +23,15 @@ vet:
 test:
 	go test -timeout 20m ./...
 
-# A short run of each fuzz test on its committed seed corpus and beyond.
+# A short run of each fuzz test on its committed seed corpus and beyond:
+# the chapters' servers, and mdrun's reading and rewriting of a chapter.
 # Run longer by hand: make fuzz FUZZTIME=5m
 FUZZTIME ?= 10s
 fuzz:
 	go test -run='^$$' -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./chapters/02
 	go test -run='^$$' -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./chapters/04/server
+	go test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/chapter
+	go test -run='^$$' -fuzz=FuzzReplace -fuzztime=$(FUZZTIME) ./internal/chapter
 
 # Write the chapters' programs from their markdown.
 extract:

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -398,16 +399,13 @@ func codeText(segs *text.Segments, src []byte) string {
 	var body strings.Builder
 	for i := 0; i < segs.Len(); i++ {
 		seg := segs.At(i)
-		line := seg.Value(src)
-		if l, ok := bytes.CutSuffix(line, []byte("\r\n")); ok {
-			body.Write(l)
-			body.WriteByte('\n')
-			continue
-		}
-		body.Write(line)
+		body.Write(seg.Value(src))
 	}
-	return body.String()
+	return crlf.ReplaceAllString(body.String(), "\n")
 }
+
+// crlf is a line's end with CRs before its LF.
+var crlf = regexp.MustCompile(`\r+\n`)
 
 // CodeText is the text of a fenced code block n of src, with LF line
 // endings, as a Block's Body has it.

@@ -24,14 +24,16 @@ func Replace(ch *Chapter, bodies map[*Block]string) []byte {
 		if body != "" && !strings.HasSuffix(body, "\n") {
 			body += "\n"
 		}
-		src = slices.Concat(src[:b.BodyStart], []byte(ch.indent(b, body)), src[b.BodyEnd:])
+		// The body's lines start at the start of the first one's line,
+		// with what comes before the body on each (indentation, "> ").
+		start := bytes.LastIndexByte(ch.Source[:b.BodyStart], '\n') + 1
+		src = slices.Concat(src[:start], []byte(ch.indent(b, body)), src[b.BodyEnd:])
 	}
 	return src
 }
 
 // indent writes body as block b's lines: with the line ending of its
-// fence, and each line after the first with the prefix its fence has (the
-// source holds the first line's prefix already, before BodyStart).
+// fence, and each line with the prefix that the block's lines have.
 func (ch *Chapter) indent(b *Block, body string) string {
 	src := ch.Source
 	fenceStart := ch.lineStart(b.Line)
@@ -57,13 +59,11 @@ func (ch *Chapter) indent(b *Block, body string) string {
 		prefix = src[bytes.LastIndexByte(src[:b.BodyStart], '\n')+1 : b.BodyStart]
 	}
 	var out strings.Builder
-	for i, line := range strings.SplitAfter(body, "\n") {
+	for _, line := range strings.SplitAfter(body, "\n") {
 		if line == "" {
 			break
 		}
-		if i > 0 || b.Body == "" {
-			out.Write(prefix)
-		}
+		out.Write(prefix)
 		out.WriteString(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
 		out.WriteString(eol)
 	}
