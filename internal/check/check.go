@@ -137,7 +137,12 @@ func onDisk(root string, ch *chapter.Chapter, files []*extract.File) diag.List {
 func staleLine(f *extract.File, have []byte) int {
 	want := strings.Split(string(f.Content), "\n")
 	got := strings.Split(string(have), "\n")
-	for i := 2; i < len(want); i++ { // from line 3: line 2 is the checksum
+	for i := range want {
+		// The lines mdrun adds (the checksum line differs whenever the
+		// file does) map to no markdown line: a listing's lines do.
+		if i < len(f.Lines) && f.Lines[i] == 0 {
+			continue
+		}
 		if i >= len(got) || got[i] != want[i] {
 			return f.MarkdownLine(i + 1)
 		}
@@ -164,24 +169,40 @@ func excerpts(ch *chapter.Chapter, files []*extract.File) diag.List {
 }
 
 // transcripts checks that each transcript is verified by a script, or
-// marked unverified, and that every id a script names exists.
+// marked unverified, that every id a script names exists, that what a
+// script starts it also ends, and that every line of a script that uses
+// one of booktest's commands uses it as booktest reads it. Which command
+// does what is transcript.ScriptCommands' to say.
 func transcripts(book *chapter.Book) (verified, unverified int, errs diag.List) {
-	refs, err := transcript.ScriptRefs(book.Root)
+	refs, bad, err := transcript.ScanScripts(book.Root)
 	if err != nil {
 		errs.Add(transcript.ScriptDir, 0, "%v", err)
 		return 0, 0, errs
 	}
+	for _, b := range bad {
+		errs.Add(b.Script, b.Line, "%v", b.Err)
+	}
 	complete := len(book.Chapters) > 0 && allChapters(book)
 	byID := map[string][]transcript.Ref{}
-	interrupted := map[string]bool{}
-	for _, r := range refs {
-		if r.Ends() {
-			interrupted[r.Script+" "+r.ID] = true
+	ended := map[string]bool{}
+	var enders []string // the commands that end what start began
+	for _, c := range transcript.ScriptCommands() {
+		if c.Ends {
+			enders = append(enders, c.Name)
 		}
 	}
 	for _, r := range refs {
-		if r.Verb == "start" && !interrupted[r.Script+" "+r.ID] {
-			errs.Add(r.Script, r.Line, "start %s without interrupt %s or waitexit %s: its output would never be compared", r.ID, r.ID, r.ID)
+		if r.Ends() {
+			ended[r.Script+" "+r.ID] = true
+		}
+	}
+	for _, r := range refs {
+		if r.Starts() && !ended[r.Script+" "+r.ID] {
+			var ends []string
+			for _, e := range enders {
+				ends = append(ends, e+" "+r.ID)
+			}
+			errs.Add(r.Script, r.Line, "%s %s without %s: its output would never be compared", r.Verb, r.ID, strings.Join(ends, " or "))
 		}
 		byID[r.ID] = append(byID[r.ID], r)
 		if _, b := book.Transcript(r.ID); b == nil && complete {

@@ -76,6 +76,37 @@ func Listings(content []byte) (body []byte, first int) {
 	return content, 1
 }
 
+// A Part is a piece of a generated file: the lines mdrun adds (Block is
+// nil), or one listing's text.
+type Part struct {
+	Text  string
+	Block *chapter.Block
+}
+
+// Parts are the pieces the file is made of, in order: the header (the
+// generated-code line, the checksum line, a blank line), then the
+// listings, a blank line between two. Their texts joined are Content.
+// This is the one place that knows the layout of a generated file.
+func (f *File) Parts() []Part {
+	content := string(f.Content)
+	header := 0
+	for range headerLines {
+		header += strings.IndexByte(content[header:], '\n') + 1
+	}
+	parts := []Part{{Text: content[:header]}}
+	for i, b := range f.Blocks {
+		if i > 0 {
+			parts = append(parts, Part{Text: "\n"})
+		}
+		parts = append(parts, Part{Text: listingText(b), Block: b})
+	}
+	return parts
+}
+
+// listingText is a listing's text in the file: its body, ending in one
+// newline.
+func listingText(b *chapter.Block) string { return strings.TrimRight(b.Body, "\n") + "\n" }
+
 // Generate builds the chapter's files, in the order of their first listing.
 // CheckFormat reports the ones that do not parse or are not gofmt-formatted.
 func Generate(ch *chapter.Chapter) []*File {
@@ -90,7 +121,7 @@ func Generate(ch *chapter.Chapter) []*File {
 				body.WriteByte('\n')
 				f.Lines = append(f.Lines, 0)
 			}
-			text := strings.TrimRight(b.Body, "\n") + "\n"
+			text := listingText(b)
 			body.WriteString(text)
 			for j := range strings.Count(text, "\n") {
 				f.Lines = append(f.Lines, b.BodyLine+j)

@@ -134,39 +134,68 @@ func (r *codeRenderer) writeCode(w util.BufWriter, src []byte, n ast.Node) error
 
 // A Cache keeps highlighted code, so that a block shown on two pages (a
 // chapter's and the print page) is highlighted once, and a block that
-// has not changed since the last build is not highlighted again. It
-// forgets what a build did not use (see Next). It is safe for concurrent
-// use.
+// has not changed since the last build is not highlighted again. It keeps
+// the tokens of code too, so that a program's page, made of its listings,
+// is not tokenised again. It forgets what a build did not use (see Next).
+// It is safe for concurrent use.
 type Cache struct {
 	mu       sync.Mutex
-	cur, old map[string]string // key → HTML
+	cur, old map[string]any // key → HTML (string) or tokens ([]chroma.Token)
 }
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{cur: map[string]string{}} }
+func NewCache() *Cache { return &Cache{cur: map[string]any{}} }
 
 // Do returns the HTML kept for key, or makes it with f and keeps it.
 func (c *Cache) Do(key string, f func() (string, error)) (string, error) {
+	v, err := c.do("html\x00"+key, func() (any, error) { return f() })
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+func (c *Cache) do(key string, f func() (any, error)) (any, error) {
 	c.mu.Lock()
-	html, ok := c.cur[key]
+	v, ok := c.cur[key]
 	if !ok {
-		html, ok = c.old[key]
+		v, ok = c.old[key]
 		if ok {
-			c.cur[key] = html
+			c.cur[key] = v
 		}
 	}
 	c.mu.Unlock()
 	if ok {
-		return html, nil
+		return v, nil
 	}
-	html, err := f()
+	v, err := f()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	c.mu.Lock()
-	c.cur[key] = html
+	c.cur[key] = v
 	c.mu.Unlock()
-	return html, nil
+	return v, nil
+}
+
+// Tokens returns code tokenised as lang (chroma, coalesced), from the
+// cache when it has it. The caller must not change them.
+func (c *Cache) Tokens(lang, code string) ([]chroma.Token, error) {
+	v, err := c.do("tokens\x00"+lang+"\x00"+code, func() (any, error) {
+		lexer := lexers.Get(lang)
+		if lexer == nil {
+			lexer = lexers.Fallback
+		}
+		it, err := chroma.Coalesce(lexer).Tokenise(nil, code)
+		if err != nil {
+			return nil, err
+		}
+		return it.Tokens(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]chroma.Token), nil
 }
 
 // Highlight returns code highlighted as a fenced code block in lang is
@@ -174,18 +203,20 @@ func (c *Cache) Do(key string, f func() (string, error)) (string, error) {
 // a listing that a page has shown is not highlighted again.
 func (c *Cache) Highlight(lang, code string) (string, error) {
 	return c.Do(lang+"\x00"+code, func() (string, error) {
-		lexer := lexers.Get(lang)
-		if lexer == nil {
-			lexer = lexers.Fallback
-		}
-		it, err := chroma.Coalesce(lexer).Tokenise(nil, code)
+		tokens, err := c.Tokens(lang, code)
 		if err != nil {
 			return "", err
 		}
-		var b strings.Builder
-		err = chromahtml.New(FormatOptions()...).Format(&b, styles.Get(LightStyle), it)
-		return b.String(), err
+		return Format(tokens)
 	})
+}
+
+// Format writes tokens as chroma's HTML with the book's options, and
+// more, such as line numbers.
+func Format(tokens []chroma.Token, more ...chromahtml.Option) (string, error) {
+	var b strings.Builder
+	err := chromahtml.New(append(FormatOptions(), more...)...).Format(&b, styles.Get(LightStyle), chroma.Literator(tokens...))
+	return b.String(), err
 }
 
 // Next starts a new build: what the last build used is kept, the rest is
@@ -193,7 +224,7 @@ func (c *Cache) Highlight(lang, code string) (string, error) {
 func (c *Cache) Next() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.old, c.cur = c.cur, map[string]string{}
+	c.old, c.cur = c.cur, map[string]any{}
 }
 
 // describe returns a block's class, its caption (HTML) and, when the copy

@@ -18,8 +18,8 @@ import (
 	"tcpbook/internal/render"
 )
 
-// TestNumbered: a program's page, made from its listings' highlighting,
-// is what highlighting the whole file makes, for every program of the
+// TestNumbered: a program's page, made from its listings' tokens, is
+// what highlighting the whole file makes, for every program of the
 // fixture and of this repository's book.
 func TestNumbered(t *testing.T) {
 	root, err := filepath.Abs("../..")
@@ -36,13 +36,17 @@ func TestNumbered(t *testing.T) {
 			files := extract.Generate(ch)
 			for _, f := range files {
 				n++
-				got, ok, err := fromListings(render.NewCache(), f)
+				var joined strings.Builder
+				for _, p := range f.Parts() {
+					joined.WriteString(p.Text)
+				}
+				if joined.String() != string(f.Content) {
+					t.Errorf("%s: its parts do not make up the file", f.Path())
+					continue
+				}
+				got, err := numbered(render.NewCache(), f)
 				if err != nil {
 					t.Fatal(err)
-				}
-				if !ok {
-					t.Errorf("%s: the listings do not make up the file", f.Path())
-					continue
 				}
 				if want := whole(t, f); got != want {
 					t.Errorf("%s: made from the listings, the page differs from the whole file's:\n%s", f.Path(), firstDiff(got, want))
@@ -54,7 +58,7 @@ func TestNumbered(t *testing.T) {
 						t.Errorf("%s: id L%d appears %d times", f.Path(), id, c)
 					}
 				}
-				text := html.UnescapeString(tags.ReplaceAllString(lineNumbers.ReplaceAllString(got, ""), ""))
+				text := html.UnescapeString(tags.ReplaceAllString(lineNumberSpans.ReplaceAllString(got, ""), ""))
 				if text != string(f.Content) {
 					t.Errorf("%s: the page's text is not the file's:\n%s", f.Path(), firstDiff(text, string(f.Content)))
 				}
@@ -67,8 +71,8 @@ func TestNumbered(t *testing.T) {
 }
 
 var (
-	tags        = regexp.MustCompile(`<[^>]*>`)
-	lineNumbers = regexp.MustCompile(`<span class="ln"[^>]*><a[^>]*>[ 0-9]*</a></span>`)
+	tags            = regexp.MustCompile(`<[^>]*>`)
+	lineNumberSpans = regexp.MustCompile(`<span class="ln"[^>]*><a[^>]*>[ 0-9]*</a></span>`)
 )
 
 func whole(t *testing.T, f *extract.File) string {

@@ -77,7 +77,7 @@ func (bd *builder) resolveRefs() *refs {
 // with numbered lines that their captions link to.
 func (bd *builder) sourcePage(sp *sourcePage) {
 	code, err := bd.cache.Do("file\x00"+string(sp.content), func() (string, error) {
-		return numberedText(string(sp.content))
+		return numberedText(bd.cache, string(sp.content))
 	})
 	if err != nil {
 		bd.problem(sp.path, 0, "highlighting: %v", err)
