@@ -9,6 +9,7 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/check"
+	"tcpbook/internal/safefile"
 	"tcpbook/internal/source"
 )
 
@@ -67,9 +68,14 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: the rewritten chapter does not parse (%v); nothing written", r.ch.Path, perr[0])
 		}
 	}
+	dir, err := os.OpenRoot(root)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
 	for _, r := range rewrites {
-		if err := writeAtomic(filepath.Join(root, filepath.FromSlash(r.ch.Path)), r.src); err != nil {
-			return err
+		if err := safefile.Write(dir, filepath.FromSlash(r.ch.Path), r.src, 0o644); err != nil {
+			return fmt.Errorf("%s: %v", r.ch.Path, err)
 		}
 		fmt.Fprintf(stdout, "updated %s (%s)\n", r.ch.Path, check.Count(r.n, "block"))
 		blocks += r.n
@@ -80,38 +86,4 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 
 func normalizeEOL(s string) string {
 	return string(bytes.ReplaceAll([]byte(s), []byte("\r\n"), []byte("\n")))
-}
-
-// writeAtomic replaces the file name with data through a temporary file
-// in the same directory, keeping the file's mode.
-func writeAtomic(name string, data []byte) (err error) {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(name); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".mdrun-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"tcpbook/internal/diag"
+	"tcpbook/internal/safefile"
 )
 
 // A Book is the chapters of the book, in order.
@@ -82,7 +83,7 @@ func Load(root string, dirs []string) (*Book, diag.List) {
 		p := d + "/README.md"
 		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
 		if err != nil {
-			errs.Add(p, 0, "%v", unwrapPath(err))
+			errs.Add(p, 0, "%v", safefile.Err(err))
 			continue
 		}
 		ch, chErrs := Parse(p, src)
@@ -109,13 +110,6 @@ func (b *Book) Transcript(id string) (*Chapter, *Block) {
 		}
 	}
 	return nil, nil
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 func isFile(p string) bool {

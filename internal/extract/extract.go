@@ -23,6 +23,7 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/diag"
+	"tcpbook/internal/safefile"
 )
 
 // A File is one Go file made from a chapter's listings.
@@ -381,64 +382,25 @@ func (p *Plan) Apply(log func(format string, args ...any)) error {
 	return nil
 }
 
-// writeFile writes f through a temporary file renamed into place. Every
-// error it returns names f from the book's root; os.Root's own errors name
-// the temporary file, or f from the chapter's directory.
-func writeFile(root string, f *File) (err error) {
+// writeFile writes f atomically, never outside its chapter's directory.
+// Every error it returns names f from the book's root.
+func writeFile(root string, f *File) error {
 	dir, err := os.OpenRoot(filepath.Join(root, filepath.FromSlash(f.Chapter.Dir)))
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
-	name := filepath.FromSlash(f.Name)
-	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".mdrun-tmp")
-	created := false
-	defer func() {
-		if err != nil {
-			if created {
-				dir.Remove(tmp)
-			}
-			err = fmt.Errorf("%s: %v", f.Path(), rootErr(err))
-		}
-	}()
-	if d := filepath.Dir(name); d != "." {
-		if err := dir.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
+	if err := safefile.Write(dir, filepath.FromSlash(f.Name), f.Content, 0o644); err != nil {
+		return fmt.Errorf("%s: %v", f.Path(), rootErr(err))
 	}
-	w, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	created = true
-	if _, err := w.Write(f.Content); err != nil {
-		w.Close()
-		return err
-	}
-	if err := w.Sync(); err != nil {
-		w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return dir.Rename(tmp, name)
+	return nil
 }
 
-// rootErr makes os.Root's escape error say what it means to an author, and
-// drops the names os.Root's errors give, relative to the chapter's
-// directory: the caller names the file.
+// rootErr says what an error of os.Root means to an author, with the
+// chapter's directory as the root: the caller names the file.
 func rootErr(err error) error {
-	if err != nil && strings.Contains(err.Error(), "escapes from parent") {
+	if err = safefile.Err(err); errors.Is(err, safefile.ErrOutside) {
 		return errors.New("the path leads outside the chapter directory (through a symlink?)")
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
 	}
 	return err
 }

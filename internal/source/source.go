@@ -17,7 +17,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -30,6 +29,7 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/extract"
+	"tcpbook/internal/safefile"
 )
 
 // A Resolver reads the files that refs name. It is safe for concurrent use.
@@ -116,17 +116,8 @@ func readFile(root, p string) ([]byte, error) {
 // pathErr says what os.Root's errors mean to an author, without the
 // file's name, which the caller gives.
 func pathErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, fs.ErrNotExist):
-		return errors.New("no such file")
-	case strings.Contains(err.Error(), "escapes from parent"):
+	if err = safefile.Err(err); errors.Is(err, safefile.ErrOutside) {
 		return errors.New("the path leads outside the repository (through a symlink?)")
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
 	}
 	return err
 }
