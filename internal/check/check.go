@@ -80,12 +80,13 @@ func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
 		}
 	}
 	sum.Programs, sum.Files = len(programs), len(all)
-	errs.Append(fragments(book, all))
+	gc := newGoCache(book.Root)
+	errs.Append(fragments(book, gc, all))
 	v, u, tErrs := transcripts(book)
 	sum.Verified, sum.Unverified = v, u
 	errs.Append(tErrs)
 	if opts.Vet && len(all) > 0 {
-		errs.Append(vet(book.Root, all))
+		errs.Append(vet(book.Root, gc, all))
 	}
 	errs.Sort()
 	return sum, errs

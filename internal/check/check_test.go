@@ -71,7 +71,11 @@ func TestTranscripts(t *testing.T) {
 			"-- run ch01-lonely --\n" +
 			"run ch01-lonely\n",
 		"testdata/scripts/b.txtar": "start ch01-server\n" + // 1: never interrupted in b
-			"# run ch01-lonely\n",
+			"# run ch01-lonely\n" +
+			"! start ch01-server\n" + // 3: start takes no !
+			"run -norm nosuch ch01-run\n" + // 4
+			"waitoutput ch01-server 'a # b'\n" + // 5: a quoted # is not a comment
+			"run ch01-run 'b\n", // 6: testscript cannot parse it
 		"testdata/scripts/notascript.txt": "run ch01-lonely\n",
 	})
 	book, errs := chapter.Load(root, nil)
@@ -85,6 +89,9 @@ func TestTranscripts(t *testing.T) {
 		`chapters/01/README.md:19: transcript ch01-both is marked unverified, but testdata/scripts/a.txtar:7 verifies it; drop the unverified attribute`,
 		`testdata/scripts/a.txtar:6: run ch01-nosuch: no console block has this id`,
 		`testdata/scripts/b.txtar:1: start ch01-server without interrupt ch01-server or waitexit ch01-server: its output would never be compared`,
+		`testdata/scripts/b.txtar:3: start takes no !: usage: start ID`,
+		`testdata/scripts/b.txtar:4: run: unknown normalisation rule "nosuch" (known: ephemeral-port, http-date, curl-version, curl-elapsed, curl-pointer, go-trace)`,
+		`testdata/scripts/b.txtar:6: unterminated quoted argument`,
 	}
 	if got := errs.Strings(); !slices.Equal(got, want) {
 		t.Errorf("transcripts problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -48,7 +48,7 @@ type fragment struct {
 // fragments type-checks each fragment as the body of a function in
 // package main (or, if it is not statements, as top-level declarations),
 // with the packages it names imported.
-func fragments(book *chapter.Book, files []*extract.File) diag.List {
+func fragments(book *chapter.Book, gc *goCache, files []*extract.File) diag.List {
 	var errs diag.List
 	var frags []*fragment
 	need := map[string]bool{}
@@ -72,7 +72,7 @@ func fragments(book *chapter.Book, files []*extract.File) diag.List {
 	if len(frags) == 0 {
 		return errs
 	}
-	exports, err := exportData(book.Root, need)
+	exports, err := exportData(book.Root, gc, need)
 	if err != nil {
 		errs.Add(frags[0].ch.Path, frags[0].b.Line, "cannot type-check fragments: %v", err)
 		return errs
@@ -190,7 +190,12 @@ func chapterImports(ch *chapter.Chapter, files []*extract.File) map[string]strin
 
 // exportData asks the go command, once, where the compiled export data of
 // the packages is (building it into the cache if needed).
-func exportData(root string, pkgs map[string]bool) (map[string]string, error) {
+func exportData(root string, gc *goCache, pkgs map[string]bool) (map[string]string, error) {
+	key := gc.key("export", sortedKeys(pkgs))
+	var cached map[string]string
+	if gc.get(key, &cached) && len(cached) == len(pkgs) && exportFilesExist(cached) {
+		return cached, nil
+	}
 	args := []string{"list", "-export", "-f", "{{.ImportPath}}\t{{.Export}}"}
 	for p := range pkgs {
 		args = append(args, p)
@@ -212,5 +217,17 @@ func exportData(root string, pkgs map[string]bool) (map[string]string, error) {
 			m[p] = exp
 		}
 	}
+	gc.put(key, m)
 	return m, nil
+}
+
+// exportFilesExist reports whether the go command's cache still has the
+// export data files (go clean -cache, or its trimming, removes them).
+func exportFilesExist(m map[string]string) bool {
+	for _, f := range m {
+		if _, err := os.Stat(f); err != nil {
+			return false
+		}
+	}
+	return true
 }

@@ -22,7 +22,7 @@ import (
 // vet runs go vet on the programs as the markdown makes them, whatever is
 // on disk, through an overlay (go help build: -overlay), and maps each
 // message back to the markdown line of the listing.
-func vet(root string, files []*extract.File) diag.List {
+func vet(root string, gc *goCache, files []*extract.File) diag.List {
 	var errs diag.List
 	tmp, err := os.MkdirTemp("", "mdrun-vet-")
 	if err != nil {
@@ -65,28 +65,59 @@ func vet(root string, files []*extract.File) diag.List {
 		errs.Add(files[0].Chapter.Path, 0, "go vet: %v", err)
 		return errs
 	}
+	run := vetRun(root, gc, overlayFile, files, pkgs)
+	findings, err := vetJSON(run.Stdout)
+	if err != nil {
+		errs.Add(files[0].Chapter.Path, 0, "go vet -json: %v\n%s", err, run.Stdout)
+		return errs
+	}
+	for _, f := range findings {
+		errs.Append(vetMessage(root, byPath, f.posn, f.message))
+	}
+	if run.Err != "" {
+		errs.Append(vetMessages(root, byPath, run.Stderr))
+		if len(errs) == 0 {
+			errs.Add(files[0].Chapter.Path, 0, "go vet: %s\n%s", run.Err, run.Stderr)
+		}
+	}
+	return errs
+}
+
+// A vetResult is what go vet printed, and how it failed ("" if it did
+// not).
+type vetResult struct {
+	Stdout, Stderr []byte
+	Err            string
+}
+
+// vetRun runs go vet on the packages with the overlay, or says what it
+// said last time for the same programs, packages and module.
+func vetRun(root string, gc *goCache, overlayFile string, files []*extract.File, pkgs []string) vetResult {
+	inputs := [][]byte{[]byte(strings.Join(pkgs, "\n"))}
+	for _, f := range files {
+		inputs = append(inputs, []byte(f.Path()), f.Content)
+	}
+	key := gc.key("vet", inputs...)
+	var r vetResult
+	if gc.get(key, &r) {
+		return r
+	}
 	// With -json, vet's findings come as JSON on stdout; what stops it
 	// analysing a package (a type error) still comes as text on stderr.
 	cmd := exec.Command("go", append([]string{"vet", "-json", "-overlay=" + overlayFile}, pkgs...)...)
 	cmd.Dir = root
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	findings, err := vetJSON(stdout.Bytes())
-	if err != nil {
-		errs.Add(files[0].Chapter.Path, 0, "go vet -json: %v\n%s", err, stdout.Bytes())
-		return errs
-	}
-	for _, f := range findings {
-		errs.Append(vetMessage(root, byPath, f.posn, f.message))
-	}
-	if runErr != nil {
-		errs.Append(vetMessages(root, byPath, stderr.Bytes()))
-		if len(errs) == 0 {
-			errs.Add(files[0].Chapter.Path, 0, "go vet: %v\n%s", runErr, stderr.Bytes())
+	if err := cmd.Run(); err != nil {
+		r.Err = err.Error()
+		if _, ok := err.(*exec.ExitError); !ok {
+			// go did not run: nothing to keep.
+			return vetResult{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Err: r.Err}
 		}
 	}
-	return errs
+	r.Stdout, r.Stderr = stdout.Bytes(), stderr.Bytes()
+	gc.put(key, r)
+	return r
 }
 
 type vetFinding struct{ posn, message string }
