@@ -47,7 +47,7 @@ func runRules(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, r := range transcript.Rules {
+	for _, r := range transcript.Rules() {
 		fmt.Fprintf(stdout, "%s\n\t%s\n", r.Name, r.Doc)
 	}
 	return nil

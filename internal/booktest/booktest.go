@@ -3,9 +3,12 @@
 // would, and compares what they print with the book's console blocks.
 //
 // The scripts are testscript scripts (github.com/rogpeppe/go-internal/testscript)
-// with four more commands:
+// with six more commands. transcript.ScriptCommands is the table of them
+// (their arguments, which names a console block, which starts, ends or
+// verifies one), from which booktest registers them and mdrun check reads
+// the scripts:
 //
-//	run [-norm rule,...] ID
+//	[!] run [-norm rule,...] ID
 //		Run the commands of console block ID, one after another, and
 //		compare their output with the block. With !, the last command
 //		must fail.
@@ -26,6 +29,10 @@
 //		Wait until what start ID began has printed a line matching
 //		REGEXP: a server has logged a client before the next one comes.
 //
+// A line is read as testscript reads it: words are separated by spaces, a
+// single-quoted text is one word ('a # b'), and an unquoted # ends the
+// line, even in the middle of a word.
+//
 // Each command runs on a pseudo-terminal of its own, so it prints what
 // it prints in the reader's terminal (line-buffered, and tools like curl
 // print differently to a terminal than to a pipe). The output is read as
@@ -36,6 +43,13 @@
 // toolchain's: "go run ./chapters/NN" runs the program built once for the
 // whole test run, and behaves as go run does (it prints "exit status N" when
 // the program fails, and "signal: interrupt" when Ctrl-C killed it).
+//
+// Each command, and each program Start starts, runs in a process group of
+// its own, with whatever it starts in turn. The group is killed when the
+// command has ended (what it left running is killed with it), when the
+// script or test ends, and when the test binary dies first: go test
+// -timeout kills the test binary without running its cleanups, and a
+// watchdog process per group then kills the group (see group).
 //
 // On Linux every script runs in a network namespace of its own (as root, or
 // in an unprivileged user namespace), so scripts run in parallel, each with
@@ -66,10 +80,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rogpeppe/go-internal/txtar"
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/transcript"
@@ -83,6 +99,7 @@ const (
 	envUpdates = "BOOKTEST_UPDATES" // where a child leaves rewritten blocks
 	envNetns   = "BOOKTEST_NETNS"   // "1" when the child has its own network namespace
 	envRoot    = "BOOKTEST_ROOT"    // the book's root
+	envWait    = "BOOKTEST_WAIT"    // shortens waitTimeout, for booktest's own tests
 )
 
 // Main must be called from the TestMain of the package that calls Run.
@@ -110,7 +127,7 @@ func Run(t *testing.T, p Params) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scripts, err := filepath.Glob(filepath.Join(root, transcript.ScriptDir, "*.txtar"))
+	scripts, err := transcript.ScriptFiles(root)
 	if err != nil || len(scripts) == 0 {
 		t.Fatalf("no scripts in %s: %v", transcript.ScriptDir, err)
 	}
@@ -234,11 +251,11 @@ func binName(dir string) string { return strings.ReplaceAll(path.Clean(dir), "/"
 
 // runScript runs one script in a child process: the test binary again,
 // running the test named testName, in a network namespace of its own when
-// it can have one. It returns what the script printed, and an error if the
-// script failed.
-func runScript(testName string, iso isolation, script, root, bin, updates string) (string, error) {
-	report, skipped, err := reexec(testName, iso,
-		envScript+"="+script, envBin+"="+bin, envUpdates+"="+updates, envRoot+"="+root)
+// it can have one, with env added to its environment. It returns what the
+// script printed, and an error if the script failed.
+func runScript(testName string, iso isolation, script, root, bin, updates string, env ...string) (string, error) {
+	env = append([]string{envScript + "=" + script, envBin + "=" + bin, envUpdates + "=" + updates, envRoot + "=" + root}, env...)
+	report, skipped, err := reexec(testName, iso, env...)
 	if err == nil && skipped != "" {
 		// Its blocks would count as verified.
 		err = fmt.Errorf("the script skipped (%s): a script that verifies the book's transcripts may not skip", skipped)
@@ -249,28 +266,43 @@ func runScript(testName string, iso isolation, script, root, bin, updates string
 // reexec runs the test named name again, in a child process, in a
 // network namespace of its own when iso allows, with env added. It returns
 // what the test printed without go test's framing, and the name of the
-// test or subtest that skipped, if one did.
+// test or subtest that skipped, if one did. The child runs in a process
+// group of its own, which dies with this process (see group): a test
+// binary that go test -timeout kills takes its children with it, and
+// they take whatever they started.
 func reexec(name string, iso isolation, env ...string) (report, skipped string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
 	exe, err := os.Executable()
 	if err != nil {
 		return "", "", err
 	}
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(name)+"$", "-test.v")
+	cmd := exec.Command(exe, "-test.run=^"+regexp.QuoteMeta(name)+"$", "-test.v")
 	cmd.Env = append(os.Environ(), env...)
 	if iso.err == nil {
 		cmd.SysProcAttr = iso.attr()
 		cmd.Env = append(cmd.Env, envNetns+"=1")
 	}
-	out, err := cmd.CombinedOutput()
-	for _, l := range strings.Split(string(out), "\n") {
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	g, err := startGroup(cmd)
+	if err != nil {
+		return "", "", err
+	}
+	timer := time.AfterFunc(childTimeout, func() { g.signal(syscall.SIGKILL) })
+	err = g.wait(nil)
+	if !timer.Stop() {
+		err = fmt.Errorf("killed after %v: %v", childTimeout, err)
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(l), "--- SKIP: "); ok && skipped == "" {
 			skipped, _, _ = strings.Cut(rest, " ")
 		}
 	}
-	return childReport(out), skipped, err
+	return childReport(out.Bytes()), skipped, err
 }
+
+// childTimeout bounds a child test process: one script, or one isolated
+// test.
+const childTimeout = 5 * time.Minute
 
 func topName(t *testing.T) string {
 	name, _, _ := strings.Cut(t.Name(), "/")
@@ -346,12 +378,16 @@ type isolation struct {
 func scriptPorts(scripts []string) []string {
 	var addrs []string
 	for _, s := range scripts {
-		data, err := os.ReadFile(s)
+		a, err := txtar.ParseFile(s)
 		if err != nil {
 			continue
 		}
-		for _, m := range regexp.MustCompile(`(?m)^\s*waitport\s+(\S+)`).FindAllSubmatch(data, -1) {
-			if addr := string(m[1]); !slices.Contains(addrs, addr) {
+		calls, _ := transcript.ScriptCalls(string(a.Comment))
+		for _, c := range calls {
+			if c.Command.Name != "waitport" {
+				continue
+			}
+			if addr := c.Args[0]; !slices.Contains(addrs, addr) {
 				addrs = append(addrs, addr)
 			}
 		}
@@ -375,7 +411,7 @@ func waitListening(ctx context.Context, hostport string, check func() error) err
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("nothing listens on %s after %v", hostport, portTimeout)
+			return fmt.Errorf("nothing listens on %s after %v", hostport, waitTimeout)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}

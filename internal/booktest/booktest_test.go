@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/extract"
@@ -28,7 +29,60 @@ func main() {
 }
 ` + "```\n\n```console {#fx-run}\n$ go run ./chapters/01\nhallo\nto stderr\n```\n\n" +
 	"```console {#fx-wrong}\n$ go run ./chapters/01\nhello\nto stderr\n```\n\n" +
-	"```console {#fx-fail}\n$ go run ./chapters/01 x\nhallo\nto stderr\nexit status 3\n```\n"
+	"```console {#fx-fail}\n$ go run ./chapters/01 x\nhallo\nto stderr\nexit status 3\n```\n\n" +
+	"```go {file=\"server/main.go\"}\n" + fixtureServer + "```\n\n" +
+	"```console {#fx-server}\n$ go run ./chapters/01/server\nlistening\nsignal: interrupt\n```\n\n" +
+	"```console {#fx-server-wrong}\n$ go run ./chapters/01/server\nlistening\nbye\n```\n"
+
+// fixtureServer listens on FX_ADDR (or fixtureAddr), logs each client,
+// and leaves a process behind in its process group, as a program may: a
+// copy of itself that sleeps. Ctrl-C ends both.
+const fixtureServer = `package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "sleep" {
+		time.Sleep(time.Hour)
+		return
+	}
+	addr := os.Getenv("FX_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:18888"
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		err = exec.Command(exe, "sleep").Start()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("listening")
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		fmt.Println("accepted")
+		c.Close()
+	}
+}
+`
+
+// fixtureAddr is where the fixture's server listens in a script.
+const fixtureAddr = "127.0.0.1:18888"
 
 // fixture writes a small book with one chapter and the given script.
 func fixture(t *testing.T, script string) (*chapter.Book, string) {
@@ -71,19 +125,31 @@ func TestHarness(t *testing.T) {
 	if iso.err != nil {
 		t.Logf("NOTICE: %v; the fixture's scripts run without a namespace", iso.err)
 	}
-	run := func(t *testing.T, script, updates string) (*chapter.Book, string, string, error) {
+	// parallel lets a case run in parallel with the others, unless it
+	// listens on the fixture's port and the scripts share this
+	// machine's network.
+	parallel := func(t *testing.T, listens bool) {
+		if iso.err == nil || !listens {
+			t.Parallel()
+		}
+	}
+	run := func(t *testing.T, script, updates string, env ...string) (*chapter.Book, string, string, error) {
 		book, root := fixture(t, script)
 		bin := t.TempDir()
 		if err := buildPrograms(root, book, bin); err != nil {
 			t.Fatal(err)
 		}
-		report, err := runScript("TestHarness", iso, filepath.Join(root, "testdata/scripts/s.txtar"), root, bin, updates)
+		report, err := runScript("TestHarness", iso, filepath.Join(root, "testdata/scripts/s.txtar"), root, bin, updates, env...)
 		return book, root, report, err
 	}
 
 	t.Run("match", func(t *testing.T) {
-		t.Parallel()
-		if _, _, report, err := run(t, "run fx-run\n! run fx-fail\n", ""); err != nil {
+		parallel(t, true)
+		script := "run fx-run\n! run fx-fail\n" +
+			"start fx-server\nwaitport " + fixtureAddr + "\ninterrupt fx-server\n" +
+			"start fx-run\nwaitexit fx-run\n" +
+			"start fx-fail\n! waitexit fx-fail\n"
+		if _, _, report, err := run(t, script, ""); err != nil {
 			t.Fatalf("want the script to pass: %v\n%s", err, report)
 		}
 	})
@@ -127,11 +193,87 @@ func TestHarness(t *testing.T) {
 			t.Errorf("rewritten chapter:\n%s\nwant:\n%s", got, want)
 		}
 	})
-	t.Run("unknown-id", func(t *testing.T) {
-		t.Parallel()
-		_, _, report, err := run(t, "run fx-nosuch\n", "")
-		if err == nil || !strings.Contains(report, "no console block has id fx-nosuch") {
-			t.Fatalf("want a failure naming the id, got %v:\n%s", err, report)
+
+	// Each command fails when what it checks is not so, and says why;
+	// a wait fails within its deadline (BOOKTEST_WAIT shortens it).
+	const wait = 2 * time.Second
+	failures := []struct {
+		name    string
+		script  string
+		listens bool     // uses the fixture's port
+		want    []string // in the report
+	}{
+		{name: "run-unknown-id", script: "run fx-nosuch\n",
+			want: []string{"no console block has id fx-nosuch"}},
+		{name: "run-usage", script: "run fx-run fx-wrong\n",
+			want: []string{"run: 2 arguments, want 1: usage: [!] run [-norm rule,...] ID"}},
+		{name: "run-unknown-rule", script: "run -norm nosuch fx-run\n",
+			want: []string{`run: unknown normalisation rule "nosuch"`}},
+		{name: "start-unknown-id", script: "start fx-nosuch\n",
+			want: []string{"no console block has id fx-nosuch"}},
+		{name: "start-twice", script: "start fx-server\nstart fx-server\n", listens: true,
+			want: []string{"fx-server is already started"}},
+		{name: "start-neg", script: "! start fx-server\n",
+			want: []string{"start takes no !: usage: start ID"}},
+		{name: "interrupt-differs", script: "start fx-server-wrong\nwaitport " + fixtureAddr + "\ninterrupt fx-server-wrong\n", listens: true,
+			want: []string{"transcript fx-server-wrong differs from a real run", "-bye\n", "+signal: interrupt\n"}},
+		{name: "interrupt-not-started", script: "interrupt fx-server\n",
+			want: []string{"interrupt fx-server: not started"}},
+		{name: "interrupt-neg", script: "start fx-server\n! interrupt fx-server\n", listens: true,
+			want: []string{"interrupt takes no !"}},
+		{name: "waitexit-succeeds", script: "start fx-run\n! waitexit fx-run\n",
+			want: []string{"fx-run ended successfully, but the script expects it to fail"}},
+		{name: "waitexit-fails", script: "start fx-fail\nwaitexit fx-fail\n",
+			want: []string{"fx-fail failed: exit status 1"}},
+		{name: "waitexit-differs", script: "start fx-wrong\nwaitexit fx-wrong\n",
+			want: []string{"transcript fx-wrong differs from a real run", "-hello\n", "+hallo\n"}},
+		{name: "waitoutput-never", script: "start fx-server\nwaitport " + fixtureAddr + "\nwaitoutput fx-server never\n", listens: true,
+			want: []string{`fx-server printed no line matching "never" within 2s`, "listening"}},
+		{name: "waitoutput-ended", script: "start fx-run\nwaitoutput fx-run never\n",
+			want: []string{`fx-run ended (<nil>) without printing a line matching "never"`}},
+		{name: "waitoutput-not-started", script: "waitoutput fx-server listening\n",
+			want: []string{"waitoutput fx-server: not started"}},
+		{name: "waitport-nobody", script: "waitport 127.0.0.1:18889\n",
+			want: []string{"nothing listens on 127.0.0.1:18889 after 2s"}},
+		{name: "waitport-ended", script: "start fx-run\nwaitport 127.0.0.1:18889\n",
+			want: []string{"fx-run ended (<nil>) before anything listened on 127.0.0.1:18889"}},
+	}
+	for _, tc := range failures {
+		t.Run(tc.name, func(t *testing.T) {
+			parallel(t, tc.listens)
+			start := time.Now()
+			_, _, report, err := run(t, tc.script, "", envWait+"="+wait.String())
+			if err == nil {
+				t.Fatalf("want the script to fail, it passed:\n%s", report)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(report, want) {
+					t.Errorf("report lacks %q:\n%s", want, report)
+				}
+			}
+			// Building the fixture and starting a child take a few
+			// seconds on a busy machine; a wait that ignored its
+			// deadline would take 30.
+			if d := time.Since(start); d > 25*time.Second {
+				t.Errorf("the script took %v to fail", d)
+			}
+		})
+	}
+
+	t.Run("left-running", func(t *testing.T) {
+		parallel(t, true)
+		// A script that does not end what it started (mdrun check
+		// reports it) leaves nothing running when it ends.
+		book, root := fixture(t, "start fx-server\nwaitport "+fixtureAddr+"\n")
+		bin := t.TempDir()
+		if err := buildPrograms(root, book, bin); err != nil {
+			t.Fatal(err)
+		}
+		if report, err := runScript("TestHarness", iso, filepath.Join(root, "testdata/scripts/s.txtar"), root, bin, ""); err != nil {
+			t.Fatalf("want the script to pass: %v\n%s", err, report)
+		}
+		if pids := waitGone(t, bin, 10*time.Second); len(pids) > 0 {
+			t.Errorf("processes of the fixture's programs outlived their script: %v", pids)
 		}
 	})
 }

@@ -3,13 +3,14 @@ package booktest
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,8 +27,17 @@ import (
 const (
 	commandTimeout = 60 * time.Second
 	stopTimeout    = 10 * time.Second
-	portTimeout    = 30 * time.Second
 )
+
+// waitTimeout is how long waitport, waitoutput, Start and WaitOutput wait.
+// BOOKTEST_WAIT (a time.Duration) shortens it, for booktest's own tests of
+// waits that must fail.
+var waitTimeout = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(envWait)); err == nil && d > 0 {
+		return d
+	}
+	return 30 * time.Second
+}()
 
 type stateKey struct{}
 
@@ -42,7 +52,7 @@ type state struct {
 
 // proc is a command start began.
 type proc struct {
-	cmd  *exec.Cmd
+	g    *group
 	out  *output
 	done chan struct{}
 	err  error // set when done is closed
@@ -56,6 +66,10 @@ func runChild(t *testing.T, root, script string) {
 	book, errs := chapter.Load(root, nil)
 	if len(errs) > 0 {
 		t.Fatalf("the book does not load:\n%v", errs)
+	}
+	cmds, err := scriptCmds(transcript.ScriptCommands(), implementations)
+	if err != nil {
+		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{
 		Files:               []string{script},
@@ -72,40 +86,68 @@ func runChild(t *testing.T, root, script string) {
 			env.Values[stateKey{}] = st
 			env.Setenv("BOOKROOT", root)
 			env.Defer(func() {
+				// Whatever the script started and did not end.
 				for _, p := range st.procs {
-					kill(p, syscall.SIGKILL)
+					p.g.signal(syscall.SIGKILL)
+				}
+				for _, p := range st.procs {
+					<-p.done
 				}
 			})
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"run":        cmdRun,
-			"start":      cmdStart,
-			"interrupt":  cmdInterrupt,
-			"waitexit":   cmdWaitexit,
-			"waitoutput": cmdWaitoutput,
-			"waitport":   cmdWaitport,
-		},
+		Cmds: cmds,
 	})
+}
+
+// A cmdFunc is booktest's implementation of one of
+// transcript.ScriptCommands; testscript has read its line, and
+// ScriptCommand.Parse its arguments.
+type cmdFunc func(ts *testscript.TestScript, call transcript.Call)
+
+// implementations are booktest's commands. Each is in
+// transcript.ScriptCommands, and each there is here (scriptCmds checks).
+var implementations = map[string]cmdFunc{
+	"run":        cmdRun,
+	"start":      cmdStart,
+	"interrupt":  cmdInterrupt,
+	"waitexit":   cmdWaitexit,
+	"waitoutput": cmdWaitoutput,
+	"waitport":   cmdWaitport,
+}
+
+// scriptCmds makes testscript's commands from the table and the
+// implementations, and fails unless they name the same commands.
+func scriptCmds(table []transcript.ScriptCommand, impls map[string]cmdFunc) (map[string]func(ts *testscript.TestScript, neg bool, args []string), error) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+	var errs []error
+	for _, c := range table {
+		impl := impls[c.Name]
+		if impl == nil {
+			errs = append(errs, fmt.Errorf("transcript.ScriptCommands has %s, which booktest does not implement", c.Name))
+			continue
+		}
+		cmds[c.Name] = func(ts *testscript.TestScript, neg bool, args []string) {
+			call, err := c.Parse(neg, args)
+			if err != nil {
+				ts.Fatalf("%v", err)
+			}
+			impl(ts, call)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(impls)) {
+		if !slices.ContainsFunc(table, func(c transcript.ScriptCommand) bool { return c.Name == name }) {
+			errs = append(errs, fmt.Errorf("booktest implements %s, which transcript.ScriptCommands does not have", name))
+		}
+	}
+	return cmds, errors.Join(errs...)
 }
 
 func getState(ts *testscript.TestScript) *state { return ts.Value(stateKey{}).(*state) }
 
-// blockArgs parses "[-norm rule,...] ID" and finds the block.
-func blockArgs(ts *testscript.TestScript, verb string, args []string) (*chapter.Chapter, *chapter.Block, []transcript.Rule) {
-	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
-	norm := fs.String("norm", "", "comma-separated normalisation rules")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		ts.Fatalf("usage: %s [-norm rule,...] ID", verb)
-	}
-	var rules []transcript.Rule
-	if *norm != "" {
-		var err error
-		if rules, err = transcript.Lookup(strings.Split(*norm, ",")); err != nil {
-			ts.Fatalf("%v", err)
-		}
-	}
-	id := fs.Arg(0)
+// block finds the console block call names, which a script can verify.
+func block(ts *testscript.TestScript, call transcript.Call) (*chapter.Chapter, *chapter.Block) {
+	id := call.ID()
 	ch, b := getState(ts).book.Transcript(id)
 	switch {
 	case b == nil:
@@ -113,7 +155,7 @@ func blockArgs(ts *testscript.TestScript, verb string, args []string) (*chapter.
 	case b.Unverified != "":
 		ts.Fatalf("console block %s is marked unverified (%s); a script cannot verify it", id, b.Unverified)
 	}
-	return ch, b, rules
+	return ch, b
 }
 
 func commands(ts *testscript.TestScript, ch *chapter.Chapter, b *chapter.Block) []transcript.Command {
@@ -128,13 +170,13 @@ func (st *state) command(line string) *exec.Cmd {
 	cmd := exec.Command("sh", "-c", line)
 	cmd.Dir = st.root
 	cmd.Env = st.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	return cmd
 }
 
-func cmdRun(ts *testscript.TestScript, neg bool, args []string) {
+func cmdRun(ts *testscript.TestScript, call transcript.Call) {
 	st := getState(ts)
-	ch, b, rules := blockArgs(ts, "run", args)
+	ch, b := block(ts, call)
+	neg := call.Neg
 	cmds := commands(ts, ch, b)
 	real := make([]transcript.Command, len(cmds))
 	for i, c := range cmds {
@@ -153,15 +195,12 @@ func cmdRun(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		real[i] = transcript.Command{Line: c.Line, Shown: c.Shown, Output: out.String()}
 	}
-	compare(ts, st, ch, b, cmds, real, rules)
+	compare(ts, st, ch, b, cmds, real, call.Rules)
 }
 
-func cmdStart(ts *testscript.TestScript, neg bool, args []string) {
+func cmdStart(ts *testscript.TestScript, call transcript.Call) {
 	st := getState(ts)
-	if neg {
-		ts.Fatalf("usage: start ID (no !)")
-	}
-	ch, b, _ := blockArgs(ts, "start", args)
+	ch, b := block(ts, call)
 	id := b.ID
 	if st.procs[id] != nil {
 		ts.Fatalf("%s is already started", id)
@@ -170,12 +209,13 @@ func cmdStart(ts *testscript.TestScript, neg bool, args []string) {
 	if len(cmds) != 1 {
 		ts.Fatalf("%s:%d: start needs a console block with one command, not %d", ch.Path, b.Line, len(cmds))
 	}
-	p := &proc{cmd: st.command(cmds[0].Line), out: &output{}, done: make(chan struct{})}
+	p := &proc{out: &output{}, done: make(chan struct{})}
 	ts.Logf("$ %s &", cmds[0].Line)
-	wait, err := startCommand(p.cmd, p.out)
+	g, wait, err := startCommand(st.command(cmds[0].Line), p.out)
 	if err != nil {
 		ts.Fatalf("%s: %v", cmds[0].Line, err)
 	}
+	p.g = g
 	go func() {
 		p.err = wait()
 		close(p.done)
@@ -183,16 +223,16 @@ func cmdStart(ts *testscript.TestScript, neg bool, args []string) {
 	st.procs[id] = p
 }
 
-// takeProc finds what start ID began, for the verb that ends it.
-func takeProc(ts *testscript.TestScript, verb string, args []string) (*chapter.Chapter, *chapter.Block, []transcript.Rule, *proc) {
+// takeProc finds what start ID began, for the command that ends it.
+func takeProc(ts *testscript.TestScript, call transcript.Call) (*chapter.Chapter, *chapter.Block, *proc) {
 	st := getState(ts)
-	ch, b, rules := blockArgs(ts, verb, args)
+	ch, b := block(ts, call)
 	p := st.procs[b.ID]
 	if p == nil {
-		ts.Fatalf("%s %s: not started", verb, b.ID)
+		ts.Fatalf("%s %s: not started", call.Command.Name, b.ID)
 	}
 	delete(st.procs, b.ID)
-	return ch, b, rules, p
+	return ch, b, p
 }
 
 // compareProc compares everything an ended background command printed
@@ -204,8 +244,8 @@ func compareProc(ts *testscript.TestScript, ch *chapter.Chapter, b *chapter.Bloc
 	compare(ts, getState(ts), ch, b, cmds, real, rules)
 }
 
-func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
-	ch, b, rules, p := takeProc(ts, "interrupt", args)
+func cmdInterrupt(ts *testscript.TestScript, call transcript.Call) {
+	ch, b, p := takeProc(ts, call)
 	select {
 	case <-p.done:
 		ts.Fatalf("%s ended before it was interrupted (%v):\n%s", b.ID, p.err, p.out)
@@ -213,23 +253,24 @@ func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	// The reader presses Ctrl-C: the terminal sends SIGINT to the
 	// foreground process group.
-	kill(p, syscall.SIGINT)
+	p.g.signal(syscall.SIGINT)
 	select {
 	case <-p.done:
 	case <-time.After(stopTimeout):
-		kill(p, syscall.SIGKILL)
+		p.g.signal(syscall.SIGKILL)
 		<-p.done
 		ts.Fatalf("%s did not end within %v of Ctrl-C:\n%s", b.ID, stopTimeout, p.out)
 	}
-	compareProc(ts, ch, b, rules, p)
+	compareProc(ts, ch, b, call.Rules, p)
 }
 
-func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
-	ch, b, rules, p := takeProc(ts, "waitexit", args)
+func cmdWaitexit(ts *testscript.TestScript, call transcript.Call) {
+	ch, b, p := takeProc(ts, call)
+	neg := call.Neg
 	select {
 	case <-p.done:
 	case <-time.After(commandTimeout):
-		kill(p, syscall.SIGKILL)
+		p.g.signal(syscall.SIGKILL)
 		<-p.done
 		ts.Fatalf("%s did not end by itself within %v:\n%s", b.ID, commandTimeout, p.out)
 	}
@@ -239,16 +280,14 @@ func cmdWaitexit(ts *testscript.TestScript, neg bool, args []string) {
 	case p.err != nil && !neg:
 		ts.Fatalf("%s failed: %v", b.ID, p.err)
 	}
-	compareProc(ts, ch, b, rules, p)
+	compareProc(ts, ch, b, call.Rules, p)
 }
 
 // cmdWaitoutput waits until what start ID began has printed a line
 // matching a regular expression: the way to wait for a server to have
 // logged something before the next client comes.
-func cmdWaitoutput(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: waitoutput ID REGEXP")
-	}
+func cmdWaitoutput(ts *testscript.TestScript, call transcript.Call) {
+	args := call.Args
 	p := getState(ts).procs[args[0]]
 	if p == nil {
 		ts.Fatalf("waitoutput %s: not started", args[0])
@@ -257,17 +296,11 @@ func cmdWaitoutput(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("waitoutput: %v", err)
 	}
-	switch p.out.waitFor(re.MatchString, p.done, portTimeout) {
+	switch p.out.waitFor(re.MatchString, p.done, waitTimeout) {
 	case errEnded:
 		ts.Fatalf("%s ended (%v) without printing a line matching %q:\n%s", args[0], p.err, args[1], p.out)
 	case errTimeout:
-		ts.Fatalf("%s printed no line matching %q within %v:\n%s", args[0], args[1], portTimeout, p.out)
-	}
-}
-
-func kill(p *proc, sig syscall.Signal) {
-	if p.cmd.Process != nil {
-		syscall.Kill(-p.cmd.Process.Pid, sig)
+		ts.Fatalf("%s printed no line matching %q within %v:\n%s", args[0], args[1], waitTimeout, p.out)
 	}
 }
 
@@ -302,7 +335,7 @@ var (
 )
 
 func runWithTimeout(cmd *exec.Cmd, out *output, d time.Duration) error {
-	wait, err := startCommand(cmd, out)
+	g, wait, err := startCommand(cmd, out)
 	if err != nil {
 		return err
 	}
@@ -312,18 +345,16 @@ func runWithTimeout(cmd *exec.Cmd, out *output, d time.Duration) error {
 	case err := <-done:
 		return err
 	case <-time.After(d):
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		g.signal(syscall.SIGKILL)
 		<-done
 		return errTimeout
 	}
 }
 
-func cmdWaitport(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitport HOST:PORT")
-	}
+func cmdWaitport(ts *testscript.TestScript, call transcript.Call) {
+	args := call.Args
 	st := getState(ts)
-	ctx, cancel := context.WithTimeout(context.Background(), portTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	err := waitListening(ctx, args[0], func() error {
 		for id, p := range st.procs {
@@ -340,38 +371,36 @@ func cmdWaitport(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// startCommand starts cmd on a pseudo-terminal of its own (on pipes where
-// there is none), copying what it prints into out. The returned wait
-// returns once the command has exited and its output has been read.
-func startCommand(cmd *exec.Cmd, out *output) (wait func() error, err error) {
+// startCommand starts cmd in a process group of its own (see group), on a
+// pseudo-terminal of its own (on pipes where there is none), copying what
+// it prints into out. The returned wait returns once the command has
+// exited and its output has been read; what it left running in its group
+// is killed then.
+func startCommand(cmd *exec.Cmd, out *output) (g *group, wait func() error, err error) {
 	term, tty, err := openTerminal()
 	if err != nil {
 		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			return nil, err
+		if g, err = startGroup(cmd); err != nil {
+			return nil, nil, err
 		}
-		return cmd.Wait, nil
+		return g, func() error { return g.wait(nil) }, nil
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-	err = cmd.Start()
+	g, err = startGroup(cmd)
 	tty.Close()
 	if err != nil {
 		term.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	copied := make(chan struct{})
 	go func() {
 		io.Copy(out, term) // ends with EIO once no process holds the terminal
 		close(copied)
 	}()
-	return func() error {
-		err := cmd.Wait()
-		select {
-		case <-copied:
-		case <-time.After(stopTimeout):
-			// Something the command left behind still holds the terminal.
-		}
-		term.Close()
+	return g, func() error {
+		err := g.wait(copied)
+		term.Close() // ends the copy if something outside the group holds the terminal
+		<-copied
 		return err
 	}, nil
 }

@@ -2,6 +2,7 @@ package booktest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -44,11 +45,26 @@ func (c *Conn) SetWriteDeadline(t time.Time) error { return nil }
 
 var _ net.Conn = (*Conn)(nil)
 
-// Quiet sends what the program under test prints to standard output (a
-// server's log) to /dev/null, for the rest of the test, benchmark or fuzz
-// test.
+// Quiet sends what the code under test prints to standard output (a
+// chapter program's log) to /dev/null, for the rest of the test,
+// benchmark or fuzz test.
+//
+// The chapters' programs print with fmt.Println, that is to os.Stdout,
+// which is one variable for the whole test binary; there is no standard
+// output per goroutine to redirect instead. So Quiet does what the testing
+// package does for examples: it sets os.Stdout, and sets it back when the
+// test ends. That is safe only while no other test runs, so Quiet has the
+// contract of t.Setenv, and enforces it the same way (with t.Setenv, of a
+// variable of booktest's own): the test that calls it must not be parallel
+// or have a parallel parent, and cannot call t.Parallel afterwards (which
+// panics: "t.Parallel called after t.Setenv"). Its own parallel subtests,
+// which run while it waits, only read os.Stdout. The testing package's
+// own output is not silenced: it keeps the os.Stdout it started with.
 func Quiet(tb testing.TB) {
 	tb.Helper()
+	if err := setenv(tb, envQuiet, "1"); err != nil {
+		tb.Fatalf("booktest.Quiet sets os.Stdout, for the whole test binary: %v", err)
+	}
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		tb.Fatal(err)
@@ -59,4 +75,20 @@ func Quiet(tb testing.TB) {
 		os.Stdout = stdout
 		null.Close()
 	})
+}
+
+// envQuiet is set while Quiet is in effect: t.Setenv is how a test claims
+// the process for itself.
+const envQuiet = "BOOKTEST_QUIET"
+
+// setenv calls tb.Setenv, and returns its refusal (a panic in a parallel
+// test, or inside a fuzz target) as an error.
+func setenv(tb testing.TB, key, value string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	tb.Setenv(key, value)
+	return nil
 }

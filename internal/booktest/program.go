@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"tcpbook/internal/chapter"
@@ -82,29 +83,34 @@ func Build(t *testing.T, dir string) string {
 // A Server is a program running in the background for a test.
 type Server struct {
 	cmd  *exec.Cmd
+	g    *group
 	out  *output
 	done chan struct{}
 	err  error
 }
 
 // Start runs the program bin and waits until it listens on addr. The
-// program is killed when the test ends.
+// program runs in a process group of its own: when the test ends, the
+// group is killed, the program and whatever it started; and if the test
+// binary dies first (go test -timeout), the group dies with it.
 func Start(t *testing.T, bin, addr string) *Server {
 	t.Helper()
 	s := &Server{cmd: exec.Command(bin), out: &output{}, done: make(chan struct{})}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
+	g, err := startGroup(s.cmd)
+	if err != nil {
 		t.Fatal(err)
 	}
+	s.g = g
 	go func() {
-		s.err = s.cmd.Wait()
+		s.err = g.wait(nil)
 		close(s.done)
 	}()
 	t.Cleanup(func() {
-		s.cmd.Process.Kill()
+		g.signal(syscall.SIGKILL)
 		<-s.done
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), portTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	if err := waitListening(ctx, addr, s.Alive); err != nil {
 		t.Fatalf("%v\n%s", err, s.Output())
@@ -145,10 +151,10 @@ func (s *Server) RSS() (int64, error) {
 func WaitOutput(t *testing.T, s *Server, want string) {
 	t.Helper()
 	contains := func(out string) bool { return strings.Contains(out, want) }
-	switch s.out.waitFor(contains, s.done, portTimeout) {
+	switch s.out.waitFor(contains, s.done, waitTimeout) {
 	case errEnded:
 		t.Fatalf("the program ended (%v) without printing %q:\n%s", s.err, want, s.Output())
 	case errTimeout:
-		t.Fatalf("the program did not print %q within %v:\n%s", want, portTimeout, s.Output())
+		t.Fatalf("the program did not print %q within %v:\n%s", want, waitTimeout, s.Output())
 	}
 }

@@ -148,3 +148,19 @@ func openTerminal() (term, tty *os.File, err error) {
 	}
 	return m, s, nil
 }
+
+// dieWithParent asks the kernel to kill the child when this process dies
+// (strictly, the thread that starts it: see startGroup).
+func dieWithParent(attr *syscall.SysProcAttr) { attr.Pdeathsig = syscall.SIGKILL }
+
+// waitExited waits until process pid has exited, without reaping it, and
+// reports whether it could.
+func waitExited(pid int) bool {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			return err == nil
+		}
+	}
+}

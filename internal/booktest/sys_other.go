@@ -32,3 +32,10 @@ func listening(hostport string) (bool, error) {
 func openTerminal() (term, tty *os.File, err error) {
 	return nil, nil, errors.New("no pseudo-terminal here")
 }
+
+// dieWithParent does nothing: only Linux has Pdeathsig. The watchdog of
+// the process group still kills it when this process dies.
+func dieWithParent(attr *syscall.SysProcAttr) {}
+
+// waitExited reports that it cannot wait without reaping here.
+func waitExited(pid int) bool { return false }

@@ -88,8 +88,8 @@ type sub struct {
 
 func one(re, repl string) []sub { return []sub{{regexp.MustCompile(re), repl}} }
 
-// Rules are the normalisation rules a script may name.
-var Rules = []Rule{
+// rules are the normalisation rules a script may name.
+var rules = []Rule{
 	{
 		Name: "ephemeral-port",
 		Doc: "a port the kernel picked from its ephemeral range (Linux: 32768-60999), after a loopback address: " +
@@ -129,21 +129,26 @@ var Rules = []Rule{
 	},
 }
 
-// Lookup returns the rules with the given names, in the order of Rules.
+// Rules returns the normalisation rules a script may name, in the order
+// mdrun rules lists them: a copy, so that no caller changes what the
+// others see.
+func Rules() []Rule { return slices.Clone(rules) }
+
+// Lookup returns the rules with the given names, in the order named.
 func Lookup(names []string) ([]Rule, error) {
-	var rules []Rule
+	var found []Rule
 	for _, n := range names {
-		i := slices.IndexFunc(Rules, func(r Rule) bool { return r.Name == n })
+		i := slices.IndexFunc(rules, func(r Rule) bool { return r.Name == n })
 		if i < 0 {
 			var known []string
-			for _, r := range Rules {
+			for _, r := range rules {
 				known = append(known, r.Name)
 			}
 			return nil, fmt.Errorf("unknown normalisation rule %q (known: %s)", n, strings.Join(known, ", "))
 		}
-		rules = append(rules, Rules[i])
+		found = append(found, rules[i])
 	}
-	return rules, nil
+	return found, nil
 }
 
 // normalize applies rules to s.

@@ -146,10 +146,27 @@ func TestLookup(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `unknown normalisation rule "ephemeral-ports" (known: ephemeral-port, http-date, curl-version, curl-elapsed, curl-pointer, go-trace)`) {
 		t.Errorf("Lookup of an unknown rule: %v", err)
 	}
-	for _, r := range Rules {
+	for _, r := range Rules() {
 		if r.Doc == "" {
 			t.Errorf("rule %s has no Doc", r.Name)
 		}
+	}
+}
+
+// TestRulesCopy: what Rules returns is the caller's to change.
+func TestRulesCopy(t *testing.T) {
+	got := Rules()
+	if len(got) != len(rules) {
+		t.Fatalf("Rules returned %d rules, want %d", len(got), len(rules))
+	}
+	first, second := got[0].Name, got[1].Name
+	got[0].Name, got[0].Doc = "changed", "changed"
+	_ = append(got[:1], Rule{Name: "appended"}) // writes over got[1]
+	if r := Rules(); r[0].Name != first || r[0].Doc == "changed" || r[1].Name != second {
+		t.Errorf("changing what Rules returned changed the rules: %v", r[:2])
+	}
+	if _, err := Lookup([]string{first, second}); err != nil {
+		t.Errorf("Lookup after changing a copy: %v", err)
 	}
 }
 
@@ -258,45 +275,6 @@ func TestRewriteEmptyBlock(t *testing.T) {
 	got := string(Rewrite(ch, map[string]string{"e": "$ true\n"}))
 	if want := "```console {#e}\n$ true\n```\n"; got != want {
 		t.Errorf("Rewrite of an empty block = %q, want %q", got, want)
-	}
-}
-
-func TestScanScript(t *testing.T) {
-	script := "# run ch01-commented\n" + // 1
-		"run ch01-a\n" + // 2
-		"! run -norm ephemeral-port,http-date ch01-b\n" + // 3
-		"start ch01-server\n" + // 4
-		"waitport localhost:8888\n" +
-		"  interrupt   -norm ephemeral-port ch01-server  \n" + // 6
-		"run ch01-c # the client\n" + // 7
-		"[linux] run ch01-d\n" + // 8
-		"[!windows] [short] ! run ch01-e\n" + // 9
-		"run\n" + // no id
-		"exec run ch01-f\n" +
-		"stdout 'run ch01-g'\n" +
-		"running ch01-h\n" +
-		"\n" +
-		"interrupt ch01-x#y\n" // 15: testscript stops the word at #
-	want := []Ref{
-		{"s.txtar", 2, "run", "ch01-a"},
-		{"s.txtar", 3, "run", "ch01-b"},
-		{"s.txtar", 4, "start", "ch01-server"},
-		{"s.txtar", 6, "interrupt", "ch01-server"},
-		{"s.txtar", 7, "run", "ch01-c"},
-		{"s.txtar", 8, "run", "ch01-d"},
-		{"s.txtar", 9, "run", "ch01-e"},
-		{"s.txtar", 15, "interrupt", "ch01-x"},
-	}
-	if got := scanScript("s.txtar", script); !reflect.DeepEqual(got, want) {
-		t.Errorf("scanScript =\n%v\nwant\n%v", got, want)
-	}
-}
-
-func TestRefVerifies(t *testing.T) {
-	for verb, want := range map[string]bool{"run": true, "interrupt": true, "start": false} {
-		if got := (Ref{Verb: verb}).Verifies(); got != want {
-			t.Errorf("%s: Verifies = %v, want %v", verb, got, want)
-		}
 	}
 }
 
