@@ -88,6 +88,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"tcpbook/internal/chapter"
+	"tcpbook/internal/safefile"
 	"tcpbook/internal/transcript"
 )
 
@@ -349,23 +350,25 @@ func applyUpdates(t *testing.T, book *chapter.Book, dir string) error {
 		if len(mine) == 0 {
 			continue
 		}
-		if err := writeAtomic(filepath.Join(book.Root, filepath.FromSlash(ch.Path)), transcript.Rewrite(ch, mine)); err != nil {
+		if err := writeChapter(book.Root, ch.Path, transcript.Rewrite(ch, mine)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeAtomic(name string, data []byte) error {
-	fi, err := os.Stat(name)
+// writeChapter replaces the chapter at p (a slash path from root) with
+// data, atomically.
+func writeChapter(root, p string, data []byte) error {
+	dir, err := os.OpenRoot(root)
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".tmp")
-	if err := os.WriteFile(tmp, data, fi.Mode().Perm()); err != nil {
-		return err
+	defer dir.Close()
+	if err := safefile.Write(dir, filepath.FromSlash(p), data, 0o644); err != nil {
+		return fmt.Errorf("%s: %v", p, err)
 	}
-	return os.Rename(tmp, name)
+	return nil
 }
 
 // isolation says how a child gets a network of its own.
