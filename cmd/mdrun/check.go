@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/check"
+	"tcpbook/internal/diag"
+	"tcpbook/internal/site"
 	"tcpbook/internal/transcript"
 )
 
@@ -24,6 +27,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if book != nil {
 		sum, checkErrs := check.Book(book, check.Options{Vet: *vet})
 		errs.Append(checkErrs)
+		errs = union(errs, bookLinks(root, book, len(dirs) == 0))
 		errs.Sort()
 		if len(errs) > 0 {
 			fmt.Fprintln(stderr, errs.Error())
@@ -40,6 +44,50 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return errProblems
 	}
 	return nil
+}
+
+// bookLinks reports what mdrun book would of the chapters checked (links
+// to other chapters, their headings and transcripts, their programs and
+// the files beside them), when the book is one that is rendered: it has
+// book/chapters.txt. With whole, it reports the front page and the book's
+// own files too.
+func bookLinks(root string, checked *chapter.Book, whole bool) diag.List {
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(site.OrderPath))); err != nil {
+		return nil
+	}
+	b, _, errs := site.Load(root)
+	if b != nil {
+		errs.Append(site.Links(b))
+	}
+	if whole {
+		return errs
+	}
+	mine := map[string]bool{}
+	for _, ch := range checked.Chapters {
+		mine[ch.Path] = true
+	}
+	var kept diag.List
+	for _, e := range errs {
+		if mine[e.File] {
+			kept = append(kept, e)
+		}
+	}
+	return kept
+}
+
+// union is a with the problems of b that it does not have already.
+func union(a, b diag.List) diag.List {
+	seen := map[string]bool{}
+	for _, e := range a {
+		seen[e.Error()] = true
+	}
+	for _, e := range b {
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
+			a = append(a, e)
+		}
+	}
+	return a
 }
 
 func runRules(args []string, stdout, stderr io.Writer) error {

@@ -34,8 +34,9 @@
 // (reported at the markdown line of the listing); fragments that do not
 // type-check; excerpts that do not match their listing; transcripts that no
 // script verifies and that are not marked unverified; diffs and quotes that
-// are not what the files they name make now. It ends with one line saying
-// what it checked.
+// are not what the files they name make now; and, in a book that is
+// rendered (it has book/chapters.txt), every link that mdrun book would
+// reject. It ends with one line saying what it checked.
 //
 // Update rewrites the body of every diff and quote block whose files have
 // changed, and nothing else: the rest of the markdown is kept byte for

@@ -109,7 +109,10 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 	}
 	w.WriteString(">コピー</button>\n")
 	write := r.writeCode
-	if b.Kind == chapter.Diff {
+	switch {
+	case r.opts.NoCode:
+		write = func(util.BufWriter, []byte, ast.Node) error { return nil }
+	case b.Kind == chapter.Diff:
 		write = func(w util.BufWriter, _ []byte, _ ast.Node) error { return r.writeDiff(w, b.Body) }
 	}
 	if err := write(w, src, n); err != nil {

@@ -73,6 +73,9 @@ type Options struct {
 	NewText func(b *chapter.Block) string
 	// Cache, if set, keeps highlighted code between calls.
 	Cache *Cache
+	// NoCode leaves the code of code blocks out, for a caller that wants
+	// only the problems (links), quickly.
+	NoCode bool
 }
 
 // A Heading is a heading of the page, for its table of contents.

@@ -134,10 +134,11 @@ func BuildDir(root string, opts Options) (*Site, []string, diag.List) {
 	return s, notes, errs
 }
 
-// Build makes the site of a book. It reports every problem it finds, each
-// at its markdown line where it has one; the site is complete only when
-// there are none.
-func Build(b *Book, opts Options) (*Site, diag.List) {
+// start makes a builder of the book's site, with its pages, the files
+// that diffs and quotes name, and the ids each page defines. It reports a
+// book that has no pages to make (no front page, no template) by leaving
+// its pages nil.
+func start(b *Book, opts Options) *builder {
 	cache := opts.Cache
 	if cache == nil {
 		cache = render.NewCache()
@@ -146,7 +147,7 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 	bd := &builder{book: b, byDir: map[string]*chapterPage{}, cache: cache, site: &Site{Files: map[string][]byte{}}}
 	if b.Front == nil {
 		bd.errs.Add(FrontPath, 0, "the book has no front page")
-		return nil, bd.errs
+		return bd
 	}
 	src, err := fs.ReadFile(b.Theme, "page.html")
 	if err == nil {
@@ -154,7 +155,7 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 	}
 	if err != nil {
 		bd.errs.Add(ThemeDir+"/page.html", 0, "%v", err)
-		return nil, bd.errs
+		return bd
 	}
 	for _, m := range templateID.FindAllStringSubmatch(string(src), -1) {
 		bd.taken = append(bd.taken, m[1])
@@ -174,6 +175,40 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 	slices.Sort(bd.site.Sources)
 	for _, cp := range bd.pages {
 		cp.anchors = render.Anchors(cp.ch, bd.options(cp, false))
+	}
+	return bd
+}
+
+// Links reports what Build would report of the book's links and of its
+// diffs and quotes, without making the site: each chapter is rendered
+// with its code left out, which is most of a build's time. mdrun check
+// reports these, so that check and book agree on what a problem is.
+func Links(b *Book) diag.List {
+	bd := start(b, Options{})
+	if bd.pages == nil {
+		return bd.errs
+	}
+	var wg sync.WaitGroup
+	for _, cp := range bd.pages {
+		wg.Go(func() {
+			opts := bd.options(cp, false)
+			opts.NoCode = true
+			_, errs := render.Chapter(cp.ch, opts)
+			bd.problems(errs)
+		})
+	}
+	wg.Wait()
+	bd.errs.Sort()
+	return bd.errs
+}
+
+// Build makes the site of a book. It reports every problem it finds, each
+// at its markdown line where it has one; the site is complete only when
+// there are none.
+func Build(b *Book, opts Options) (*Site, diag.List) {
+	bd := start(b, opts)
+	if bd.pages == nil {
+		return nil, bd.errs
 	}
 	// Highlighting code takes most of the time: every block is
 	// highlighted first, on every core, into the cache where the pages
