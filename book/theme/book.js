@@ -59,6 +59,22 @@
   var current = document.querySelector('.sidebar [aria-current="page"]');
   if (current && current.scrollIntoView) current.scrollIntoView({ block: "nearest" });
 
+  // What a screen reader says of itself: the count of search results, a
+  // copy done. One polite live region, in the page from the start (a
+  // region made when it has something to say may go unheard), whose text
+  // changes. After a delay, when given one: each keystroke in the search
+  // box restarts it, so that the count is said once the reader pauses.
+  var announcer = document.getElementById("announcer");
+  var announceTimer = 0;
+
+  function announce(text, delay) {
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(function () {
+      // The same words again are news too, and only a change is read out.
+      announcer.textContent = announcer.textContent === text ? text + "\u00a0" : text;
+    }, delay || 0);
+  }
+
   // Copy buttons. A console block's button copies its commands only
   // (data-copy, made by mdrun book); any other copies the code.
   function copyText(text) {
@@ -95,6 +111,7 @@
 
   function flash(button, label, ok) {
     button.textContent = label;
+    announce(label);
     button.classList.toggle("done", ok);
     clearTimeout(button.flashTimer);
     button.flashTimer = setTimeout(function () {
@@ -163,6 +180,7 @@
   var index = null;
   var indexLoading = null;
   var selected = -1;
+  var SEARCH_PAUSE = 400; // ms without a keystroke before the count is said
 
   // fold is Fold in search.go: ASCII lower-cased, full-width ASCII and
   // the ideographic space made half-width, one UTF-16 unit for one.
@@ -289,17 +307,20 @@
     if (!query) {
       results.hidden = true;
       results.textContent = "";
+      clearTimeout(announceTimer);
+      announcer.textContent = "";
       return;
     }
     var hits = search(query);
     results.textContent = "";
     var summary = document.createElement("p");
     summary.className = "summary";
-    summary.setAttribute("role", "status"); // read out: the count, not every result
     summary.textContent = hits.length
       ? "「" + query + "」を含む節: " + hits.length + " 件"
       : "「" + query + "」を含む節は見つかりませんでした";
     results.append(summary);
+    // Read out: the count, not every result.
+    announce(summary.textContent, SEARCH_PAUSE);
     if (hits.length) {
       var list = document.createElement("ol");
       hits.slice(0, 50).forEach(function (hit) {
@@ -348,6 +369,7 @@
     loadIndex().then(show, function (err) {
       results.textContent = err.message;
       results.hidden = false;
+      announce(err.message);
     });
   });
   input.addEventListener("keydown", function (e) {
@@ -384,10 +406,29 @@
     if (!e.target.closest(".search")) closeSearch();
   });
 
-  // Keys: ← and → turn the page, / goes to the search box.
+  // Keys: ← and → turn the page, / goes to the search box (the box says
+  // so: aria-keyshortcuts, and the / drawn in it). None of them acts while
+  // the reader types, in a form field or in editable text, nor with Ctrl,
+  // Alt or Meta held: those keys are the browser's, the system's or an
+  // assistive technology's.
+  function typing(el) {
+    return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
+  }
+
   document.addEventListener("keydown", function (e) {
-    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
-    if (e.target.closest && e.target.closest("input, textarea, select, [contenteditable], pre, .table-wrap, .search-results")) return;
+    if (e.defaultPrevented || e.isComposing || e.altKey || e.ctrlKey || e.metaKey) return;
+    var target = e.target instanceof Element ? e.target : document.body;
+    if (typing(target)) return;
+    if (e.key === "/") {
+      // Shift may be what types a / (on a German keyboard, say): e.key is
+      // the character typed, so Shift with the / key itself is "?".
+      e.preventDefault();
+      input.focus();
+      return;
+    }
+    // Shift with an arrow selects text; in a box that scrolls, the arrows
+    // scroll it.
+    if (e.shiftKey || target.closest("pre, .table-wrap, .search-results")) return;
     if (e.key === "Escape") {
       setSidebar(false);
       return;
@@ -399,9 +440,6 @@
         e.preventDefault();
         window.location.href = link.href;
       }
-    } else if (e.key === "/") {
-      e.preventDefault();
-      input.focus();
     }
   });
 })();

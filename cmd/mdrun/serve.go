@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"tcpbook/internal/site"
+	"tcpbook/internal/preview"
 )
 
 // pollInterval is how often serve looks for changed files. Polling needs
@@ -41,7 +41,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv := site.NewServer(root, stderr)
+	srv := preview.NewServer(root, stderr)
 	go srv.Watch(ctx, pollInterval)
 	hs := &http.Server{
 		Handler:           srv,

@@ -5,10 +5,11 @@
 // (book/theme: the page template, styles and scripts).
 //
 // The site is built in memory (Build), then written to a directory
-// (Site.Write) or served (Site.ServeHTTP, or Server, which rebuilds it
-// when a chapter changes and reloads the reader's page). Every page works
-// from file:// too: links are relative, and the search index is a script
-// that assigns a global rather than JSON to fetch.
+// (Site.Write) or served as it is (Site.ServeHTTP). Serving a book while
+// it is written, rebuilding it as chapters change and reloading the
+// reader's page, is package preview's. Every page works from file://
+// too: links are relative, and the search index is a script that assigns
+// a global rather than JSON to fetch.
 package site
 
 import (

@@ -1,256 +1,128 @@
 package site
 
 // The browser tests read the book as a reader does, in Debian's chromium,
-// headless, driven by chromedp. Without chromium they skip, saying so; in
-// CI (CI=true) they fail instead, so that CI never passes without them.
+// headless, driven by chromedp, one chromium for them all (package
+// browsertest). Without chromium they skip, saying so; in CI (CI=true)
+// they fail instead, so that CI never passes without them.
 //
-// Screenshots of every page, light and dark, and of a chapter on a phone,
-// are written to book/screenshots/ for a reviewer to look at.
+// Screenshots of every page, light and dark, and of chapters on a phone,
+// are written to book/screenshots/ for a reviewer to look at: git ignores
+// it. A run writes its screenshots to a directory of its own, and when
+// the tests end it takes the place of book/screenshots/, but only of one
+// that the browser tests wrote.
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http/httptest"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"tcpbook/internal/chapter"
+	"tcpbook/internal/site/browsertest"
 	"tcpbook/internal/source"
-	"tcpbook/internal/transcript"
 
-	"github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/emulation"
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	browsertest.Close()
+	if err := publishScreenshots(); err != nil {
+		fmt.Fprintf(os.Stderr, "screenshots: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
 // The axe-core version in testdata/axe (see its README.md).
 const axeVersion = "4.14.1"
 
-// screenshotDir is where the screenshots go, from this package's
+// screenshotDir is where the screenshots end up, from this package's
 // directory; git ignores it.
 const screenshotDir = "../../" + ShotDir
 
-// newBrowser starts chromium for a test and returns its context.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is not installed, and CI must run the browser tests (.ci/run installs it): %v", err)
+// shotMarker is the file by which publishScreenshots knows a directory of
+// screenshots that it may replace.
+const shotMarker = ".browser-tests"
+
+// shots is this run's directory of screenshots, made by the first.
+var shots struct {
+	sync.Mutex
+	dir string
+}
+
+// screenshot photographs the tab into this run's screenshots, as name.png.
+func screenshot(tb *browsertest.Tab, name string) {
+	tb.T.Helper()
+	png := tb.Screenshot()
+	shots.Lock()
+	defer shots.Unlock()
+	if shots.dir == "" {
+		// Beside book/screenshots (and so on its file system), in a
+		// directory that git ignores and mdrun serve does not watch.
+		dir, err := os.MkdirTemp(filepath.Dir(screenshotDir), "."+filepath.Base(screenshotDir)+"-new-")
+		if err != nil {
+			tb.T.Fatal(err)
 		}
-		t.Skip("SKIP: chromium is not installed, so the book is not tested in a browser (apt-get install chromium fonts-ipafont-gothic)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // as root, Debian's chromium needs it
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		// Nothing but the test's own requests.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("lang", "ja"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return ctx
-}
-
-// A tab is a browser tab that records what goes wrong in it: console
-// errors, uncaught exceptions, failed loads, and requests that leave the
-// machine.
-type tab struct {
-	t   *testing.T
-	ctx context.Context
-
-	mu       sync.Mutex
-	problems []string
-}
-
-func openTab(t *testing.T, browserCtx context.Context) *tab {
-	t.Helper()
-	tb := &tab{t: t}
-	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithListener(tb.listen))
-	// Generous: axe over a long chapter takes long on a busy machine.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancel()
-	})
-	tb.ctx = ctx
-	tb.do(chromedp.EmulateViewport(1280, 900))
-	return tb
-}
-
-// listen runs in the tab's event loop: it records, and returns.
-func (tb *tab) listen(ev any) {
-	var problem string
-	switch ev := ev.(type) {
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		problem = fmt.Sprintf("uncaught exception: %s %s:%d", d.Text, d.URL, d.LineNumber+1)
-		if d.Exception != nil {
-			problem += ": " + d.Exception.Description
+		if err := os.WriteFile(filepath.Join(dir, shotMarker), []byte("Screenshots by the browser tests of internal/site.\n"), 0o644); err != nil {
+			tb.T.Fatal(err)
 		}
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range ev.Args {
-				args = append(args, string(a.Value)+a.Description)
+		shots.dir = dir
+	}
+	if err := os.WriteFile(filepath.Join(shots.dir, name+".png"), png, 0o644); err != nil {
+		tb.T.Fatal(err)
+	}
+}
+
+// publishScreenshots puts this run's screenshots in place of
+// book/screenshots. It replaces only a directory that holds the marker,
+// or nothing but .png files (as runs before the marker left it): never
+// files that anyone else put there.
+func publishScreenshots() error {
+	if shots.dir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(screenshotDir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("%v; this run's are in %s", err, shots.dir)
+	default:
+		ours := true
+		for _, e := range entries {
+			if e.Name() != shotMarker && (!e.Type().IsRegular() || filepath.Ext(e.Name()) != ".png") {
+				ours = false
 			}
-			problem = "console." + string(ev.Type) + ": " + strings.Join(args, " ")
 		}
-	case *cdplog.EventEntryAdded:
-		if ev.Entry.Level == cdplog.EntryLevelError {
-			problem = fmt.Sprintf("log: %s (%s)", ev.Entry.Text, ev.Entry.URL)
-		}
-	case *network.EventRequestWillBeSent:
-		u, err := url.Parse(ev.Request.URL)
-		if err != nil || u.Scheme != "data" && u.Scheme != "file" && u.Scheme != "about" && u.Hostname() != "127.0.0.1" {
-			problem = "a request leaves the machine: " + ev.Request.URL
+		if !ours {
+			return fmt.Errorf("%s holds files that the browser tests did not write; not replacing it: this run's are in %s", screenshotDir, shots.dir)
 		}
 	}
-	if problem != "" {
-		tb.mu.Lock()
-		tb.problems = append(tb.problems, problem)
-		tb.mu.Unlock()
+	old := shots.dir + "-old"
+	if err := os.Rename(screenshotDir, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%v; this run's are in %s", err, shots.dir)
 	}
-}
-
-// clean fails the test if anything went wrong in the tab so far.
-func (tb *tab) clean(where string) {
-	tb.t.Helper()
-	// A command's reply comes after the events that came before it, so
-	// this round trip lets every earlier event reach listen.
-	tb.eval("0")
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	for _, p := range tb.problems {
-		tb.t.Errorf("%s: %s", where, p)
+	if err := os.Rename(shots.dir, screenshotDir); err != nil {
+		os.Rename(old, screenshotDir)
+		return fmt.Errorf("%v; this run's are in %s", err, shots.dir)
 	}
-	tb.problems = nil
-}
-
-func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
-	tb.t.Helper()
-	if err := chromedp.Do(tb.ctx, steps...); err != nil {
-		tb.t.Fatal(err)
-	}
-}
-
-func (tb *tab) eval(expr string) string {
-	tb.t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[any](expr, chromedp.EvalAwaitPromise))
-	if err != nil {
-		tb.t.Fatalf("%s: %v", expr, err)
-	}
-	if v == nil {
-		return ""
-	}
-	return fmt.Sprint(v)
-}
-
-// waitFor waits until the expression is true. It polls at an interval
-// rather than on animation frames, which a busy headless browser may not
-// draw.
-func (tb *tab) waitFor(expr string) {
-	tb.t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(time.Minute))); err != nil {
-		tb.t.Fatalf("waiting for %s: %v", expr, err)
-	}
-}
-
-// waitAcrossLoads waits until the expression is true, while the page may
-// load again (a poll is cut off when its page goes away; it is started
-// again in the new page).
-func (tb *tab) waitAcrossLoads(expr string) {
-	tb.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
-		if err == nil {
-			return
-		}
-		gone := strings.Contains(err.Error(), "navigated or closed") ||
-			strings.Contains(err.Error(), "context was destroyed") ||
-			strings.Contains(err.Error(), "Cannot find context")
-		if !gone || time.Now().After(deadline) {
-			tb.t.Fatalf("waiting for %s: %v", expr, err)
+	if testing.Verbose() {
+		if abs, err := filepath.Abs(screenshotDir); err == nil {
+			fmt.Printf("screenshots: %s\n", abs)
 		}
 	}
-}
-
-// navigate opens a page and waits for it to load.
-func (tb *tab) navigate(u string) {
-	tb.t.Helper()
-	tb.do(chromedp.Navigate(u), chromedp.WaitReady(chromedp.CSS("body")))
-	tb.waitFor(`document.readyState === "complete"`)
-}
-
-// loads runs an action that makes the tab load a page, and waits for it,
-// a minute at most.
-func (tb *tab) loads(trigger chromedp.Action[chromedp.Void]) {
-	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, time.Minute)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(cdppage.LoadEventFired, nil, trigger)); err != nil {
-		tb.t.Fatalf("waiting for a page to load (at %s): %v", tb.eval("location.href"), err)
-	}
-}
-
-// setColorScheme makes the system prefer a light or a dark scheme, and
-// reduced motion: no test waits for an animation.
-func (tb *tab) setColorScheme(scheme string) {
-	tb.t.Helper()
-	_, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{
-			{Name: "prefers-color-scheme", Value: scheme},
-			{Name: "prefers-reduced-motion", Value: "reduce"},
-		},
-	})
-	if err != nil {
-		tb.t.Fatal(err)
-	}
-}
-
-func (tb *tab) screenshot(name string) {
-	tb.t.Helper()
-	png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		tb.t.Fatal(err)
-	}
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		tb.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
-		tb.t.Fatal(err)
-	}
+	return os.RemoveAll(old)
 }
 
 var (
@@ -263,38 +135,38 @@ var (
 // violation. With onlyColors, it checks colour contrast only: the rest
 // does not change with the theme. It leaves out the chapters on the print
 // page, which are checked on their own pages.
-func (tb *tab) axe(where string, onlyColors bool) {
-	tb.t.Helper()
+func axe(tb *browsertest.Tab, where string, onlyColors bool) {
+	tb.T.Helper()
 	axeOnce.Do(func() {
 		var b []byte
 		b, axeErr = os.ReadFile("testdata/axe/axe.min.js")
 		axeSource = string(b)
 	})
 	if axeErr != nil {
-		tb.t.Fatal(axeErr)
+		tb.T.Fatal(axeErr)
 	}
 	if !strings.Contains(axeSource[:200], "axe v"+axeVersion) {
-		tb.t.Fatalf("testdata/axe/axe.min.js is not axe %s", axeVersion)
+		tb.T.Fatalf("testdata/axe/axe.min.js is not axe %s", axeVersion)
 	}
-	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
-		tb.t.Fatalf("loading axe: %v", err)
+	if _, err := chromedp.Run(tb.Ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+		tb.T.Fatalf("loading axe: %v", err)
 	}
 	options := `{resultTypes: ["violations"]}`
 	if onlyColors {
 		options = `{resultTypes: ["violations"], runOnly: ["color-contrast"]}`
 	}
 	scope := `{exclude: [".print-chapter"]}`
-	violations, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`
+	violations, err := chromedp.Run(tb.Ctx, chromedp.Evaluate[[]string](`
 		axe.run(`+scope+`, `+options+`).then(r => r.violations
 			.filter(v => v.impact === "serious" || v.impact === "critical")
 			.map(v => v.id + " (" + v.impact + "): " + v.help + ": " +
 				v.nodes.slice(0, 4).map(n => n.target.join(" ") + " " + (n.failureSummary || "").replace(/\s+/g, " ")).join("; ")))`,
 		chromedp.EvalAwaitPromise))
 	if err != nil {
-		tb.t.Fatalf("running axe: %v", err)
+		tb.T.Fatalf("running axe: %v", err)
 	}
 	for _, v := range violations {
-		tb.t.Errorf("%s: accessibility: %s", where, v)
+		tb.T.Errorf("%s: accessibility: %s", where, v)
 	}
 }
 
@@ -325,45 +197,39 @@ func screenshotName(page string) string {
 // nothing from outside, passes axe in the light and the dark theme, and
 // is photographed in both.
 func TestBrowserPages(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	s, base := realSite(t)
-	if err := os.RemoveAll(screenshotDir); err != nil {
-		t.Fatal(err)
-	}
 	for _, p := range htmlPages(s) {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel() // a tab each, a renderer process each
-			tb := openTab(t, ctx)
+			tb := browsertest.OpenTab(t)
 			for _, theme := range []string{"light", "dark"} {
-				tb.setColorScheme(theme)
-				tb.navigate(base + p)
-				if got := tb.eval("document.documentElement.dataset.theme"); got != theme {
+				tb.SetColorScheme(theme)
+				tb.Navigate(base + p)
+				if got := tb.Eval("document.documentElement.dataset.theme"); got != theme {
 					t.Errorf("with the system in %s, the page is %s", theme, got)
 				}
-				tb.clean(p)
-				tb.screenshot(screenshotName(p) + "-" + theme)
+				tb.Clean(p)
+				screenshot(tb, screenshotName(p)+"-"+theme)
 				// The front page's contents of the book.
-				if tb.eval(`!!document.getElementById("book-contents")`) == "true" {
-					tb.eval(`document.getElementById("book-contents").scrollIntoView({block: "start"})`)
-					tb.screenshot(screenshotName(p) + "-contents-" + theme)
+				if tb.Eval(`!!document.getElementById("book-contents")`) == "true" {
+					tb.Eval(`document.getElementById("book-contents").scrollIntoView({block: "start"})`)
+					screenshot(tb, screenshotName(p)+"-contents-"+theme)
 				}
 				// The first figure.
-				if tb.eval(`!!document.querySelector(".page img")`) == "true" {
-					tb.waitFor(`Array.from(document.querySelectorAll(".page img")).every(i => i.complete && i.naturalWidth > 0)`)
-					tb.eval(`document.querySelector(".page img").scrollIntoView({block: "center"})`)
-					tb.screenshot(screenshotName(p) + "-figure-" + theme)
+				if tb.Eval(`!!document.querySelector(".page img")`) == "true" {
+					tb.WaitFor(`Array.from(document.querySelectorAll(".page img")).every(i => i.complete && i.naturalWidth > 0)`)
+					tb.Eval(`document.querySelector(".page img").scrollIntoView({block: "center"})`)
+					screenshot(tb, screenshotName(p)+"-figure-"+theme)
 				}
 				// And the first transcript, with the code before it.
-				if tb.eval(`!!document.querySelector("figure.transcript")`) == "true" {
-					tb.eval(`document.querySelector("figure.transcript").scrollIntoView({block: "end"})`)
-					tb.screenshot(screenshotName(p) + "-code-" + theme)
+				if tb.Eval(`!!document.querySelector("figure.transcript")`) == "true" {
+					tb.Eval(`document.querySelector("figure.transcript").scrollIntoView({block: "end"})`)
+					screenshot(tb, screenshotName(p)+"-code-"+theme)
 				}
-				tb.axe(p+" ("+theme+")", theme == "dark")
+				axe(tb, p+" ("+theme+")", theme == "dark")
 			}
 		})
-	}
-	if abs, err := filepath.Abs(screenshotDir); err == nil {
-		t.Logf("screenshots: %s", abs)
 	}
 }
 
@@ -371,22 +237,22 @@ func TestBrowserPages(t *testing.T) {
 // page whose title it shows, and the page marks its own link current. It
 // clicks the links of one page, and reads the others' addresses.
 func TestBrowserSidebar(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	s, base := realSite(t)
-	tb := openTab(t, ctx)
+	tb := browsertest.OpenTab(t)
 	links := `Array.from(document.querySelectorAll(".sidebar .nav-list a"), a => a.href + " " + a.textContent)`
 	h1 := `document.querySelector(".page h1").textContent`
 	titles := map[string]string{} // page URL → its h1
 	sidebars := map[string][]string{}
 	for _, p := range htmlPages(s) {
-		tb.navigate(base + p)
-		titles[base+p] = tb.eval(h1)
-		got, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](links))
+		tb.Navigate(base + p)
+		titles[base+p] = tb.Eval(h1)
+		got, err := chromedp.Run(tb.Ctx, chromedp.Evaluate[[]string](links))
 		if err != nil {
 			t.Fatal(err)
 		}
 		sidebars[p] = got
-		current := tb.eval(`(document.querySelector('.sidebar [aria-current="page"]') || {}).href || ""`)
+		current := tb.Eval(`(document.querySelector('.sidebar [aria-current="page"]') || {}).href || ""`)
 		if strings.HasSuffix(p, "print.html") || strings.HasPrefix(p, "chapters/") {
 			continue // a page of its own, or a program's page: its chapter is current
 		}
@@ -419,78 +285,78 @@ func TestBrowserSidebar(t *testing.T) {
 		}
 	}
 	for i, l := range sidebars[from] {
-		tb.navigate(base + from)
+		tb.Navigate(base + from)
 		href, text, _ := strings.Cut(l, " ")
-		tb.loads(chromedp.Click(chromedp.CSS(fmt.Sprintf(".sidebar .nav-list li:nth-child(%d) a", i+1))))
-		if got := tb.eval("location.href"); got != href {
+		tb.Loads(chromedp.Click(chromedp.CSS(fmt.Sprintf(".sidebar .nav-list li:nth-child(%d) a", i+1))))
+		if got := tb.Eval("location.href"); got != href {
 			t.Errorf("%s: clicking %q led to %s, want %s", from, text, got, href)
 		}
-		if cur := tb.eval(`document.querySelector('.sidebar [aria-current="page"]').textContent`); cur != text {
+		if cur := tb.Eval(`document.querySelector('.sidebar [aria-current="page"]').textContent`); cur != text {
 			t.Errorf("after following %q, the sidebar marks %q", text, cur)
 		}
 	}
-	tb.clean("sidebar")
+	tb.Clean("sidebar")
 }
 
 // TestBrowserPager reads the book from the front page to the end with the
 // → key and back with ←, and follows the next links by clicking them:
 // each leads to the page it names.
 func TestBrowserPager(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	_, base := realSite(t)
-	tb := openTab(t, ctx)
-	tb.navigate(base + "index.html")
+	tb := browsertest.OpenTab(t)
+	tb.Navigate(base + "index.html")
 	var visited []string
 	for {
-		visited = append(visited, tb.eval("location.pathname"))
-		next := tb.eval(`(document.querySelector('.pager a[rel="next"]') || {}).href || ""`)
+		visited = append(visited, tb.Eval("location.pathname"))
+		next := tb.Eval(`(document.querySelector('.pager a[rel="next"]') || {}).href || ""`)
 		if next == "" {
 			break
 		}
-		title := tb.eval(`document.querySelector('.pager a[rel="next"] .title').textContent`)
-		tb.loads(chromedp.KeyEvent(kb.ArrowRight))
-		if got := tb.eval("location.href"); got != next {
+		title := tb.Eval(`document.querySelector('.pager a[rel="next"] .title').textContent`)
+		tb.Loads(chromedp.KeyEvent(kb.ArrowRight))
+		if got := tb.Eval("location.href"); got != next {
 			t.Fatalf("→ from %s led to %s, want %s", visited[len(visited)-1], got, next)
 		}
-		if h1 := tb.eval(`document.querySelector(".page h1").textContent`); h1 != title {
+		if h1 := tb.Eval(`document.querySelector(".page h1").textContent`); h1 != title {
 			t.Errorf("the next link says %q, the page is %q", title, h1)
 		}
-		tb.clean(next)
+		tb.Clean(next)
 	}
 	if len(visited) < 2 {
 		t.Fatalf("the book has %d pages", len(visited))
 	}
 	for i := len(visited) - 2; i >= 0; i-- {
-		prev := tb.eval(`document.querySelector('.pager a[rel="prev"]').href`)
-		tb.loads(chromedp.KeyEvent(kb.ArrowLeft))
-		if got := tb.eval("location.pathname"); got != visited[i] || tb.eval("location.href") != prev {
+		prev := tb.Eval(`document.querySelector('.pager a[rel="prev"]').href`)
+		tb.Loads(chromedp.KeyEvent(kb.ArrowLeft))
+		if got := tb.Eval("location.pathname"); got != visited[i] || tb.Eval("location.href") != prev {
 			t.Fatalf("← led to %s, want %s", got, visited[i])
 		}
 	}
 	// The keys do nothing while the reader types in the search box.
-	tb.do(chromedp.Click(chromedp.CSS("#search-input")), chromedp.KeyEvent(kb.ArrowRight))
-	if got := tb.eval("location.pathname"); got != visited[0] {
+	tb.Do(chromedp.Click(chromedp.CSS("#search-input")), chromedp.KeyEvent(kb.ArrowRight))
+	if got := tb.Eval("location.pathname"); got != visited[0] {
 		t.Errorf("→ in the search box turned the page to %s", got)
 	}
 	// Clicking the next link.
-	tb.navigate(base + "index.html")
+	tb.Navigate(base + "index.html")
 	for _, want := range visited[1:] {
-		tb.loads(chromedp.Click(chromedp.CSS(`.pager a[rel="next"]`)))
-		if got := tb.eval("location.pathname"); got != want {
+		tb.Loads(chromedp.Click(chromedp.CSS(`.pager a[rel="next"]`)))
+		if got := tb.Eval("location.pathname"); got != want {
 			t.Fatalf("the next link led to %s, want %s", got, want)
 		}
 	}
-	tb.clean("pager")
+	tb.Clean("pager")
 }
 
 // TestBrowserSearch searches for a Japanese word and for Go identifiers:
 // the search box lists exactly the sections that contain the query, the
 // chapter that teaches it among them, and a result leads to its section.
 func TestBrowserSearch(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	s, base := realSite(t)
 	docs := searchDocs(t, s)
-	tb := openTab(t, ctx)
+	tb := browsertest.OpenTab(t)
 	for _, tc := range []struct {
 		query, chapter string
 	}{
@@ -499,16 +365,16 @@ func TestBrowserSearch(t *testing.T) {
 		{"Accept", "01.html"},
 		{"キープアライブ", ""},
 	} {
-		tb.navigate(base + "index.html")
+		tb.Navigate(base + "index.html")
 		var want []string
 		for _, d := range docs {
 			if strings.Contains(Fold(d.Text), Fold(tc.query)) {
 				want = append(want, d.URL)
 			}
 		}
-		tb.do(chromedp.SendKeys(chromedp.ID("search-input"), tc.query))
-		tb.waitFor(`!document.getElementById("search-results").hidden`)
-		got := strings.Fields(tb.eval(`Array.from(document.querySelectorAll("#search-results li a"), a => decodeURIComponent(a.getAttribute("href"))).join(" ")`))
+		tb.Do(chromedp.SendKeys(chromedp.ID("search-input"), tc.query))
+		tb.WaitFor(`!document.getElementById("search-results").hidden`)
+		got := strings.Fields(tb.Eval(`Array.from(document.querySelectorAll("#search-results li a"), a => decodeURIComponent(a.getAttribute("href"))).join(" ")`))
 		slices.Sort(got)
 		slices.Sort(want)
 		if len(want) > 50 {
@@ -517,26 +383,28 @@ func TestBrowserSearch(t *testing.T) {
 		if want != nil && !slices.Equal(got, want) {
 			t.Errorf("search %q lists %q, want the sections that contain it: %q", tc.query, got, want)
 		}
-		summary := tb.eval(`document.querySelector("#search-results .summary").textContent`)
+		summary := tb.Eval(`document.querySelector("#search-results .summary").textContent`)
 		if n := countDocs(docs, tc.query); !strings.Contains(summary, fmt.Sprintf(" %d 件", n)) {
 			t.Errorf("search %q: summary %q, want %d sections", tc.query, summary, n)
 		}
+		// A screen reader hears the count once the typing pauses.
+		tb.WaitFor(fmt.Sprintf(`document.getElementById("announcer").textContent.trim() === %q`, summary))
 		if tc.chapter == "" {
 			continue
 		}
 		// Follow the first result in the chapter that teaches the query.
-		first := tb.eval(fmt.Sprintf(`Array.from(document.querySelectorAll("#search-results li a")).findIndex(a => a.getAttribute("href").startsWith(%q))`, tc.chapter))
+		first := tb.Eval(fmt.Sprintf(`Array.from(document.querySelectorAll("#search-results li a")).findIndex(a => a.getAttribute("href").startsWith(%q))`, tc.chapter))
 		if first == "-1" {
 			t.Errorf("search %q finds nothing in %s", tc.query, tc.chapter)
 			continue
 		}
-		href := tb.eval(fmt.Sprintf(`document.querySelectorAll("#search-results li a")[%s].href`, first))
-		tb.loads(chromedp.Click(chromedp.CSS(fmt.Sprintf("#search-results li:nth-child(%s) a", plusOne(first)))))
-		if got := tb.eval("location.href"); got != href {
+		href := tb.Eval(fmt.Sprintf(`document.querySelectorAll("#search-results li a")[%s].href`, first))
+		tb.Loads(chromedp.Click(chromedp.CSS(fmt.Sprintf("#search-results li:nth-child(%s) a", plusOne(first)))))
+		if got := tb.Eval("location.href"); got != href {
 			t.Errorf("the result leads to %s, want %s", got, href)
 		}
 		// The section is there, and holds the query.
-		section := tb.eval(`(() => {
+		section := tb.Eval(`(() => {
 			const id = decodeURIComponent(location.hash.slice(1));
 			if (!id) return document.querySelector(".page").textContent;
 			const h = document.getElementById(id);
@@ -549,34 +417,60 @@ func TestBrowserSearch(t *testing.T) {
 			t.Errorf("search %q: the result %s leads to a section without it", tc.query, href)
 		}
 	}
+	// The count is said by one live region, in the page from the start:
+	// a region made anew with each keystroke may go unheard. Typing
+	// changes its text, not the element, and nothing in the results is
+	// read out but through it.
+	if !strings.Contains(string(s.Files["01.html"]), `<p id="announcer" class="visually-hidden" role="status"></p>`) {
+		t.Errorf("01.html has no empty live region to announce in")
+	}
+	tb.Navigate(base + "01.html")
+	tb.Eval(`window.announcerAtLoad = document.getElementById("announcer")`)
+	const sameRegion = `document.getElementById("announcer") === window.announcerAtLoad && document.querySelectorAll("[role=status], [aria-live]").length === 1`
+	for _, keys := range []string{"ソケ", "ット", "存在しない"} {
+		tb.Do(chromedp.SendKeys(chromedp.ID("search-input"), keys))
+		tb.WaitFor(`(s => s && document.getElementById("announcer").textContent.trim() === s.textContent)(document.querySelector("#search-results .summary"))`)
+		if tb.Eval(sameRegion) != "true" {
+			t.Errorf("after typing %q, the live region is not the page's own one", keys)
+		}
+	}
+	if got := tb.Eval(`document.getElementById("announcer").textContent`); !strings.Contains(got, "見つかりませんでした") {
+		t.Errorf("with nothing found, the live region says %q", got)
+	}
+	tb.Eval(`(i => { i.value = ""; i.dispatchEvent(new Event("input")); })(document.getElementById("search-input"))`)
+	tb.WaitFor(`document.getElementById("search-results").hidden && document.getElementById("announcer").textContent === ""`)
+	if tb.Eval(sameRegion) != "true" {
+		t.Errorf("after the box is emptied, the live region is not the page's own one")
+	}
+
 	// From the keyboard: ↓ focuses the results one by one, ↑ from the
 	// first goes back to the box, and Enter on a result follows it.
-	tb.navigate(base + "index.html")
-	tb.do(chromedp.SendKeys(chromedp.ID("search-input"), "ソケット"))
-	tb.waitFor(`!document.getElementById("search-results").hidden`)
-	tb.do(chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
+	tb.Navigate(base + "index.html")
+	tb.Do(chromedp.SendKeys(chromedp.ID("search-input"), "ソケット"))
+	tb.WaitFor(`!document.getElementById("search-results").hidden`)
+	tb.Do(chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
 	focused := `document.activeElement === document.querySelectorAll("#search-results li a")[%d]`
-	if tb.eval(fmt.Sprintf(focused, 1)) != "true" {
-		t.Errorf("two ↓ from the search box focus %s, want the second result", tb.eval(`document.activeElement.outerHTML.slice(0, 80)`))
+	if tb.Eval(fmt.Sprintf(focused, 1)) != "true" {
+		t.Errorf("two ↓ from the search box focus %s, want the second result", tb.Eval(`document.activeElement.outerHTML.slice(0, 80)`))
 	}
-	tb.do(chromedp.KeyEvent(kb.ArrowUp), chromedp.KeyEvent(kb.ArrowUp))
-	if tb.eval(`document.activeElement.id`) != "search-input" {
-		t.Errorf("↑ from the first result focuses %s, want the search box", tb.eval(`document.activeElement.outerHTML.slice(0, 80)`))
+	tb.Do(chromedp.KeyEvent(kb.ArrowUp), chromedp.KeyEvent(kb.ArrowUp))
+	if tb.Eval(`document.activeElement.id`) != "search-input" {
+		t.Errorf("↑ from the first result focuses %s, want the search box", tb.Eval(`document.activeElement.outerHTML.slice(0, 80)`))
 	}
-	tb.do(chromedp.KeyEvent(kb.ArrowDown))
-	href := tb.eval(`document.activeElement.href`)
-	tb.loads(chromedp.KeyEvent(kb.Enter))
-	if got := tb.eval("location.href"); got != href {
+	tb.Do(chromedp.KeyEvent(kb.ArrowDown))
+	href := tb.Eval(`document.activeElement.href`)
+	tb.Loads(chromedp.KeyEvent(kb.Enter))
+	if got := tb.Eval("location.href"); got != href {
 		t.Errorf("Enter on a result leads to %s, want %s", got, href)
 	}
 	// Nothing found.
-	tb.navigate(base + "01.html")
-	tb.do(chromedp.SendKeys(chromedp.ID("search-input"), "存在しない言葉xyz"))
-	tb.waitFor(`!document.getElementById("search-results").hidden`)
-	if got := tb.eval(`document.querySelector("#search-results").textContent`); !strings.Contains(got, "見つかりませんでした") {
+	tb.Navigate(base + "01.html")
+	tb.Do(chromedp.SendKeys(chromedp.ID("search-input"), "存在しない言葉xyz"))
+	tb.WaitFor(`!document.getElementById("search-results").hidden`)
+	if got := tb.Eval(`document.querySelector("#search-results").textContent`); !strings.Contains(got, "見つかりませんでした") {
 		t.Errorf("a query with no match shows %q", got)
 	}
-	tb.clean("search")
+	tb.Clean("search")
 }
 
 func plusOne(s string) string {
@@ -605,28 +499,120 @@ func countDocs(docs []searchDoc, q string) int {
 	return n
 }
 
+// TestBrowserSlashKey: / takes the reader to the search box, and says so;
+// it does nothing while the reader types, in a form field or editable
+// text, nor with Ctrl, Alt or Meta (WCAG 2.1.4).
+func TestBrowserSlashKey(t *testing.T) {
+	browsertest.Browser(t) // or skip before building the book
+	_, base := realSite(t)
+	tb := browsertest.OpenTab(t)
+	tb.Navigate(base + "01.html")
+	if got := tb.Eval(`document.getElementById("search-input").getAttribute("aria-keyshortcuts")`); got != "/" {
+		t.Errorf("the search box's aria-keyshortcuts is %q, want /", got)
+	}
+	if got := tb.Eval(`getComputedStyle(document.querySelector(".search-key")).display !== "none" && document.querySelector(".search-key").textContent`); got != "/" {
+		t.Errorf("the search box shows no / for its key: %q", got)
+	}
+	const focused = `document.activeElement.id`
+	press(tb, '/', 0)
+	if got := tb.Eval(focused); got != "search-input" {
+		t.Fatalf("/ focuses %q, want the search box", got)
+	}
+	if got := tb.Eval(`document.getElementById("search-input").value`); got != "" {
+		t.Errorf("/ typed %q into the search box", got)
+	}
+	for _, m := range []struct {
+		name string
+		mod  chromedp.Modifier
+	}{{"Ctrl", chromedp.ModifierCtrl}, {"Alt", chromedp.ModifierAlt}, {"Meta", chromedp.ModifierMeta}} {
+		tb.Eval(`document.activeElement.blur()`)
+		press(tb, '/', m.mod)
+		if got := tb.Eval(focused); got == "search-input" {
+			t.Errorf("%s+/ focuses the search box", m.name)
+		}
+	}
+	// Where the reader types, / is a character like any other.
+	for _, field := range []string{
+		`document.createElement("textarea")`,
+		`Object.assign(document.createElement("input"), {type: "text"})`,
+		`Object.assign(document.createElement("div"), {contentEditable: "true"})`,
+		`Object.assign(document.createElement("p"), {contentEditable: "plaintext-only"})`,
+	} {
+		tb.Eval(`(f => { f.id = "typing-here"; document.querySelector(".page").prepend(f); f.focus(); })(` + field + `)`)
+		for _, r := range "a/b" {
+			press(tb, r, 0)
+		}
+		if got := tb.Eval(focused); got != "typing-here" {
+			t.Errorf("/ in %s moves the focus to %q", field, got)
+		}
+		if got := tb.Eval(`(f => f.value ?? f.textContent)(document.getElementById("typing-here"))`); got != "a/b" {
+			t.Errorf("typing a/b in %s gives %q", field, got)
+		}
+		tb.Eval(`document.getElementById("typing-here").remove()`)
+	}
+	tb.Clean("slash")
+}
+
+// press presses a key and lets it go, as a keyboard does: the key down
+// carries the character it types, which the page may prevent (unlike
+// chromedp.KeyEvent's separate char event, which types it whatever the
+// page did with the key down).
+func press(tb *browsertest.Tab, r rune, mod chromedp.Modifier) {
+	tb.T.Helper()
+	k, ok := kb.Keys[r]
+	if !ok {
+		tb.T.Fatalf("no key for %q", r)
+	}
+	down := input.DispatchKeyEventParams{
+		Type:                  input.DispatchKeyEventTypeKeyDown,
+		Key:                   k.Key,
+		Code:                  k.Code,
+		WindowsVirtualKeyCode: k.Windows,
+		NativeVirtualKeyCode:  k.Native,
+		Modifiers:             int64(mod),
+	}
+	if k.Shift {
+		down.Modifiers |= int64(chromedp.ModifierShift)
+	}
+	if mod&^chromedp.ModifierShift == 0 {
+		down.Text, down.UnmodifiedText = k.Text, k.Unmodified
+	}
+	up := down
+	up.Type, up.Text, up.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
+	for _, ev := range []input.DispatchKeyEventParams{down, up} {
+		if _, err := chromedp.Call(tb.Ctx, input.DispatchKeyEvent, ev); err != nil {
+			tb.T.Fatal(err)
+		}
+	}
+}
+
 // TestBrowserCopy clicks the copy button of every transcript of chapter 1
 // and of a listing: a transcript copies its commands only, a listing its
 // code.
 func TestBrowserCopy(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	_, base := realSite(t)
-	tb := openTab(t, ctx)
-	tb.grantClipboard(base)
-	tb.navigate(base + "01.html")
-	blocks := tb.eval(`document.querySelectorAll("figure.transcript").length`)
+	tb := browsertest.OpenTab(t)
+	tb.GrantClipboard(base)
+	tb.Navigate(base + "01.html")
+	blocks := tb.Eval(`document.querySelectorAll("figure.transcript").length`)
 	var n int
 	fmt.Sscan(blocks, &n)
 	if n == 0 {
 		t.Fatal("chapter 1 has no transcript")
 	}
+	announced := ""
 	for i := range n {
 		sel := fmt.Sprintf(`document.querySelectorAll("figure.transcript")[%d]`, i)
-		code := tb.eval(sel + `.querySelector("pre").textContent`)
-		tb.do(chromedp.Evaluate[chromedp.Void](sel+`.scrollIntoView({block: "center"})`),
+		code := tb.Eval(sel + `.querySelector("pre").textContent`)
+		tb.Do(chromedp.Evaluate[chromedp.Void](sel+`.scrollIntoView({block: "center"})`),
 			chromedp.Click(chromedp.JSPath(sel+`.querySelector("button.copy")`)))
-		tb.waitFor(sel + `.querySelector("button.copy").classList.contains("done")`)
-		got := tb.eval("navigator.clipboard.readText()")
+		tb.WaitFor(sel + `.querySelector("button.copy").classList.contains("done")`)
+		// A screen reader hears it, each time (the words are the same,
+		// the region's text is not).
+		tb.WaitFor(fmt.Sprintf(`(a => a.textContent !== %q && a.textContent.trim() === "コピーしました")(document.getElementById("announcer"))`, announced))
+		announced = tb.Eval(`document.getElementById("announcer").textContent`)
+		got := tb.Eval("navigator.clipboard.readText()")
 		// The commands are the lines of the block that start with "$ ",
 		// without it, and the lines that continue them.
 		var want []string
@@ -647,34 +633,14 @@ func TestBrowserCopy(t *testing.T) {
 	}
 	// A listing copies its code as shown.
 	sel := `document.querySelector("figure.listing")`
-	code := tb.eval(sel + `.querySelector("pre").textContent`)
-	tb.do(chromedp.Evaluate[chromedp.Void](sel+`.scrollIntoView({block: "center"})`),
+	code := tb.Eval(sel + `.querySelector("pre").textContent`)
+	tb.Do(chromedp.Evaluate[chromedp.Void](sel+`.scrollIntoView({block: "center"})`),
 		chromedp.Click(chromedp.JSPath(sel+`.querySelector("button.copy")`)))
-	tb.waitFor(sel + `.querySelector("button.copy").classList.contains("done")`)
-	if got := tb.eval("navigator.clipboard.readText()"); got != strings.TrimSuffix(code, "\n") || !strings.Contains(got, "package main") {
+	tb.WaitFor(sel + `.querySelector("button.copy").classList.contains("done")`)
+	if got := tb.Eval("navigator.clipboard.readText()"); got != strings.TrimSuffix(code, "\n") || !strings.Contains(got, "package main") {
 		t.Errorf("the listing copies %q, want its code %q", got, code)
 	}
-	tb.clean("copy")
-}
-
-// grantClipboard lets the pages of the site at base read and write the
-// clipboard, as a reader's click on a copy button does.
-func (tb *tab) grantClipboard(base string) {
-	tb.t.Helper()
-	origin := strings.TrimSuffix(base, "/")
-	for _, name := range []string{"clipboard-read", "clipboard-write"} {
-		_, err := chromedp.CallBrowser(tb.ctx, browser.SetPermission, browser.SetPermissionParams{
-			Permission: &browser.PermissionDescriptor{Name: name},
-			Setting:    browser.PermissionSettingGranted,
-			Origin:     origin,
-		})
-		if err != nil {
-			tb.t.Fatal(err)
-		}
-	}
-	if _, err := chromedp.Call(tb.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
-		tb.t.Fatal(err)
-	}
+	tb.Clean("copy")
 }
 
 // TestBrowserDiffAside reads chapter 4's diffs and aside as a reader does.
@@ -686,18 +652,18 @@ func (tb *tab) grantClipboard(base string) {
 // dark theme, and on a phone, where the diff scrolls inside its box
 // rather than widen the page.
 func TestBrowserDiffAside(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	root, s := buildRealBook(t)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	base := ts.URL + "/"
-	tb := openTab(t, ctx)
-	tb.grantClipboard(base)
+	tb := browsertest.OpenTab(t)
+	tb.GrantClipboard(base)
 	const fig = `document.querySelector("figure.diff")`
 	for _, theme := range []string{"light", "dark"} {
-		tb.setColorScheme(theme)
-		tb.navigate(base + "04.html")
-		if tb.eval(`!!`+fig) != "true" {
+		tb.SetColorScheme(theme)
+		tb.Navigate(base + "04.html")
+		if tb.Eval(`!!`+fig) != "true" {
 			t.Fatal("chapter 4 has no diff")
 		}
 		checks := map[string]string{
@@ -709,22 +675,22 @@ func TestBrowserDiffAside(t *testing.T) {
 			"a removed line differs in colour from an added one": `getComputedStyle(` + fig + `.querySelector("del.line")).backgroundColor !== getComputedStyle(` + fig + `.querySelector("ins.line")).backgroundColor`,
 		}
 		for what, expr := range checks {
-			if tb.eval(expr) != "true" {
+			if tb.Eval(expr) != "true" {
 				t.Errorf("%s (%s): not so", what, theme)
 			}
 		}
-		tb.eval(fig + `.scrollIntoView({block: "center"})`)
-		tb.screenshot("diff-04-" + theme)
+		tb.Eval(fig + `.scrollIntoView({block: "center"})`)
+		screenshot(tb, "diff-04-"+theme)
 
 		const aside = `document.querySelector(".aside")`
-		if got := tb.eval(`(a => a && a.getAttribute("role") + " " + a.querySelector(".aside-label").textContent.trim())(` + aside + `)`); got != "note 注" {
+		if got := tb.Eval(`(a => a && a.getAttribute("role") + " " + a.querySelector(".aside-label").textContent.trim())(` + aside + `)`); got != "note 注" {
 			t.Errorf("chapter 4's first aside is %q, want a note labelled 注", got)
 		}
-		if tb.eval(`getComputedStyle(`+aside+`).backgroundColor !== getComputedStyle(document.body).backgroundColor`) != "true" {
+		if tb.Eval(`getComputedStyle(`+aside+`).backgroundColor !== getComputedStyle(document.body).backgroundColor`) != "true" {
 			t.Errorf("the aside is not set apart from the page (%s)", theme)
 		}
-		tb.eval(aside + `.scrollIntoView({block: "center"})`)
-		tb.screenshot("aside-04-" + theme)
+		tb.Eval(aside + `.scrollIntoView({block: "center"})`)
+		screenshot(tb, "aside-04-"+theme)
 	}
 
 	// The copy button copies what the reader would paste: the new side's
@@ -736,248 +702,195 @@ func TestBrowserDiffAside(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tb.do(chromedp.Evaluate[chromedp.Void](sel+`.scrollIntoView({block: "center"})`),
+		tb.Do(chromedp.Evaluate[chromedp.Void](sel+`.scrollIntoView({block: "center"})`),
 			chromedp.Click(chromedp.JSPath(sel+`.querySelector("button.copy")`)))
-		tb.waitFor(sel + `.querySelector("button.copy").classList.contains("done")`)
-		if got, want := tb.eval("navigator.clipboard.readText()"), strings.TrimSuffix(region.Text, "\n"); got != want {
+		tb.WaitFor(sel + `.querySelector("button.copy").classList.contains("done")`)
+		if got, want := tb.Eval("navigator.clipboard.readText()"), strings.TrimSuffix(region.Text, "\n"); got != want {
 			t.Errorf("diff %d (%s) copies\n%s\nwant the declaration\n%s", i, decl, got, want)
 		}
 	}
 
 	// The caption's second link leads to the new file's page, at the
 	// declaration's first line.
-	tb.loads(chromedp.Click(chromedp.JSPath(fig + `.querySelectorAll("figcaption a")[1]`)))
-	if got := tb.eval(`location.pathname + location.hash`); !strings.HasPrefix(got, "/chapters/04/server/main.go.html#L") {
+	tb.Loads(chromedp.Click(chromedp.JSPath(fig + `.querySelectorAll("figcaption a")[1]`)))
+	if got := tb.Eval(`location.pathname + location.hash`); !strings.HasPrefix(got, "/chapters/04/server/main.go.html#L") {
 		t.Errorf("the diff's second file link led to %s", got)
 	}
-	if got := tb.eval(`document.querySelector(location.hash).parentElement.textContent`); !strings.Contains(got, "const (") {
+	if got := tb.Eval(`document.querySelector(location.hash).parentElement.textContent`); !strings.Contains(got, "const (") {
 		t.Errorf("the linked line is %q, want the const group's first line", got)
 	}
 
 	// On a phone, the diff scrolls in its box; the page keeps its width.
-	tb.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	tb.Do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 	for _, theme := range []string{"light", "dark"} {
-		tb.setColorScheme(theme)
-		tb.navigate(base + "04.html")
-		if w := tb.eval(`document.documentElement.scrollWidth <= window.innerWidth`); w != "true" {
+		tb.SetColorScheme(theme)
+		tb.Navigate(base + "04.html")
+		if w := tb.Eval(`document.documentElement.scrollWidth <= window.innerWidth`); w != "true" {
 			t.Errorf("with its diffs, chapter 4 is wider than the phone (%s)", theme)
 		}
-		tb.eval(fig + `.scrollIntoView({block: "center"})`)
-		tb.screenshot("phone-04-diff-" + theme)
-		tb.eval(`document.querySelector(".aside").scrollIntoView({block: "center"})`)
-		tb.screenshot("phone-04-aside-" + theme)
+		tb.Eval(fig + `.scrollIntoView({block: "center"})`)
+		screenshot(tb, "phone-04-diff-"+theme)
+		tb.Eval(`document.querySelector(".aside").scrollIntoView({block: "center"})`)
+		screenshot(tb, "phone-04-aside-"+theme)
 	}
-	tb.clean("diff")
+	tb.Clean("diff")
 }
 
 // TestBrowserTheme: the page follows the system until the reader toggles
 // dark mode; the choice is kept across pages and reloads.
 func TestBrowserTheme(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	_, base := realSite(t)
-	tb := openTab(t, ctx)
+	tb := browsertest.OpenTab(t)
 	background := `getComputedStyle(document.body).backgroundColor`
 
-	tb.setColorScheme("light")
-	tb.navigate(base + "index.html")
-	tb.eval(`localStorage.clear()`)
-	tb.navigate(base + "index.html")
-	light := tb.eval(background)
-	if theme := tb.eval("document.documentElement.dataset.theme"); theme != "light" {
+	tb.SetColorScheme("light")
+	tb.Navigate(base + "index.html")
+	tb.Eval(`localStorage.clear()`)
+	tb.Navigate(base + "index.html")
+	light := tb.Eval(background)
+	if theme := tb.Eval("document.documentElement.dataset.theme"); theme != "light" {
 		t.Fatalf("with a light system, the page is %s", theme)
 	}
-	tb.do(chromedp.Click(chromedp.CSS(".theme-button")))
-	if theme, pressed := tb.eval("document.documentElement.dataset.theme"), tb.eval(`document.querySelector(".theme-button").getAttribute("aria-pressed")`); theme != "dark" || pressed != "true" {
+	tb.Do(chromedp.Click(chromedp.CSS(".theme-button")))
+	if theme, pressed := tb.Eval("document.documentElement.dataset.theme"), tb.Eval(`document.querySelector(".theme-button").getAttribute("aria-pressed")`); theme != "dark" || pressed != "true" {
 		t.Fatalf("after the toggle: theme %s, aria-pressed %s", theme, pressed)
 	}
-	dark := tb.eval(background)
+	dark := tb.Eval(background)
 	if dark == light {
 		t.Errorf("dark mode keeps the background %s", light)
 	}
-	tb.do(chromedp.Reload())
-	if theme, bg := tb.eval("document.documentElement.dataset.theme"), tb.eval(background); theme != "dark" || bg != dark {
+	tb.Do(chromedp.Reload())
+	if theme, bg := tb.Eval("document.documentElement.dataset.theme"), tb.Eval(background); theme != "dark" || bg != dark {
 		t.Errorf("after a reload: theme %s, background %s; want dark, %s", theme, bg, dark)
 	}
-	tb.navigate(base + "01.html")
-	if theme := tb.eval("document.documentElement.dataset.theme"); theme != "dark" {
+	tb.Navigate(base + "01.html")
+	if theme := tb.Eval("document.documentElement.dataset.theme"); theme != "dark" {
 		t.Errorf("on the next page the theme is %s", theme)
 	}
-	tb.do(chromedp.Click(chromedp.CSS(".theme-button")))
-	tb.do(chromedp.Reload())
-	if theme := tb.eval("document.documentElement.dataset.theme"); theme != "light" {
+	tb.Do(chromedp.Click(chromedp.CSS(".theme-button")))
+	tb.Do(chromedp.Reload())
+	if theme := tb.Eval("document.documentElement.dataset.theme"); theme != "light" {
 		t.Errorf("toggled back and reloaded: theme %s", theme)
 	}
 
 	// With no choice made, the page follows the system, also when the
 	// system changes while the page is open.
-	tb.eval(`localStorage.clear()`)
-	tb.setColorScheme("dark")
-	tb.do(chromedp.Reload())
-	if theme := tb.eval("document.documentElement.dataset.theme"); theme != "dark" {
+	tb.Eval(`localStorage.clear()`)
+	tb.SetColorScheme("dark")
+	tb.Do(chromedp.Reload())
+	if theme := tb.Eval("document.documentElement.dataset.theme"); theme != "dark" {
 		t.Errorf("with a dark system and no choice, the page is %s", theme)
 	}
-	tb.setColorScheme("light")
-	tb.waitFor(`document.documentElement.dataset.theme === "light"`)
-	tb.clean("theme")
+	tb.SetColorScheme("light")
+	tb.WaitFor(`document.documentElement.dataset.theme === "light"`)
+
+	// The palette is data-theme's, whatever the system prefers, and the
+	// system's when no script has set data-theme. (With a choice stored,
+	// the page's script leaves data-theme be when the system changes.)
+	tb.Eval(`localStorage.setItem("tcpbook-theme", "light")`)
+	colours := `[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color, getComputedStyle(document.querySelector(".topbar")).borderBottomColor].join(" ")`
+	want := map[string]string{}
+	for _, theme := range []string{"light", "dark"} {
+		tb.SetColorScheme(theme)
+		tb.Eval(`document.documentElement.dataset.theme = "` + theme + `"`)
+		want[theme] = tb.Eval(colours)
+	}
+	if want["light"] == want["dark"] {
+		t.Errorf("the light and the dark theme are alike: %s", want["light"])
+	}
+	for _, c := range []struct{ system, theme, want string }{
+		{"light", "dark", "dark"},
+		{"dark", "light", "light"},
+		{"light", "", "light"},
+		{"dark", "", "dark"},
+	} {
+		tb.SetColorScheme(c.system)
+		if c.theme == "" {
+			tb.Eval(`delete document.documentElement.dataset.theme`)
+		} else {
+			tb.Eval(`document.documentElement.dataset.theme = "` + c.theme + `"`)
+		}
+		if got := tb.Eval(colours); got != want[c.want] {
+			t.Errorf("with the system %s and data-theme %q: %s, want the %s theme's %s", c.system, c.theme, got, c.want, want[c.want])
+		}
+	}
+	tb.Clean("theme")
 }
 
 // TestBrowserPhone reads a chapter on a narrow phone: nothing is wider
 // than the screen, and the book's contents open from the menu button.
 func TestBrowserPhone(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	_, base := realSite(t)
-	tb := openTab(t, ctx)
-	tb.do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	tb := browsertest.OpenTab(t)
+	tb.Do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 	for _, theme := range []string{"light", "dark"} {
-		tb.setColorScheme(theme)
-		tb.navigate(base + "01.html")
-		if w := tb.eval(`document.documentElement.scrollWidth <= window.innerWidth`); w != "true" {
-			t.Errorf("the chapter is wider than the phone: %s > %s", tb.eval("document.documentElement.scrollWidth"), tb.eval("window.innerWidth"))
+		tb.SetColorScheme(theme)
+		tb.Navigate(base + "01.html")
+		if w := tb.Eval(`document.documentElement.scrollWidth <= window.innerWidth`); w != "true" {
+			t.Errorf("the chapter is wider than the phone: %s > %s", tb.Eval("document.documentElement.scrollWidth"), tb.Eval("window.innerWidth"))
 		}
-		if v := tb.eval(`getComputedStyle(document.querySelector(".sidebar")).visibility`); v != "hidden" {
+		if v := tb.Eval(`getComputedStyle(document.querySelector(".sidebar")).visibility`); v != "hidden" {
 			t.Errorf("the sidebar is %s before the menu is opened", v)
 		}
 		// The page's contents start folded above the chapter, and open.
-		if tb.eval(`document.getElementById("page-toc-list").hidden`) != "true" {
+		if tb.Eval(`document.getElementById("page-toc-list").hidden`) != "true" {
 			t.Errorf("on a phone, the page's contents start open")
 		}
-		tb.screenshot("phone-01-" + theme)
-		tb.do(chromedp.Click(chromedp.CSS(".page-toc-toggle")))
-		tb.waitFor(`!document.getElementById("page-toc-list").hidden && document.querySelector(".page-toc-toggle").getAttribute("aria-expanded") === "true"`)
-		tb.do(chromedp.Click(chromedp.CSS(".page-toc-toggle")))
-		tb.do(chromedp.Click(chromedp.CSS(".menu-button")))
-		tb.waitFor(`getComputedStyle(document.querySelector(".sidebar")).visibility === "visible"`)
-		if e := tb.eval(`document.querySelector(".menu-button").getAttribute("aria-expanded")`); e != "true" {
+		screenshot(tb, "phone-01-"+theme)
+		tb.Do(chromedp.Click(chromedp.CSS(".page-toc-toggle")))
+		tb.WaitFor(`!document.getElementById("page-toc-list").hidden && document.querySelector(".page-toc-toggle").getAttribute("aria-expanded") === "true"`)
+		tb.Do(chromedp.Click(chromedp.CSS(".page-toc-toggle")))
+		tb.Do(chromedp.Click(chromedp.CSS(".menu-button")))
+		tb.WaitFor(`getComputedStyle(document.querySelector(".sidebar")).visibility === "visible"`)
+		if e := tb.Eval(`document.querySelector(".menu-button").getAttribute("aria-expanded")`); e != "true" {
 			t.Errorf("the open menu has aria-expanded=%s", e)
 		}
-		tb.waitFor(`document.querySelector(".sidebar").getBoundingClientRect().left >= 0`)
-		tb.screenshot("phone-01-menu-" + theme)
+		tb.WaitFor(`document.querySelector(".sidebar").getBoundingClientRect().left >= 0`)
+		screenshot(tb, "phone-01-menu-"+theme)
 		// Tapping the search box closes the menu.
-		tb.do(chromedp.Click(chromedp.ID("search-input")))
-		tb.waitFor(`getComputedStyle(document.querySelector(".sidebar")).visibility === "hidden"`)
-		if e := tb.eval(`document.querySelector(".menu-button").getAttribute("aria-expanded")`); e != "false" {
+		tb.Do(chromedp.Click(chromedp.ID("search-input")))
+		tb.WaitFor(`getComputedStyle(document.querySelector(".sidebar")).visibility === "hidden"`)
+		if e := tb.Eval(`document.querySelector(".menu-button").getAttribute("aria-expanded")`); e != "false" {
 			t.Errorf("the closed menu has aria-expanded=%s", e)
 		}
-		tb.do(chromedp.SendKeys(chromedp.ID("search-input"), "ソケット"))
-		tb.waitFor(`!document.getElementById("search-results").hidden`)
-		if w := tb.eval(`(r => r.left >= 0 && r.right <= window.innerWidth)(document.getElementById("search-results").getBoundingClientRect())`); w != "true" {
-			t.Errorf("the search results do not fit the phone: %s", tb.eval(`JSON.stringify(document.getElementById("search-results").getBoundingClientRect())`))
+		tb.Do(chromedp.SendKeys(chromedp.ID("search-input"), "ソケット"))
+		tb.WaitFor(`!document.getElementById("search-results").hidden`)
+		if w := tb.Eval(`(r => r.left >= 0 && r.right <= window.innerWidth)(document.getElementById("search-results").getBoundingClientRect())`); w != "true" {
+			t.Errorf("the search results do not fit the phone: %s", tb.Eval(`JSON.stringify(document.getElementById("search-results").getBoundingClientRect())`))
 		}
-		tb.screenshot("phone-01-search-" + theme)
+		screenshot(tb, "phone-01-search-"+theme)
 	}
 	// A link in the opened menu leads to its page.
-	tb.navigate(base + "01.html")
-	tb.do(chromedp.Click(chromedp.CSS(".menu-button")))
-	tb.waitFor(`getComputedStyle(document.querySelector(".sidebar")).visibility === "visible"`)
-	tb.waitFor(`document.querySelector(".sidebar").getBoundingClientRect().left >= 0`)
-	tb.loads(chromedp.Click(chromedp.CSS(`.sidebar a[href="02.html"]`)))
-	if got := tb.eval("location.pathname"); got != "/02.html" {
+	tb.Navigate(base + "01.html")
+	tb.Do(chromedp.Click(chromedp.CSS(".menu-button")))
+	tb.WaitFor(`getComputedStyle(document.querySelector(".sidebar")).visibility === "visible"`)
+	tb.WaitFor(`document.querySelector(".sidebar").getBoundingClientRect().left >= 0`)
+	tb.Loads(chromedp.Click(chromedp.CSS(`.sidebar a[href="02.html"]`)))
+	if got := tb.Eval("location.pathname"); got != "/02.html" {
 		t.Errorf("the menu's link to 02.html led to %s", got)
 	}
-	tb.clean("phone")
+	tb.Clean("phone")
 }
 
 // TestBrowserFile reads the written site from file://: the pages, the
 // search and the theme work without a server.
 func TestBrowserFile(t *testing.T) {
-	ctx := newBrowser(t)
+	browsertest.Browser(t) // or skip before building the book
 	s, _ := realSite(t)
 	dir := filepath.Join(t.TempDir(), "site")
 	if err := s.Write(dir); err != nil {
 		t.Fatal(err)
 	}
-	tb := openTab(t, ctx)
-	tb.navigate("file://" + filepath.ToSlash(dir) + "/01.html")
-	tb.do(chromedp.SendKeys(chromedp.ID("search-input"), "ソケット"))
-	tb.waitFor(`document.querySelectorAll("#search-results li").length > 0`)
-	tb.loads(chromedp.Click(chromedp.CSS(`.pager a[rel="next"]`)))
-	if got := tb.eval("location.href"); !strings.HasPrefix(got, "file://") || !strings.HasSuffix(got, ".html") {
+	tb := browsertest.OpenTab(t)
+	tb.Navigate("file://" + filepath.ToSlash(dir) + "/01.html")
+	tb.Do(chromedp.SendKeys(chromedp.ID("search-input"), "ソケット"))
+	tb.WaitFor(`document.querySelectorAll("#search-results li").length > 0`)
+	tb.Loads(chromedp.Click(chromedp.CSS(`.pager a[rel="next"]`)))
+	if got := tb.Eval("location.href"); !strings.HasPrefix(got, "file://") || !strings.HasSuffix(got, ".html") {
 		t.Errorf("the next link from file:// leads to %s", got)
 	}
-	tb.do(chromedp.Click(chromedp.CSS(".theme-button")))
-	tb.clean("file://")
-}
-
-// TestBrowserReload serves a copy of this repository's book as mdrun
-// serve does, saves a chapter, and waits for the open page to show the
-// change. It logs how long that took (run with -v).
-func TestBrowserReload(t *testing.T) {
-	ctx := newBrowser(t)
-	root := t.TempDir()
-	for _, dir := range []string{"chapters", "book", transcript.ScriptDir} {
-		sub, err := fs.Sub(os.DirFS("../.."), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		copyTree(t, sub, filepath.Join(root, dir))
-	}
-	os.RemoveAll(filepath.Join(root, SiteDir))
-	os.RemoveAll(filepath.Join(root, ShotDir))
-	srv := NewServer(root, &syncBuffer{})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		srv.Close()
-		ts.Close()
-	})
-	watch, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	go srv.Watch(watch, 100*time.Millisecond) // as mdrun serve
-
-	tb := openTab(t, ctx)
-	tb.navigate(ts.URL + "/01.html")
-	// Wait until the page listens for changes.
-	tb.waitFor(`document.documentElement.dataset.mdrunServe === "listening"`)
-	tb.eval(`window.notReloaded = true`)
-
-	chapter1 := filepath.Join(root, "chapters", "01", "README.md")
-	src, err := os.ReadFile(chapter1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var took []time.Duration
-	for i := range 5 {
-		text := fmt.Sprintf("保存した変更 %d です。", i)
-		saved := time.Now()
-		if err := os.WriteFile(chapter1, fmt.Appendf(slices.Clip(src), "\n%s\n", text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		tb.waitAcrossLoads(fmt.Sprintf(`!window.notReloaded && document.readyState === "complete" && document.body.textContent.includes(%q)`, text))
-		// When the new page was shown, by the browser's clock (the same
-		// machine's), not when this test noticed.
-		var shown float64
-		fmt.Sscan(tb.eval(`performance.timeOrigin + performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd`), &shown)
-		took = append(took, time.UnixMicro(int64(shown*1000)).Sub(saved).Round(time.Millisecond))
-		tb.waitFor(`document.documentElement.dataset.mdrunServe === "listening"`)
-		tb.eval(`window.notReloaded = true`)
-	}
-	t.Logf("save → reloaded page shown: %v (serve looks for changes every 100ms)", took)
-
-	// A problem shows on the page, at its line, until it is fixed.
-	if err := os.WriteFile(chapter1, append(slices.Clip(src), "\n```go {fil=main.go}\n```\n"...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tb.waitFor(`(document.querySelector(".mdrun-problems") || {}).textContent?.includes("chapters/01/README.md:")`)
-	if err := os.WriteFile(chapter1, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tb.waitAcrossLoads(`!window.notReloaded && document.readyState === "complete" && !document.querySelector(".mdrun-problems")`)
-	tb.clean("reload")
-}
-
-// syncBuffer is a log that the server's goroutines may write at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	tb.Do(chromedp.Click(chromedp.CSS(".theme-button")))
+	tb.Clean("file://")
 }

@@ -2,12 +2,13 @@ package site
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"io"
 	"net/url"
 	"path"
 	"strings"
+
+	"golang.org/x/net/html"
 
 	"tcpbook/internal/diag"
 )
@@ -34,13 +35,13 @@ func CheckLinks(files map[string][]byte) diag.List {
 		}
 		pageIDs := map[string]bool{}
 		ids[name] = pageIDs
-		err := scanHTML(data, func(tag string, attrs []xml.Attr, line int) {
+		err := scanHTML(data, func(tag string, attrs []html.Attribute, line int) {
 			for _, a := range attrs {
-				switch a.Name.Local {
+				switch a.Key {
 				case "id":
-					pageIDs[a.Value] = true
+					pageIDs[a.Val] = true
 				case "href", "src":
-					links = append(links, link{name, tag, a.Value, line})
+					links = append(links, link{name, tag, a.Val, line})
 				}
 			}
 		})
@@ -79,25 +80,28 @@ func CheckLinks(files map[string][]byte) diag.List {
 	return errs
 }
 
-// scanHTML calls f for each start tag of an HTML page. The pages are the
-// book's own, made by html/template and goldmark, which encoding/xml
-// reads in its lenient HTML mode.
-func scanHTML(data []byte, f func(tag string, attrs []xml.Attr, line int)) error {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = false
-	d.AutoClose = xml.HTMLAutoClose
-	d.Entity = xml.HTMLEntity
+// scanHTML calls f for each start tag of an HTML page, with the line
+// the tag starts on. It reads the page as a browser does (the HTML5
+// tokenizer): the text of a <script> or a <style> is not markup, however
+// many < and & it holds, and attribute values are unescaped.
+func scanHTML(data []byte, f func(tag string, attrs []html.Attribute, line int)) error {
+	z := html.NewTokenizer(bytes.NewReader(data))
+	line := 1
 	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			if err := z.Err(); !errors.Is(err, io.EOF) {
+				return err
+			}
 			return nil
 		}
-		if err != nil {
-			return err
+		// Raw is the token as the page has it; it is read before Token,
+		// which may reuse its bytes.
+		newlines := bytes.Count(z.Raw(), []byte("\n"))
+		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
+			tok := z.Token()
+			f(tok.Data, tok.Attr, line)
 		}
-		if se, ok := tok.(xml.StartElement); ok {
-			line, _ := d.InputPos()
-			f(strings.ToLower(se.Name.Local), se.Attr, line)
-		}
+		line += newlines
 	}
 }

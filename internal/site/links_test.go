@@ -83,3 +83,38 @@ func buildRealBook(t *testing.T) (root string, s *Site) {
 	}
 	return root, s
 }
+
+// TestCheckLinksScript: a page's inline script and style are not markup,
+// whatever they hold (the encoding/xml checker that came before stopped
+// at the first < or && in a script); the links after them are checked,
+// at their lines, and so are ids written in the script's strings, which
+// are none of the page's.
+func TestCheckLinksScript(t *testing.T) {
+	files := map[string][]byte{
+		"index.html": []byte(`<!DOCTYPE html>
+<html><head>
+<script>
+if (a < b && c) { document.title = "<a href='nowhere.html'>"; }
+for (var i = 0; i<n; i++) {}
+</script>
+<style>a > b::after { content: "<&"; }</style>
+</head><body>
+<p id="here">x &amp; y &lt; z</p>
+<a href="#here">ok</a>
+<a href="#nowhere">missing id</a>
+<script>var s = "</p><p id=\"fake\">";</script>
+<a href="#fake">an id only the script holds</a>
+<a
+  href="gone.html">a tag over two lines: its first</a>
+</body></html>`),
+	}
+	got := CheckLinks(files).Strings()
+	want := []string{
+		`index.html:11: link to #nowhere: index.html has no element with id "nowhere"`,
+		`index.html:13: link to #fake: index.html has no element with id "fake"`,
+		"index.html:14: link to gone.html: the site has no gone.html",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

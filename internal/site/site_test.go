@@ -1,14 +1,16 @@
 package site
 
 import (
+	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 // theme is the book's real theme: the fixture books are rendered with it.
@@ -77,78 +79,77 @@ func readPage(t *testing.T, s *Site, name string) pageInfo {
 	if !ok {
 		t.Fatalf("no %s", name)
 	}
-	var p pageInfo
-	p.hrefs = map[string][]string{}
-	d := xml.NewDecoder(strings.NewReader(string(data)))
-	d.Strict = false
-	d.AutoClose = xml.HTMLAutoClose
-	d.Entity = xml.HTMLEntity
-	var stack []xml.StartElement
-	var text strings.Builder
-	var link *xml.StartElement
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			break
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			stack = append(stack, tok)
-			if tok.Name.Local == "a" || tok.Name.Local == "title" {
-				tok := tok
-				link = &tok
-				text.Reset()
-			}
-		case xml.CharData:
-			text.Write(tok)
-		case xml.EndElement:
-			if link != nil && tok.Name.Local == link.Name.Local {
-				label := strings.Join(strings.Fields(text.String()), " ")
-				if link.Name.Local == "title" {
-					p.title = label
-				} else {
-					href, err := url.PathUnescape(attr(*link, "href"))
-					if err != nil {
-						t.Errorf("%s: bad link %q", name, attr(*link, "href"))
-					}
-					p.hrefs[href] = append(p.hrefs[href], label)
-					switch {
-					case within(stack, "sidebar") && within(stack, "nav-list"):
-						p.sidebar = append(p.sidebar, href+" "+label)
-						if attr(*link, "aria-current") == "page" {
-							p.current = href
-						}
-					case attr(*link, "rel") == "prev":
-						p.prev = href
-					case attr(*link, "rel") == "next":
-						p.next = href
-					case within(stack, "page-toc"):
-						p.toc = append(p.toc, href)
-					}
+	doc, err := html.Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	p := pageInfo{hrefs: map[string][]string{}}
+	var walk func(n *html.Node, stack []*html.Node)
+	walk = func(n *html.Node, stack []*html.Node) {
+		if n.Type == html.ElementNode {
+			stack = append(stack, n)
+			switch n.Data {
+			case "title":
+				p.title = textOf(n)
+			case "a":
+				label := textOf(n)
+				href, err := url.PathUnescape(attr(n, "href"))
+				if err != nil {
+					t.Errorf("%s: bad link %q", name, attr(n, "href"))
 				}
-				link = nil
+				p.hrefs[href] = append(p.hrefs[href], label)
+				switch {
+				case within(stack, "sidebar") && within(stack, "nav-list"):
+					p.sidebar = append(p.sidebar, href+" "+label)
+					if attr(n, "aria-current") == "page" {
+						p.current = href
+					}
+				case attr(n, "rel") == "prev":
+					p.prev = href
+				case attr(n, "rel") == "next":
+					p.next = href
+				case within(stack, "page-toc"):
+					p.toc = append(p.toc, href)
+				}
 			}
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
-			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, stack)
 		}
 	}
+	walk(doc, nil)
 	return p
 }
 
-func attr(e xml.StartElement, name string) string {
-	for _, a := range e.Attr {
-		if a.Name.Local == name {
-			return a.Value
+// textOf is the text within n, its spaces collapsed.
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
 		}
 	}
 	return ""
 }
 
 // within reports whether an element on the stack has the id or class.
-func within(stack []xml.StartElement, name string) bool {
-	for _, e := range stack {
-		if attr(e, "id") == name || slices.Contains(strings.Fields(attr(e, "class")), name) {
+func within(stack []*html.Node, name string) bool {
+	for _, n := range stack {
+		if attr(n, "id") == name || slices.Contains(strings.Fields(attr(n, "class")), name) {
 			return true
 		}
 	}
@@ -281,15 +282,15 @@ func TestUniqueIDs(t *testing.T) {
 				continue
 			}
 			seen := map[string]int{}
-			err := scanHTML(site.Files[name], func(tag string, attrs []xml.Attr, line int) {
+			err := scanHTML(site.Files[name], func(tag string, attrs []html.Attribute, line int) {
 				for _, a := range attrs {
-					if a.Name.Local != "id" {
+					if a.Key != "id" {
 						continue
 					}
-					if first, dup := seen[a.Value]; dup {
-						t.Errorf("%s:%d: id %q is also at line %d", name, line, a.Value, first)
+					if first, dup := seen[a.Val]; dup {
+						t.Errorf("%s:%d: id %q is also at line %d", name, line, a.Val, first)
 					}
-					seen[a.Value] = line
+					seen[a.Val] = line
 				}
 			})
 			if err != nil {
@@ -474,7 +475,7 @@ func TestTemplateIDs(t *testing.T) {
 	for _, m := range templateID.FindAllStringSubmatch(string(src), -1) {
 		got = append(got, m[1])
 	}
-	for _, id := range []string{"content", "sidebar", "search", "search-input", "search-results", "page-toc", "page-toc-list", "book-contents"} {
+	for _, id := range []string{"content", "sidebar", "search", "search-input", "search-results", "page-toc", "page-toc-list", "book-contents", "announcer"} {
 		if !slices.Contains(got, id) {
 			t.Errorf("the ids found in page.html, %q, lack %q", got, id)
 		}
