@@ -24,6 +24,7 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/diag"
+	"tcpbook/internal/safefile"
 	"tcpbook/internal/transcript"
 )
 
@@ -60,7 +61,7 @@ type Book struct {
 func Load(root string) (b *Book, notes []string, errs diag.List) {
 	order, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(OrderPath)))
 	if err != nil {
-		errs.Add(OrderPath, 0, "%v", unwrap(err))
+		errs.Add(OrderPath, 0, "%v", safefile.Err(err))
 		return nil, nil, errs
 	}
 	dirs, listErrs := parseOrder(order)
@@ -100,7 +101,7 @@ func Load(root string) (b *Book, notes []string, errs diag.List) {
 	}
 	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(FrontPath)))
 	if err != nil {
-		errs.Add(FrontPath, 0, "%v", unwrap(err))
+		errs.Add(FrontPath, 0, "%v", safefile.Err(err))
 	} else {
 		front, frontErrs := chapter.Parse(FrontPath, src)
 		errs.Append(frontErrs)
@@ -149,11 +150,4 @@ func parseOrder(src []byte) ([]orderLine, diag.List) {
 		out = append(out, orderLine{line, n})
 	}
 	return out, errs
-}
-
-func unwrap(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
