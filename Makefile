@@ -18,10 +18,13 @@ vet:
 
 # Unit tests, mdrun's scripts, the book's transcripts against real runs,
 # and the rendered book in chromium: links, accessibility (axe-core), and
-# reading it as a reader does (screenshots in book/screenshots/). The
-# browser tests take minutes on a busy 2-core machine: hence the timeout.
+# reading it as a reader does (screenshots in book/screenshots/), all under
+# the race detector: mdrun builds pages, highlights code and runs scripts
+# concurrently, and the chapters' servers serve each connection in a
+# goroutine. The browser tests take minutes on a busy 2-core machine:
+# hence the timeout.
 test:
-	go test -timeout 20m ./...
+	go test -race -timeout 25m ./...
 
 # A short run of each fuzz test on its committed seed corpus and beyond:
 # the chapters' servers, and mdrun's reading and rewriting of a chapter.
