@@ -19,32 +19,30 @@ import (
 // A goCache keeps what a go command found (go vet's findings, go list's
 // export data files) under a key made of everything the command reads, in
 // the user's cache directory, so that checking a book that has not changed
-// starts no go command but go env. The go command caches its own work
+// starts no go command. The go command caches its own work
 // too, but starting it and having it hash the build's inputs again takes
 // most of a check's time.
 //
-// A key covers the go command's environment (go env: the toolchain's
-// version and GOROOT, GOFLAGS, the target), the module's go.mod and
-// go.sum, and the content of every Go file of the module: a key can only
-// match when the command would read the same inputs.
+// A key covers the go command's environment (see goEnvDigest), the
+// module's go.mod and go.sum, and the content of every Go file of the
+// module: a key can only match when the command would read the same
+// inputs.
 type goCache struct {
 	dir  *os.Root // nil: no cache
 	root string
-	env  []byte // go env's output
+	env  []byte // goEnvDigest
 	mod  []byte // the digest of the module's files, once computed
 }
 
 // newGoCache returns the cache for the book at root, or one that keeps
-// nothing when there is no user cache directory or go env fails.
+// nothing when there is no user cache directory or no go command.
 func newGoCache(root string) *goCache {
 	c := &goCache{root: root}
 	base, err := os.UserCacheDir()
 	if err != nil {
 		return c
 	}
-	cmd := exec.Command("go", "env", "-json", "GOVERSION", "GOROOT", "GOFLAGS", "GOOS", "GOARCH", "GOAMD64", "CGO_ENABLED", "GOEXPERIMENT", "GOTOOLCHAIN", "GOCACHE")
-	cmd.Dir = root
-	env, err := cmd.Output()
+	env, err := goEnvDigest()
 	if err != nil {
 		return c
 	}
@@ -57,6 +55,50 @@ func newGoCache(root string) *goCache {
 	}
 	c.env = env
 	return c
+}
+
+// goEnvDigest hashes what decides the go command's environment (what go
+// env would print) without starting it, which takes longer than all the
+// rest of a cached check: the go command on PATH (its path, size and
+// time), the environment variables it reads (GO*, CGO_*, CC, CXX, PATH
+// and the like: every variable whose name starts with GO or CGO_, and
+// CC, CXX, PKG_CONFIG, HOME, XDG_CONFIG_HOME), and its configuration file
+// (go env GOENV). go.mod, which may name another toolchain, is part of
+// every key already.
+func goEnvDigest() ([]byte, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(goBin)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %d %d\n", goBin, fi.Size(), fi.ModTime().UnixNano())
+	// The toolchain the go command runs lives in its GOROOT: a go on
+	// PATH that is a link or a wrapper points to it.
+	if real, err := filepath.EvalSymlinks(goBin); err == nil {
+		fmt.Fprintf(h, "%s\n", real)
+	}
+	env := os.Environ()
+	slices.Sort(env)
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || slices.Contains([]string{"CC", "CXX", "PKG_CONFIG", "HOME", "XDG_CONFIG_HOME"}, name) {
+			fmt.Fprintf(h, "%s\n", kv)
+		}
+	}
+	goenv := os.Getenv("GOENV")
+	if goenv == "" {
+		if dir, err := os.UserConfigDir(); err == nil {
+			goenv = filepath.Join(dir, "go", "env")
+		}
+	}
+	if data, err := os.ReadFile(goenv); err == nil {
+		h.Write(data)
+	}
+	return h.Sum(nil), nil
 }
 
 // moduleDigest hashes the names and contents of the module's Go files,

@@ -24,29 +24,11 @@ import (
 // message back to the markdown line of the listing.
 func vet(root string, gc *goCache, files []*extract.File) diag.List {
 	var errs diag.List
-	tmp, err := os.MkdirTemp("", "mdrun-vet-")
-	if err != nil {
-		errs.Add(files[0].Chapter.Path, 0, "go vet: %v", err)
-		return errs
-	}
-	defer os.RemoveAll(tmp)
-	overlay := map[string]map[string]string{"Replace": {}}
 	byPath := map[string]*extract.File{}
 	var pkgs []string
 	for _, f := range files {
-		// go vet caches its findings by content and reports the overlay's
-		// file name, perhaps one from an earlier run: name each file by its
-		// content so any run's name maps back.
-		sum := sha256.Sum256(f.Content)
-		base := hex.EncodeToString(sum[:12]) + ".go"
-		name := filepath.Join(tmp, base)
-		if err := os.WriteFile(name, f.Content, 0o644); err != nil {
-			errs.Add(f.Chapter.Path, 0, "go vet: %v", err)
-			return errs
-		}
-		overlay["Replace"][filepath.Join(root, filepath.FromSlash(f.Path()))] = name
 		byPath[f.Path()] = f
-		byPath[base] = f
+		byPath[overlayName(f)] = f
 		// go vet cannot enter a directory that is not there yet: a
 		// program not extracted yet is reported as missing instead.
 		if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(path.Dir(f.Path())))); err != nil || !fi.IsDir() {
@@ -59,13 +41,11 @@ func vet(root string, gc *goCache, files []*extract.File) diag.List {
 	if len(pkgs) == 0 {
 		return nil
 	}
-	js, _ := json.Marshal(overlay)
-	overlayFile := filepath.Join(tmp, "overlay.json")
-	if err := os.WriteFile(overlayFile, js, 0o644); err != nil {
+	run, err := vetRun(root, gc, files, pkgs)
+	if err != nil {
 		errs.Add(files[0].Chapter.Path, 0, "go vet: %v", err)
 		return errs
 	}
-	run := vetRun(root, gc, overlayFile, files, pkgs)
 	findings, err := vetJSON(run.Stdout)
 	if err != nil {
 		errs.Add(files[0].Chapter.Path, 0, "go vet -json: %v\n%s", err, run.Stdout)
@@ -83,6 +63,15 @@ func vet(root string, gc *goCache, files []*extract.File) diag.List {
 	return errs
 }
 
+// overlayName is the name of a file's content in the overlay. go vet
+// caches its findings by content and reports the overlay's file name,
+// perhaps one from an earlier run: each file is named by its content, so
+// that any run's name maps back.
+func overlayName(f *extract.File) string {
+	sum := sha256.Sum256(f.Content)
+	return hex.EncodeToString(sum[:12]) + ".go"
+}
+
 // A vetResult is what go vet printed, and how it failed ("" if it did
 // not).
 type vetResult struct {
@@ -90,9 +79,10 @@ type vetResult struct {
 	Err            string
 }
 
-// vetRun runs go vet on the packages with the overlay, or says what it
-// said last time for the same programs, packages and module.
-func vetRun(root string, gc *goCache, overlayFile string, files []*extract.File, pkgs []string) vetResult {
+// vetRun runs go vet on the packages, with the files as the markdown
+// makes them in an overlay, or says what it said last time for the same
+// programs, packages and module.
+func vetRun(root string, gc *goCache, files []*extract.File, pkgs []string) (vetResult, error) {
 	inputs := [][]byte{[]byte(strings.Join(pkgs, "\n"))}
 	for _, f := range files {
 		inputs = append(inputs, []byte(f.Path()), f.Content)
@@ -100,7 +90,25 @@ func vetRun(root string, gc *goCache, overlayFile string, files []*extract.File,
 	key := gc.key("vet", inputs...)
 	var r vetResult
 	if gc.get(key, &r) {
-		return r
+		return r, nil
+	}
+	tmp, err := os.MkdirTemp("", "mdrun-vet-")
+	if err != nil {
+		return r, err
+	}
+	defer os.RemoveAll(tmp)
+	overlay := map[string]map[string]string{"Replace": {}}
+	for _, f := range files {
+		name := filepath.Join(tmp, overlayName(f))
+		if err := os.WriteFile(name, f.Content, 0o644); err != nil {
+			return r, err
+		}
+		overlay["Replace"][filepath.Join(root, filepath.FromSlash(f.Path()))] = name
+	}
+	js, _ := json.Marshal(overlay)
+	overlayFile := filepath.Join(tmp, "overlay.json")
+	if err := os.WriteFile(overlayFile, js, 0o644); err != nil {
+		return r, err
 	}
 	// With -json, vet's findings come as JSON on stdout; what stops it
 	// analysing a package (a type error) still comes as text on stderr.
@@ -112,12 +120,12 @@ func vetRun(root string, gc *goCache, overlayFile string, files []*extract.File,
 		r.Err = err.Error()
 		if _, ok := err.(*exec.ExitError); !ok {
 			// go did not run: nothing to keep.
-			return vetResult{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Err: r.Err}
+			return vetResult{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Err: r.Err}, nil
 		}
 	}
 	r.Stdout, r.Stderr = stdout.Bytes(), stderr.Bytes()
 	gc.put(key, r)
-	return r
+	return r, nil
 }
 
 type vetFinding struct{ posn, message string }
