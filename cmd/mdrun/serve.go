@@ -15,9 +15,10 @@ import (
 	"tcpbook/internal/preview"
 )
 
-// pollInterval is how often serve looks for changed files. Polling needs
-// nothing from the operating system and costs little for a book's few
-// files; a save shows in the browser within about this time plus a build.
+// pollInterval is how often serve looks for changed files where the
+// operating system cannot tell it of them (see preview.Server.Watch);
+// where it can, a save shows in the browser within a build and a page's
+// load.
 const pollInterval = 100 * time.Millisecond
 
 func runServe(args []string, stdout, stderr io.Writer) error {

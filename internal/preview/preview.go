@@ -8,16 +8,15 @@ package preview
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +24,6 @@ import (
 
 	"tcpbook/internal/render"
 	"tcpbook/internal/site"
-	"tcpbook/internal/transcript"
 )
 
 // A Server serves the book at a root directory while it is being written.
@@ -37,8 +35,9 @@ type Server struct {
 	stamp [sha256.Size]byte // of the watched files; Watch's own
 
 	mu       sync.Mutex
-	current  *site.Site // the last good site, a reload script in each page
-	version  string     // changes with each site; the pages compare it
+	current  *site.Site             // the last good site, a reload script in each page
+	index    func() ([]byte, error) // its search index, made when asked for
+	version  string                 // changes with each site; the pages compare it
 	problems string
 	notes    string   // the last build's, said once
 	sources  []string // the last build's Site.Sources, watched too
@@ -53,12 +52,12 @@ type Server struct {
 // receives a line for each rebuild.
 func NewServer(root string, log io.Writer) *Server {
 	s := &Server{root: root, log: log, cache: render.NewCache(), waiters: map[chan struct{}]bool{}, closed: make(chan struct{})}
-	s.stamp = s.watchStamp()
+	s.stamp, _ = s.watchStamp()
 	s.rebuild()
 	if len(s.sources) > 0 {
 		// Now that the build has named them, watch the files that
 		// diffs and quotes show as well.
-		s.stamp = s.watchStamp()
+		s.stamp, _ = s.watchStamp()
 	}
 	return s
 }
@@ -69,47 +68,22 @@ func (s *Server) Close() {
 	s.close.Do(func() { close(s.closed) })
 }
 
-// Watch rebuilds the site each time the files it is made from change,
-// looking every interval, until ctx is done. It builds once the files
-// have stopped changing for a moment, so that it never builds from a
-// file that an editor has only half written.
-func (s *Server) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		st := s.watchStamp()
-		if st == s.stamp {
-			continue
-		}
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(settle):
-			}
-			again := s.watchStamp()
-			if again == st {
-				break
-			}
-			st = again
-		}
-		s.stamp = st
-		s.rebuild()
-	}
-}
-
-// settle is how long the watched files must stay unchanged before Watch
-// builds.
-const settle = 15 * time.Millisecond
-
 func (s *Server) rebuild() {
 	start := time.Now()
-	built, notes, errs := site.BuildDir(s.root, site.Options{Cache: s.cache})
+	// The search index is a third of a build's work, and the longest
+	// part of it; a page loads it only when the reader searches, so it
+	// is made then, once a site.
+	var index func() ([]byte, error)
+	built, notes, errs := site.BuildDir(s.root, site.Options{
+		Cache:       s.cache,
+		SearchIndex: func(makeIndex func() ([]byte, error)) { index = sync.OnceValues(makeIndex) },
+	})
+	var version string
+	var current *site.Site
+	if len(errs) == 0 {
+		version = strconv.FormatInt(time.Now().UnixNano(), 36)
+		current = withReload(built, version)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.builds++
@@ -127,8 +101,7 @@ func (s *Server) rebuild() {
 		fmt.Fprintf(s.log, "%s\nmdrun serve: the book has problems; its pages show them until they are fixed\n", errs)
 	} else {
 		s.problems = ""
-		s.version = strconv.FormatInt(time.Now().UnixNano(), 36)
-		s.current = withReload(built, s.version)
+		s.version, s.current, s.index = version, current, index
 		if s.builds > 1 {
 			fmt.Fprintf(s.log, "mdrun serve: rebuilt in %v\n", time.Since(start).Round(time.Millisecond))
 		}
@@ -139,39 +112,6 @@ func (s *Server) rebuild() {
 		default:
 		}
 	}
-}
-
-// watchStamp is a digest of the names, sizes and times of the files the
-// site is made from: the chapters, book/ (but not the site written in it,
-// nor the browser tests' screenshots), the scripts that verify
-// transcripts, and the files that diffs and quotes show.
-func (s *Server) watchStamp() [sha256.Size]byte {
-	h := sha256.New()
-	s.mu.Lock()
-	sources := s.sources
-	s.mu.Unlock()
-	for _, p := range sources {
-		if info, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(p))); err == nil {
-			fmt.Fprintf(h, "%s %d %d\n", p, info.Size(), info.ModTime().UnixNano())
-		}
-	}
-	for _, dir := range []string{"chapters", "book", transcript.ScriptDir} {
-		_ = filepath.WalkDir(filepath.Join(s.root, dir), func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return nil
-			}
-			if d.IsDir() && p != filepath.Join(s.root, dir) && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || p == filepath.Join(s.root, filepath.FromSlash(site.SiteDir)) || p == filepath.Join(s.root, filepath.FromSlash(site.ShotDir))) {
-				return fs.SkipDir
-			}
-			if info, err := d.Info(); err == nil {
-				fmt.Fprintf(h, "%s %d %d\n", p, info.Size(), info.ModTime().UnixNano())
-			}
-			return nil
-		})
-	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	return sum
 }
 
 // state is what a page learns from the server's events.
@@ -201,11 +141,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case reloadPath:
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
-		io.WriteString(w, reloadJS)
+		w.Header().Set("ETag", reloadJSTag)
+		http.ServeContent(w, r, "reload.js", time.Time{}, strings.NewReader(reloadJS))
 		return
 	}
 	s.mu.Lock()
-	current, problems := s.current, s.problems
+	current, index, problems := s.current, s.index, s.problems
 	s.mu.Unlock()
 	if current == nil {
 		// No site yet: a page that shows the problems, and reloads
@@ -217,8 +158,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			html.EscapeString(problems), reloadPath)
 		return
 	}
+	// The site serves each file with no-cache: the browser asks again
+	// each time a page loads. A file that a build leaves as it was (the
+	// style sheets, the scripts) is answered with 304 Not Modified, so
+	// that a page reloaded after a rebuild loads quicker. The pages
+	// themselves change with each build, their reload scripts too.
+	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if name == searchIndex && index != nil {
+		data, err := index()
+		if err != nil {
+			fmt.Fprintf(s.log, "mdrun serve: %s: %v\n", searchIndex, err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("ETag", etag(data))
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
+		return
+	}
+	if data, ok := current.Files[name]; ok && !strings.HasSuffix(name, ".html") {
+		w.Header().Set("ETag", etag(data))
+	}
 	current.ServeHTTP(w, r)
 }
+
+// searchIndex is the site's search index, which the server makes only
+// when a page asks for it (see site.Options).
+const searchIndex = "search-index.js"
+
+// etag is an entity tag of a file's contents.
+func etag(data []byte) string {
+	sum := sha256.Sum256(data)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+}
+
+var reloadJSTag = etag([]byte(reloadJS))
 
 // withReload returns the site with a script in each page that reloads the
 // page when the server has a newer site than version. It is done once a
@@ -228,7 +202,12 @@ func withReload(s *site.Site, version string) *site.Site {
 	out := &site.Site{Files: make(map[string][]byte, len(s.Files))}
 	for name, data := range s.Files {
 		if strings.HasSuffix(name, ".html") {
-			data = bytes.Replace(data, []byte("</body>"), tag, 1)
+			// The page's own </body> is its last: one in its text
+			// is escaped (&lt;/body>), and scanning from the end is
+			// quick.
+			if i := bytes.LastIndex(data, []byte("</body>")); i >= 0 {
+				data = slices.Concat(data[:i], tag, data[i+len("</body>"):])
+			}
 		}
 		out.Files[name] = data
 	}
@@ -271,13 +250,21 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // reloadJS reloads the page when the server has a new site, and shows the
-// book's problems while it has some.
+// book's problems while it has some. A page that the reader leaves closes
+// its event stream, and opens it again if the browser shows it again from
+// its back-forward cache: a browser keeps six connections at most to a
+// server, and the streams of pages kept in that cache would otherwise hold
+// them all, so that the seventh page waits a minute to load.
 const reloadJS = `(function () {
   "use strict";
   var version = document.currentScript.dataset.version;
   var box = null;
-  var events = new EventSource("` + eventsPath + `");
-  events.onmessage = function (e) {
+  var events = null;
+  function listen() {
+    events = new EventSource("` + eventsPath + `");
+    events.onmessage = onState;
+  }
+  function onState(e) {
     var st = JSON.parse(e.data);
     document.documentElement.dataset.mdrunServe = "listening";
     if (st.problems) {
@@ -298,6 +285,16 @@ const reloadJS = `(function () {
       events.close();
       location.reload();
     }
-  };
+  }
+  listen();
+  addEventListener("pagehide", function () {
+    events.close();
+    document.documentElement.dataset.mdrunServe = "";
+  });
+  addEventListener("pageshow", function (e) {
+    if (e.persisted) {
+      listen();
+    }
+  });
 })();
 `

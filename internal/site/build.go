@@ -119,6 +119,10 @@ type Options struct {
 	// Cache keeps the highlighted code of one build for the next (see
 	// render.Cache); nil for none.
 	Cache *render.Cache
+	// SearchIndex, when not nil, is given the making of the search
+	// index (search-index.js), and the site lacks it: mdrun serve makes
+	// it only when a page asks for it, as few do.
+	SearchIndex func(makeIndex func() ([]byte, error))
 }
 
 // BuildDir loads the book at root and builds its site. It reports the
@@ -225,6 +229,16 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 	}
 	wg.Wait()
 	bd.title = bd.pages[0].page.Title
+	// The search index is the longest of what is left: it is started
+	// first, alongside the rest rather than after it.
+	var idx []byte
+	var idxErr error
+	if opts.SearchIndex != nil {
+		pages := bd.pages
+		opts.SearchIndex(func() ([]byte, error) { return searchIndex(pages) })
+	} else {
+		wg.Go(func() { idx, idxErr = searchIndex(bd.pages) })
+	}
 	for _, cp := range bd.pages {
 		for _, f := range cp.files {
 			wg.Go(func() { bd.filePage(cp, f) })
@@ -239,9 +253,9 @@ func Build(b *Book, opts Options) (*Site, diag.List) {
 	}
 	bd.assets()
 	wg.Wait()
-	if idx, err := searchIndex(bd.pages); err != nil {
-		bd.problem("search-index.js", 0, "%v", err)
-	} else {
+	if idxErr != nil {
+		bd.problem("search-index.js", 0, "%v", idxErr)
+	} else if opts.SearchIndex == nil {
 		bd.put("search-index.js", idx)
 	}
 	bd.put(marker, []byte("This directory is made by mdrun book, which replaces it whole.\n"))
