@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -42,10 +41,10 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 				}
 				body, err := res.Body(b)
 				if err != nil {
-					errs.Add(ch.Path, b.Line, "%s: %v", check.Describe(b), err)
+					errs.Add(ch.Path, b.Line, "%s: %v", b.Describe(), err)
 					continue
 				}
-				if normalizeEOL(b.Body) != body {
+				if b.Body != body { // a Body has LF line endings, whatever the file's
 					bodies[b] = body
 				}
 			}
@@ -82,8 +81,4 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "mdrun update: %s rewritten in %s\n", check.Count(blocks, "block"), check.Count(len(rewrites), "chapter"))
 	return nil
-}
-
-func normalizeEOL(s string) string {
-	return string(bytes.ReplaceAll([]byte(s), []byte("\r\n"), []byte("\n")))
 }

@@ -22,27 +22,18 @@ func refs(res *source.Resolver, ch *chapter.Chapter) diag.List {
 		}
 		want, err := res.Body(b)
 		if err != nil {
-			errs.Add(ch.Path, b.Line, "%s: %v", Describe(b), err)
+			errs.Add(ch.Path, b.Line, "%s: %v", b.Describe(), err)
 			continue
 		}
-		have := strings.ReplaceAll(b.Body, "\r\n", "\n")
-		switch {
+		switch have := b.Body; {
 		case have == want:
 		case have == "":
-			errs.Add(ch.Path, b.Line, "%s is empty; run `%s` to fill it", Describe(b), UpdateCommand)
+			errs.Add(ch.Path, b.Line, "%s is empty; run `%s` to fill it", b.Describe(), UpdateCommand)
 		default:
-			errs.Add(ch.Path, b.Line, "%s is stale: line %d is not what the files make now; run `%s`", Describe(b), b.BodyLine+firstDiffLine(have, want)-1, UpdateCommand)
+			errs.Add(ch.Path, b.Line, "%s is stale: line %d is not what the files make now; run `%s`", b.Describe(), b.BodyLine+firstDiffLine(have, want)-1, UpdateCommand)
 		}
 	}
 	return errs
-}
-
-// Describe names a diff or quote block for a message.
-func Describe(b *chapter.Block) string {
-	if b.Kind == chapter.Quote {
-		return "quote of " + b.From.Written
-	}
-	return "diff from " + b.From.Written + " to " + b.To.Written
 }
 
 // firstDiffLine is the first line of the body (1 for the line after the

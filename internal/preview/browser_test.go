@@ -3,6 +3,7 @@ package preview
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -27,15 +28,7 @@ func TestBrowserReload(t *testing.T) {
 	browsertest.Browser(t) // or skip before copying the book
 	root := copyRepoBook(t)
 	var log syncBuffer
-	srv := NewServer(root, &log)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		srv.Close()
-		ts.Close()
-	})
-	watch, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	go srv.Watch(watch, 100*time.Millisecond) // as mdrun serve
+	_, ts := serveWatched(t, root, &log)
 
 	tb := browsertest.OpenTab(t)
 	tb.Navigate(ts.URL + "/01.html")
@@ -99,15 +92,7 @@ func TestBrowserReload(t *testing.T) {
 func TestBrowserNavigate(t *testing.T) {
 	browsertest.Browser(t) // or skip before copying the book
 	root := copyBook(t)
-	srv := NewServer(root, &syncBuffer{})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		srv.Close()
-		ts.Close()
-	})
-	watch, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	go srv.Watch(watch, 100*time.Millisecond) // as mdrun serve
+	srv, ts := serveWatched(t, root, &syncBuffer{})
 
 	tb := browsertest.OpenTab(t)
 	pages := []string{"/index.html", "/01.html", "/02.html"}
@@ -160,4 +145,19 @@ func waitStreams(t *testing.T, srv *Server, n int) {
 func idle(tb *browsertest.Tab) {
 	tb.T.Helper()
 	tb.Eval(`new Promise(done => requestIdleCallback(() => done(true), {timeout: 3000}))`)
+}
+
+// serveWatched serves the book at root as mdrun serve does: a server that
+// watches the book, on a test HTTP server, both closed at cleanup.
+func serveWatched(t *testing.T, root string, log io.Writer) (*Server, *httptest.Server) {
+	srv := NewServer(root, log)
+	ts := httptest.NewServer(srv)
+	watch, stop := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		stop()
+		srv.Close()
+		ts.Close()
+	})
+	go srv.Watch(watch, 100*time.Millisecond) // as mdrun serve
+	return srv, ts
 }

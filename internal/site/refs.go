@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"tcpbook/internal/chapter"
-	"tcpbook/internal/check"
 	"tcpbook/internal/source"
 )
 
@@ -56,7 +55,7 @@ func (bd *builder) resolveRefs() *refs {
 				}
 				region, err := res.Region(ref)
 				if err != nil {
-					bd.errs.Add(cp.ch.Path, b.Line, "%s: %v", check.Describe(b), err)
+					bd.errs.Add(cp.ch.Path, b.Line, "%s: %v", b.Describe(), err)
 					continue
 				}
 				url := ref.Path + ".html"
