@@ -36,6 +36,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return addrInUse(*addr)
+	}
 	if err != nil {
 		return err
 	}
@@ -71,4 +74,15 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	<-done
 	return nil
+}
+
+// addrInUse explains a busy address to a reader who ran make serve: what
+// is probably there, how to find and stop it, and how to pick another.
+func addrInUse(addr string) error {
+	_, port, _ := net.SplitHostPort(addr)
+	return fmt.Errorf(`%s is already in use: another program listens there, most likely an earlier
+make serve (or mdrun serve) still running in another terminal.
+  see what it is:  ss -ltnp 'sport = :%s'
+  stop it:         Ctrl-C in its terminal
+  or use another:  make serve ADDR=localhost:3001  (go run ./cmd/mdrun serve -addr localhost:3001)`, addr, port)
 }

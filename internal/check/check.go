@@ -108,14 +108,14 @@ func onDisk(root string, ch *chapter.Chapter, files []*extract.File) diag.List {
 		case err != nil:
 			errs.Add(ch.Path, line, "listing %s: cannot read %s: %v", f.Name, f.Path(), err)
 		case state == extract.Missing:
-			errs.Add(ch.Path, line, "listing %s: %s does not exist; run `mdrun extract`", f.Name, f.Path())
+			errs.Add(ch.Path, line, "listing %s: %s does not exist; run `"+extract.Command+"`", f.Name, f.Path())
 		case state == extract.Foreign:
 			errs.Add(ch.Path, line, "listing %s: %s is in the way: %s", f.Name, f.Path(), why)
 		case state == extract.Edited:
-			errs.Add(ch.Path, line, "listing %s: %s was edited by hand; move the edits into the markdown and run `mdrun extract -force`", f.Name, f.Path())
+			errs.Add(ch.Path, line, "listing %s: %s was edited by hand; move the edits into the markdown and run `"+extract.Command+" -force`", f.Name, f.Path())
 		case state == extract.Stale:
 			have, _ := dir.ReadFile(filepath.FromSlash(f.Name))
-			errs.Add(ch.Path, staleLine(f, have), "listing %s: %s is stale; run `mdrun extract`", f.Name, f.Path())
+			errs.Add(ch.Path, staleLine(f, have), "listing %s: %s is stale; run `"+extract.Command+"`", f.Name, f.Path())
 		}
 	}
 	if ch.Incomplete {
@@ -128,7 +128,7 @@ func onDisk(root string, ch *chapter.Chapter, files []*extract.File) diag.List {
 		errs.Add(ch.Path, 0, "%v", err)
 	}
 	for _, o := range orphans {
-		errs.Add(ch.Path, 0, "%s is orphaned: it was generated from this chapter but no listing writes it; run `mdrun extract` to remove it", path.Join(ch.Dir, o))
+		errs.Add(ch.Path, 0, "%s is orphaned: it was generated from this chapter but no listing writes it; run `"+extract.Command+"` to remove it", path.Join(ch.Dir, o))
 	}
 	return errs
 }

@@ -290,7 +290,7 @@ func TestOnDiskIncomplete(t *testing.T) {
 		"chapters/01/server/main.go": string(files[0].Content),
 	})
 	// A chapter that no longer writes the file: it is orphaned.
-	want := []string{"chapters/01/README.md: chapters/01/server/main.go is orphaned: it was generated from this chapter but no listing writes it; run `mdrun extract` to remove it"}
+	want := []string{"chapters/01/README.md: chapters/01/server/main.go is orphaned: it was generated from this chapter but no listing writes it; run `go run ./cmd/mdrun extract` to remove it"}
 	if got := onDisk(root, parse(t, "No programs.\n"), nil).Strings(); !slices.Equal(got, want) {
 		t.Errorf("onDisk without the listing = %q, want %q", got, want)
 	}

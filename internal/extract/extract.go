@@ -38,6 +38,10 @@ type File struct {
 }
 
 // Path is the file's slash path from the book's root.
+// Command is how a reader runs mdrun's extract from the repository's root,
+// as messages suggest it: mdrun is not on their PATH.
+const Command = "go run ./cmd/mdrun extract"
+
 func (f *File) Path() string { return path.Join(f.Chapter.Dir, f.Name) }
 
 // MarkdownLine maps a line of the generated file to the markdown line it
@@ -329,7 +333,7 @@ func Prepare(book *chapter.Book, opts Options) (*Plan, diag.List) {
 			case state == Foreign:
 				errs.Add(ch.Path, line, "listing %s: refusing to overwrite %s: %s; rename the listing or move the file away", f.Name, f.Path(), why)
 			case state == Edited && !opts.Force:
-				errs.Add(ch.Path, line, "listing %s: %s was edited by hand since mdrun wrote it; move the edits into %s, or run `mdrun extract -force` to discard them", f.Name, f.Path(), ch.Path)
+				errs.Add(ch.Path, line, "listing %s: %s was edited by hand since mdrun wrote it; move the edits into %s, or run `"+Command+" -force` to discard them", f.Name, f.Path(), ch.Path)
 			case state == Current:
 				plan.Unchanged++
 			default:
@@ -346,7 +350,7 @@ func Prepare(book *chapter.Book, opts Options) (*Plan, diag.List) {
 			case err != nil:
 				errs.Add(ch.Path, 0, "cannot read %s: %v", path.Join(ch.Dir, name), err)
 			case state == Edited && !opts.Force:
-				errs.Add(ch.Path, 0, "%s was generated from this chapter, no listing writes it any more, and it was edited by hand; delete it yourself or run `mdrun extract -force`", path.Join(ch.Dir, name))
+				errs.Add(ch.Path, 0, "%s was generated from this chapter, no listing writes it any more, and it was edited by hand; delete it yourself or run `"+Command+" -force`", path.Join(ch.Dir, name))
 			default:
 				plan.Removes = append(plan.Removes, Removal{ch, name})
 			}
