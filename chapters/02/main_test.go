@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"tcpbook/internal/booktest"
 )
@@ -159,6 +161,17 @@ func TestBadClients(t *testing.T) {
 		{"huge-header-line", func(t *testing.T) string {
 			return tooLarge(t, "GET /"+strings.Repeat("a", 2<<20))
 		}, []string{"HTTP/1.0 431 Request Header Fields Too Large", "reset"}},
+		{"escape-sequences", func(t *testing.T) string {
+			// Control characters in a header value, the target and the body
+			// are logged escaped: the server's terminal never sees them.
+			resp := exchange(t, "POST /\u009b HTTP/1.1\r\nHost: x\r\nX-Title: \u009b]0;pwned\u202e\r\n"+
+				"Content-Length: 13\r\n\r\n\x1b[2J\x1b[31m\a\r\xff!")
+			waitLog(t, srv, `\x1b[2J\x1b[31m\a\r\xff!`, "\n")
+			return status(resp)
+		}, []string{"HTTP/1.0 200 OK"}},
+		{"escape-sequences-in-error", func(t *testing.T) string {
+			return status(exchange(t, "GET / HTTP/1.1\r\nHost: x\r\n\x1b[31mred\r\n\r\n"))
+		}, []string{"HTTP/1.0 400 Bad Request"}},
 		{"huge-body", func(t *testing.T) string {
 			return tooLarge(t, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n"+strings.Repeat("b", 3000000))
 		}, []string{"HTTP/1.0 413 Request Entity Too Large", "reset"}},
@@ -174,6 +187,82 @@ func TestBadClients(t *testing.T) {
 	if strings.Contains(srv.Output(), "panic") {
 		t.Errorf("the server panicked:\n%s", srv.Output())
 	}
+	if i := strings.IndexFunc(srv.Output(), unsafeForTerminal); i >= 0 {
+		t.Errorf("the server wrote a control character to the terminal at byte %d:\n%q", i, srv.Output())
+	}
+}
+
+// unsafeForTerminal reports whether r, written to a terminal, could do
+// more than show a character: a control character other than newline
+// (ESC starts an escape sequence; CR goes back over the line), a C1
+// control, a bidirectional override, or a byte that is not UTF-8.
+func unsafeForTerminal(r rune) bool {
+	return r != '\n' && r != '\t' && !unicode.IsPrint(r) || r == utf8.RuneError
+}
+
+func TestPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\nHost: x\n\n"},
+		{"こんにちは\tworld\n", "こんにちは\tworld\n"},
+		{"\x1b[2J\x1b]0;title\a", `\x1b[2J\x1b]0;title\a`},
+		{"a\rb\r", `a\rb\r`},
+		{"\u009b31m\u202e\x7f\x00", `\u009b31m\u202e\x7f\x00`},
+		{"\xff\xc2", `\xff\xc2`},
+		{"\ufffd", "\ufffd"}, // a real U+FFFD is a character
+	}
+	for _, tt := range tests {
+		if got := printable(tt.in); got != tt.want {
+			t.Errorf("printable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzPrintable checks that whatever the bytes, printable's result has
+// nothing a terminal would act on.
+func FuzzPrintable(f *testing.F) {
+	f.Add("GET / HTTP/1.1\r\n\x1b[31m\xff\u009b")
+	f.Fuzz(func(t *testing.T, in string) {
+		out := printable(in)
+		if i := strings.IndexFunc(out, unsafeForTerminal); i >= 0 && !strings.Contains(in, "\ufffd") {
+			t.Errorf("printable(%q) = %q: unsafe at byte %d", in, out, i)
+		}
+	})
+}
+
+// TestExpectContinue sends a request whose client waits for 100 Continue
+// before it sends the body (RFC 9110 §10.1.1): the server must say 100
+// first, and not wait for the body that will not come before it does.
+func TestExpectContinue(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	srv := booktest.Start(t, booktest.Build(t, "chapters/02"), addr)
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+	// Much less than readTimeout: a server that waits for the body first
+	// would time out here.
+	conn.SetDeadline(time.Now().Add(readTimeout / 2))
+	r := bufio.NewReader(conn)
+	const cont = "HTTP/1.1 100 Continue\r\n\r\n"
+	got := make([]byte, len(cont))
+	if _, err := io.ReadFull(r, got); err != nil || string(got) != cont {
+		t.Fatalf("before the body the server sent %q, %v; want %q", got, err, cont)
+	}
+	io.WriteString(conn, "hello")
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("after the body: %s, want 200 OK", resp.Status)
+	}
+	booktest.WaitOutput(t, srv, "Expect: 100-continue\n\nhello\n")
 }
 
 // TestSilentClients holds many connections that never send anything: the
@@ -271,6 +360,14 @@ func checkResponse(t *testing.T, in, out []byte) {
 	}
 	// A response to HEAD has no body: read it as the client would.
 	req, _ := http.ReadRequest(bufio.NewReader(bytes.NewReader(in)))
+	// 100 Continue comes first exactly when an HTTP/1.1 request with a
+	// body asks for it (RFC 9110 §10.1.1); never to HTTP/1.0 (§15.2).
+	out, cont := bytes.CutPrefix(out, []byte(continueLine))
+	wantCont := req != nil && req.ProtoAtLeast(1, 1) && req.ContentLength != 0 &&
+		strings.EqualFold(req.Header.Get("Expect"), "100-continue")
+	if cont != wantCont {
+		t.Errorf("input %q: 100 Continue sent: %v, want %v\n%q", in, cont, wantCont, out)
+	}
 	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), req)
 	if err != nil {
 		t.Fatalf("input %q: response does not parse: %v\n%q", in, err, out)
@@ -302,6 +399,8 @@ func checkResponse(t *testing.T, in, out []byte) {
 	}
 }
 
+const continueLine = "HTTP/1.1 100 Continue\r\n\r\n"
+
 func TestHandle(t *testing.T) {
 	booktest.Quiet(t)
 	tests := []struct {
@@ -331,6 +430,12 @@ func TestHandle(t *testing.T) {
 		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort", "HTTP/1.0 400 Bad Request"},
 		{"GET / HTTP/1.1\r\nX: " + strings.Repeat("a", maxHeaderBytes) + "\r\n\r\n", "HTTP/1.0 431 Request Header Fields Too Large"},
 		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + strings.Repeat("b", 2000000), "HTTP/1.0 413 Request Entity Too Large"},
+		// Expect: 100-continue is answered before the body is read, only
+		// for HTTP/1.1 and only when a body follows (RFC 9110 §10.1.1).
+		{"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 100 Continue"},
+		{"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "HTTP/1.1 100 Continue"},
+		{"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.0 200 OK"},
+		{"GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n", "HTTP/1.0 200 OK"},
 	}
 	for _, tt := range tests {
 		c := &booktest.Conn{In: strings.NewReader(tt.in)}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"tcpbook/internal/booktest"
 )
@@ -120,6 +122,54 @@ func TestGarbageServer(t *testing.T) {
 	noPanic(t, out)
 }
 
+// TestEscapeServer answers with control characters in a header, in the
+// body and, on a second connection, in a malformed header line: the
+// client shows them escaped, never raw.
+func TestEscapeServer(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	bin := booktest.Build(t, "chapters/03")
+	for _, tt := range []struct{ name, resp, want string }{
+		{"response", "HTTP/1.0 200 OK\r\nX-Title: \u009b]0;pwned\u202e\r\nContent-Length: 9\r\n\r\n\x1b[2J\a\r\xff!\n",
+			`X-Title: \u009b]0;pwned\u202e` + "\n\n" + `\x1b[2J\a\r\xff!` + "\n"},
+		{"error", "HTTP/1.0 200 OK\r\n\x1b[31mred\r\n\r\n", `\x1b[31mred`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				io.WriteString(c, tt.resp)
+			}()
+			out, _, _ := runClient(t, bin)
+			if i := strings.IndexFunc(out, unsafeForTerminal); i >= 0 {
+				t.Errorf("the client wrote a control character at byte %d:\n%q", i, out)
+			}
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("output does not show %q:\n%q", tt.want, out)
+			}
+			noPanic(t, out)
+		})
+	}
+}
+
+// unsafeForTerminal reports whether r, written to a terminal, could do
+// more than show a character: a control character other than newline
+// (ESC starts an escape sequence; CR goes back over the line), a C1
+// control, a bidirectional override, or a byte that is not UTF-8.
+func unsafeForTerminal(r rune) bool {
+	return r != '\n' && r != '\t' && !unicode.IsPrint(r) || r == utf8.RuneError
+}
+
 func TestAgainstChapter2(t *testing.T) {
 	t.Parallel()
 	if !booktest.Isolate(t) {
@@ -130,7 +180,8 @@ func TestAgainstChapter2(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if !strings.HasPrefix(out, "HTTP/1.0 200 OK\r\n") || !strings.HasSuffix(out, "\r\n\r\nHello World\n") {
+	// printable shows the CRLF line ends as LF.
+	if !strings.HasPrefix(out, "HTTP/1.0 200 OK\n") || !strings.HasSuffix(out, "\n\nHello World\n") {
 		t.Errorf("unexpected dump:\n%q", out)
 	}
 }
