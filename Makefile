@@ -39,7 +39,7 @@ test:
 	go test -race -timeout 25m ./...
 
 # A short run of each fuzz test on its committed seed corpus and beyond:
-# the chapters' servers, and mdrun's reading and rewriting of a chapter.
+# the chapters' servers, chapter 2's escaping of logged bytes, and mdrun's reading and rewriting of a chapter.
 # The run is counted in executions, not seconds: with a duration, Go 1.26's
 # fuzz coordinator can fail at the deadline with "context deadline
 # exceeded" and no failing input (go.dev/issue/75804, fixed in Go 1.27);
@@ -48,6 +48,7 @@ test:
 FUZZTIME ?= 100000x
 fuzz:
 	go test -run='^$$' -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./chapters/02
+	go test -run='^$$' -fuzz=FuzzPrintable -fuzztime=$(FUZZTIME) ./chapters/02
 	go test -run='^$$' -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./chapters/04/server
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/chapter
 	go test -run='^$$' -fuzz=FuzzReplace -fuzztime=$(FUZZTIME) ./internal/chapter
