@@ -226,3 +226,107 @@ func TestIdempotent(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryOnce: the server answers a GET, then reads the next GET on the
+// same connection and closes without an answer, and does the same on every
+// new connection. The client sends that GET again once, on a new
+// connection, and not a second time (RFC 9110 §9.2.2).
+func TestRetryOnce(t *testing.T) {
+	if !booktest.Isolate(t) {
+		return
+	}
+	var first sync.Once
+	f := startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		first.Do(func() {
+			if f.read(r) {
+				reply(c, "ok", false)
+			}
+		})
+		f.read(r) // and close without an answer
+	})
+	c := &client{addr: addr}
+	defer c.close()
+	get := func() error {
+		req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = c.do(req)
+		return err
+	}
+	if err := get(); err != nil {
+		t.Fatalf("the first GET: %v", err)
+	}
+	err := get()
+	if err == nil || !strings.Contains(err.Error(), "もう送りません") {
+		t.Fatalf("the second GET: %v, want the failed retry's error", err)
+	}
+	if requests, conns := f.counts(); len(requests) != 3 || conns != 2 {
+		t.Errorf("the server read %d requests on %d connections, want 3 on 2 (the second GET sent twice, not more)", len(requests), conns)
+	}
+}
+
+// TestNoRewind: a PUT may be sent again, but not when its body cannot be
+// made again (no GetBody), as net/http's Transport refuses too.
+func TestNoRewind(t *testing.T) {
+	if !booktest.Isolate(t) {
+		return
+	}
+	var first sync.Once
+	f := startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		first.Do(func() {
+			if f.read(r) {
+				reply(c, "ok", false)
+			}
+		})
+		f.read(r)
+	})
+	c := &client{addr: addr}
+	defer c.close()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
+	if _, _, err := c.do(req); err != nil {
+		t.Fatal(err)
+	}
+	// A reader NewRequest does not know: no GetBody, no ContentLength.
+	body := struct{ io.Reader }{strings.NewReader("data")}
+	req, _ = http.NewRequest(http.MethodPut, "http://"+addr+"/", body)
+	if req.GetBody != nil {
+		t.Fatal("the test's body has a GetBody")
+	}
+	_, _, err := c.do(req)
+	if err == nil || !strings.Contains(err.Error(), "ボディを作り直せない") {
+		t.Fatalf("PUT: %v, want an error saying the body cannot be made again", err)
+	}
+	if requests, conns := f.counts(); len(requests) != 2 || conns != 1 {
+		t.Errorf("the server read %d requests on %d connections, want 2 on 1 (the PUT once)", len(requests), conns)
+	}
+}
+
+// TestNoRawBytes: a status line with an escape sequence reaches the
+// terminal escaped.
+func TestNoRawBytes(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		for f.read(r) {
+			io.WriteString(c, "HTTP/1.1 200 OK\x1b]0;pwned\a\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	out, _ := runClient(t)
+	if strings.ContainsAny(out, "\x1b\a") || !strings.Contains(out, `200 OK\x1b]0;pwned\a`) {
+		t.Errorf("want the status line escaped, got:\n%q", out)
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"200 OK\n", "200 OK\n"},
+		{"\x1b[2J\r\xff\u202e", `\x1b[2J\r\xff\u202e`},
+	} {
+		if got := sanitize(c.in); got != c.want {
+			t.Errorf("sanitize(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

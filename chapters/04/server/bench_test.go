@@ -40,7 +40,7 @@ const benchRequest = "GET / HTTP/1.1\r\nHost: localhost:8888\r\nUser-Agent: benc
 // with 200 and Hello World on the one connection.
 func benchCheck(b *testing.B, n int) {
 	c := &booktest.Conn{In: &benchRequests{req: benchRequest, n: n}}
-	handle(c)
+	handleConn(c)
 	r := bufio.NewReader(&c.Out)
 	for i := range n {
 		resp, err := http.ReadResponse(r, nil)
@@ -64,7 +64,7 @@ func BenchmarkHandleKeepAlive(b *testing.B) {
 	b.ReportAllocs()
 	c := &booktest.Conn{In: &benchRequests{req: benchRequest, n: b.N}, Discard: true}
 	b.ResetTimer()
-	handle(c)
+	handleConn(c)
 	b.ReportMetric(float64(c.Writes)/float64(b.N), "writes/op")
 }
 
@@ -77,7 +77,7 @@ func BenchmarkHandleOneRequest(b *testing.B) {
 	writes := 0
 	for b.Loop() {
 		c := &booktest.Conn{In: &benchRequests{req: benchRequest, n: 1}, Discard: true}
-		handle(c)
+		handleConn(c)
 		writes += c.Writes
 	}
 	b.ReportMetric(float64(writes)/float64(b.N), "writes/op")

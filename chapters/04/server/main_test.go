@@ -11,13 +11,25 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"tcpbook/internal/booktest"
 )
+
+// handleConn runs the request loop on c, as serve would for a connection
+// it accepted, with a server of its own.
+func handleConn(c net.Conn) *server {
+	s := &server{conns: map[net.Conn]bool{}}
+	s.add(c)
+	handle(c, s)
+	return s
+}
 
 func dial(t *testing.T) net.Conn {
 	t.Helper()
@@ -254,6 +266,75 @@ func TestProtocol(t *testing.T) {
 		c.Close() // a reset
 		dial(t).Close()
 	})
+	t.Run("expect-continue", func(t *testing.T) {
+		// The server answers 100 Continue before it has the body, without
+		// waiting for it (RFC 9110 §10.1.1); curl would wait 1 s otherwise.
+		conn := dial(t)
+		r := bufio.NewReader(conn)
+		write(t, conn, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+		conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		line, err := r.ReadString('\n')
+		if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+			t.Fatalf("before the body, got %q, %v; want HTTP/1.1 100 Continue at once", line, err)
+		}
+		if blank, err := r.ReadString('\n'); err != nil || blank != "\r\n" {
+			t.Fatalf("after the 100 Continue status line, got %q, %v", blank, err)
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		write(t, conn, "hello")
+		if resp, body := read(t, r); resp.StatusCode != 200 || body != "Hello hello\n" || resp.Close {
+			t.Fatalf("final response %s %q close=%v", resp.Status, body, resp.Close)
+		}
+	})
+	t.Run("expect-continue-refused", func(t *testing.T) {
+		// A body over the limit is refused at once, with no 100 Continue
+		// and without reading it.
+		conn := dial(t)
+		r := bufio.NewReader(conn)
+		write(t, conn, fmt.Sprintf("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", maxBodyBytes+1))
+		conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		if resp, _ := read(t, r); resp.StatusCode != http.StatusRequestEntityTooLarge || !resp.Close {
+			t.Fatalf("got %s close=%v, want 413 and close", resp.Status, resp.Close)
+		}
+	})
+	t.Run("expect-continue-http10", func(t *testing.T) {
+		// An HTTP/1.0 request's expectation is ignored (RFC 9110 §10.1.1).
+		conn := dial(t)
+		r := bufio.NewReader(conn)
+		write(t, conn, "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello")
+		if resp, body := read(t, r); resp.StatusCode != 200 || body != "Hello hello\n" {
+			t.Fatalf("got %s %q, want 200 and no 100 Continue first", resp.Status, body)
+		}
+	})
+	t.Run("smuggling", func(t *testing.T) {
+		// Content-Length and Transfer-Encoding both: Transfer-Encoding wins
+		// (RFC 9112 §6.3), and the server closes after its response
+		// (RFC 9112 §6.1), so the rest never becomes a second request.
+		conn := dial(t)
+		body := "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+		write(t, conn, fmt.Sprintf("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n%s", len(body), body))
+		r := bufio.NewReader(conn)
+		if resp, body := read(t, r); resp.StatusCode != 200 || body != "Hello World\n" || !resp.Close {
+			t.Fatalf("got %s %q close=%v, want 200 (an empty chunked body) and Connection: close", resp.Status, body, resp.Close)
+		}
+		closed(t, r) // no second response
+		if strings.Contains(srv.Output(), "/smuggled") {
+			t.Errorf("the server read the smuggled request:\n%s", srv.Output())
+		}
+	})
+	t.Run("escape-sequences", func(t *testing.T) {
+		// Bytes from the network never reach the terminal raw.
+		// ReadRequest refuses control bytes in a header line, but not
+		// other characters a terminal acts on, and the body is anything.
+		conn := dial(t)
+		write(t, conn, post("\x1b]0;pwned\a\r\x1b[2J", "X-Text: \u202eevil\xff\r\n", "Connection: close\r\n"))
+		read(t, bufio.NewReader(conn))
+		booktest.WaitOutput(t, srv, `X-Text: \u202eevil\xff`)
+		booktest.WaitOutput(t, srv, `\x1b]0;pwned\a\r\x1b[2J`)
+		if out := srv.Output(); strings.ContainsAny(out, "\x1b\a\r\u202e") || !utf8.ValidString(out) {
+			t.Errorf("raw control bytes in the server's log:\n%q", out)
+		}
+	})
 	t.Run("idle-timeout", func(t *testing.T) {
 		conn := dial(t)
 		r := bufio.NewReader(conn)
@@ -310,7 +391,7 @@ func FuzzHandle(f *testing.F) {
 	booktest.Quiet(f) // the server's log
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c := &booktest.Conn{In: bytes.NewReader(in)}
-		handle(c)
+		handleConn(c)
 		// The requests as the server read them, to read each response
 		// as its client would (a response to HEAD has no body).
 		var reqs []*http.Request
@@ -324,6 +405,7 @@ func FuzzHandle(f *testing.F) {
 			reqs = append(reqs, req)
 		}
 		r := bufio.NewReader(&c.Out)
+		continued := -1 // the request last answered with 100 Continue
 		for n := 0; ; n++ {
 			if _, err := r.Peek(1); err == io.EOF {
 				return
@@ -341,6 +423,17 @@ func FuzzHandle(f *testing.F) {
 			resp, err := http.ReadResponse(r, req)
 			if err != nil {
 				t.Fatalf("input %q: response %d does not parse: %v\n%q", in, n, err, c.Out.String())
+			}
+			if resp.StatusCode == http.StatusContinue {
+				// An interim response, once, and only to an HTTP/1.1
+				// request that asked for it and has a body (RFC 9110 §10.1.1).
+				if req == nil || continued == n || !req.ProtoAtLeast(1, 1) || req.ContentLength == 0 ||
+					!strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
+					t.Fatalf("input %q: 100 Continue before response %d, to a request that did not ask for it", in, n)
+				}
+				continued = n
+				n--
+				continue
 			}
 			body, err := io.ReadAll(resp.Body)
 			head := req != nil && req.Method == http.MethodHead
@@ -360,4 +453,118 @@ func FuzzHandle(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSanitize(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\nHost: x\n\n"},
+		{"こんにちは\tworld\n", `こんにちは\tworld` + "\n"},
+		{"\x1b]0;pwned\a", `\x1b]0;pwned\a`},
+		{"a\rb", `a\rb`},
+		{"\xff\xfe", `\xff\xfe`},
+		{"\u202eevil", `\u202eevil`},
+		{"\u0085", `\u0085`},
+	} {
+		if got := sanitize(c.in); got != c.want {
+			t.Errorf("sanitize(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// proc is the server run by TestShutdown itself, which needs to signal it
+// and see how it exits (booktest.Start kills its programs).
+type proc struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan error
+}
+
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Write(b)
+}
+
+func (p *proc) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// waitOutput waits until the server has printed want.
+func (p *proc) waitOutput(t *testing.T, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(p.Output(), want); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not print %q:\n%s", want, p.Output())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func startProc(t *testing.T) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(booktest.Build(t, "chapters/04/server")), done: make(chan error, 1)}
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.cmd.Process.Kill() })
+	p.waitOutput(t, "で待ち受けています")
+	return p
+}
+
+// TestShutdown: on SIGINT the server stops accepting, answers the request
+// in flight (with Connection: close), closes an idle kept-alive connection
+// at once, and exits 0.
+func TestShutdown(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	srv := startProc(t)
+
+	idle := dial(t)
+	write(t, idle, get("/"))
+	idleR := bufio.NewReader(idle)
+	read(t, idleR)
+
+	// A request in flight: the headers and half the body.
+	busy := dial(t)
+	write(t, busy, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nfli")
+	srv.waitOutput(t, "Accept "+busy.LocalAddr().String())
+
+	start := time.Now()
+	if err := srv.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	srv.waitOutput(t, "新しいコネクションは受け付けません")
+	closed(t, idleR) // at once, not after idleTimeout
+	if d := time.Since(start); d > idleTimeout/2 {
+		t.Errorf("the idle connection was closed %v after SIGINT, want at once", d)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("the server still accepts connections after SIGINT")
+	}
+
+	write(t, busy, "ght")
+	busyR := bufio.NewReader(busy)
+	if resp, body := read(t, busyR); resp.StatusCode != 200 || body != "Hello flight\n" || !resp.Close {
+		t.Errorf("the request in flight got %s %q close=%v, want 200, Hello flight, Connection: close", resp.Status, body, resp.Close)
+	}
+	closed(t, busyR)
+	select {
+	case err := <-srv.done:
+		if err != nil {
+			t.Errorf("the server ended with %v, want exit status 0\n%s", err, srv.Output())
+		}
+	case <-time.After(shutdownTimeout + 5*time.Second):
+		t.Fatalf("the server did not exit after SIGINT:\n%s", srv.Output())
+	}
+	if out := srv.Output(); !strings.Contains(out, "すべてのコネクションを閉じたので終了します") {
+		t.Errorf("no orderly exit message:\n%s", out)
+	}
 }
