@@ -9,6 +9,7 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/extract"
+	"tcpbook/internal/transcript"
 )
 
 func TestMain(m *testing.M) { Main(m) }
@@ -287,5 +288,26 @@ func TestBusyPorts(t *testing.T) {
 	got := strings.Join(scriptPorts([]string{script}), " ")
 	if want := "localhost:8888 127.0.0.1:9999"; got != want {
 		t.Errorf("scriptPorts = %q, want %q", got, want)
+	}
+}
+
+// TestHideCheckout: a block rewritten from a real run never shows the
+// author's checkout, only the placeholder the go-trace rule accepts.
+func TestHideCheckout(t *testing.T) {
+	body := "panic: EOF\n\nmain.main.func1()\n\t/home/author/src/tcpbook/chapters/02/naive/main.go:35 +0x4d1\nexit status 2\n"
+	got := hideCheckout(body, "/home/author/src/tcpbook")
+	want := "panic: EOF\n\nmain.main.func1()\n\t/path/to/tcpbook/chapters/02/naive/main.go:35 +0x4d1\nexit status 2\n"
+	if got != want {
+		t.Errorf("hideCheckout:\n got %q\nwant %q", got, want)
+	}
+	if got := hideCheckout("/home/author/src/tcpbook2/x", "/home/author/src/tcpbook"); got != "/home/author/src/tcpbook2/x" {
+		t.Errorf("a sibling directory was rewritten: %q", got)
+	}
+	rules, err := transcript.Lookup([]string{"go-trace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !transcript.Equal(want, body, rules) {
+		t.Errorf("the go-trace rule does not accept %s for the checkout", Checkout)
 	}
 }
