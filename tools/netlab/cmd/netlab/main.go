@@ -1,0 +1,282 @@
+// Command netlab is the book's network laboratory: it measures servers
+// across a delayed link between two network namespaces.
+//
+// Usage:
+//
+//	netlab time [flags] SERVER...
+//		Time requests to each SERVER across the link at each RTT, with a
+//		new connection per request and on one kept-alive connection, fit
+//		time = a + k·RTT per series, print a table, and write the results
+//		and the run's metadata to -json.
+//		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE.
+//	netlab table FILE
+//		Print the table of a results file that netlab time wrote.
+//	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
+//		Draw time per request against RTT: each series' medians, its
+//		fitted line, both axes in ms; with <title> and <desc>.
+//	netlab info
+//		Print the run metadata netlab records (kernel, congestion control,
+//		initial window, Go, CPUs, load) as JSON, without creating a link.
+//
+// Flags of netlab time:
+//
+//	-rtt 0,10ms,50ms  the RTTs
+//	-n 20             requests per series and RTT
+//	-rate 10mbit      limit each direction's bandwidth (token bucket); tc(8)
+//	                  units: bit kbit mbit gbit, or bytes bps kbps mbps
+//	-burst BYTES      the token bucket's size (default: 1 ms of rate, at least 3000)
+//	-pcap FILE        write every packet the link carries to FILE
+//	                  (pcap, LINKTYPE_RAW; read it with tcpdump -r FILE)
+//	-cc NAME          congestion control in both namespaces (reno, cubic, bbr)
+//	-sysctl K=V       set a net.* sysctl in both namespaces (repeatable)
+//	-port 8888        where the servers listen, on localhost
+//	-json FILE        write the results there
+//
+// The link needs root, or unprivileged user namespaces: netlab run as an
+// ordinary user runs itself again in a user namespace.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"tcpbook/tools/netlab"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "time":
+		err = timeCmd(args)
+	case "table":
+		err = tableCmd(args)
+	case "info":
+		err = infoCmd(args)
+	case "chart":
+		err = chartCmd(args)
+	case "-h", "-help", "--help", "help":
+		usage()
+	default:
+		fmt.Fprintf(os.Stderr, "netlab: unknown command %q\n", cmd)
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "netlab:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage:
+	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
+	netlab table FILE
+	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
+	netlab info
+Run "netlab time -h" for the flags.
+`)
+	os.Exit(2)
+}
+
+// sysctls is a repeatable -sysctl flag.
+type sysctls map[string]string
+
+func (s sysctls) String() string { return fmt.Sprint(map[string]string(s)) }
+func (s sysctls) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || !strings.HasPrefix(k, "net.") {
+		return errors.New("want net.NAME=VALUE")
+	}
+	s[k] = val
+	return nil
+}
+
+func timeCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab time", flag.ExitOnError)
+	rttList := fs.String("rtt", "0,10ms,50ms", "the RTTs, comma-separated")
+	n := fs.Int("n", 20, "requests per series and RTT")
+	rateFlag := fs.String("rate", "", "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
+	burst := fs.Int("burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
+	pcapFile := fs.String("pcap", "", "write every packet the link carries to this pcap file")
+	cc := fs.String("cc", "", "congestion control in both namespaces, such as reno or bbr")
+	sys := sysctls{}
+	fs.Var(sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
+	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
+	out := fs.String("json", "", "write the results to this file")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
+		fs.PrintDefaults()
+	}
+	fs.Parse(args)
+	if os.Geteuid() != 0 && os.Getenv(netlab.EnvUserns) == "" {
+		code, err := netlab.RerunInUserNamespace()
+		if err != nil {
+			return err
+		}
+		os.Exit(code)
+	}
+	meta := netlab.CollectMetadata(commandLine())
+	targets, err := parseTargets(fs.Args())
+	if err != nil {
+		return err
+	}
+	rtts, err := parseRTTs(*rttList)
+	if err != nil {
+		return err
+	}
+	rate, err := netlab.ParseRate(*rateFlag)
+	if err != nil {
+		return err
+	}
+	if *port == 0 || *port > 65535 {
+		return fmt.Errorf("-port %d: want 1 to 65535", *port)
+	}
+	if *cc != "" {
+		sys["net.ipv4.tcp_congestion_control"] = *cc
+	}
+	plan := netlab.Plan{
+		Targets: targets, RTTs: rtts, N: *n, Port: uint16(*port), Log: os.Stderr,
+		Link: netlab.Config{Rate: rate, Burst: *burst, Sysctl: sys},
+	}
+	res := netlab.Results{Link: netlab.LinkInfo{Port: uint16(*port), Pcap: *pcapFile}}
+	if rate > 0 {
+		res.Link.Rate = netlab.FormatRate(rate)
+		res.Link.Burst = *burst
+		if *burst == 0 {
+			res.Link.Burst = netlab.DefaultBurst(rate)
+		}
+	}
+	var pcapOut *os.File
+	if *pcapFile != "" {
+		if pcapOut, err = os.Create(*pcapFile); err != nil {
+			return err
+		}
+		defer pcapOut.Close()
+		if plan.Link.Pcap, err = netlab.NewPcapWriter(pcapOut); err != nil {
+			return err
+		}
+	}
+	series, err := netlab.Measure(plan, &meta)
+	if plan.Link.Pcap != nil {
+		if ferr := plan.Link.Pcap.Flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", plan.Link.Pcap.Packets(), *pcapFile)
+	}
+	if err != nil {
+		return err // when the link cannot be created, the message says what to do
+	}
+	res.Meta, res.Series = meta, series
+	res.PrintTable(os.Stdout)
+	fmt.Println()
+	fmt.Println(res.Describe())
+	if *out != "" {
+		return res.WriteFile(*out)
+	}
+	return nil
+}
+
+// parseTargets reads NAME=EXE, NAME:new=EXE and NAME:keep=EXE.
+func parseTargets(args []string) ([]netlab.Target, error) {
+	if len(args) == 0 {
+		return nil, errors.New("name at least one server: NAME=EXE, NAME:new=EXE or NAME:keep=EXE")
+	}
+	var targets []netlab.Target
+	for _, a := range args {
+		key, exe, ok := strings.Cut(a, "=")
+		if !ok || key == "" || exe == "" {
+			return nil, fmt.Errorf("%q: want NAME=EXE, NAME:new=EXE or NAME:keep=EXE", a)
+		}
+		name, mode, hasMode := strings.Cut(key, ":")
+		modes := []string{netlab.ModeNew, netlab.ModeKeep}
+		if hasMode {
+			if mode != netlab.ModeNew && mode != netlab.ModeKeep {
+				return nil, fmt.Errorf("%q: the way to connect is new or keep, not %q", a, mode)
+			}
+			modes = []string{mode}
+		}
+		if _, err := os.Stat(exe); err != nil {
+			return nil, fmt.Errorf("%s: %w (build it first, such as go build -o /tmp/ch04 ./chapters/04/server)", name, err)
+		}
+		targets = append(targets, netlab.Target{Name: name, Exe: exe, Modes: modes})
+	}
+	return targets, nil
+}
+
+func parseRTTs(list string) ([]time.Duration, error) {
+	var rtts []time.Duration
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "0" {
+			s = "0s"
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("RTT %q: want a duration such as 10ms", s)
+		}
+		rtts = append(rtts, d)
+	}
+	return rtts, nil
+}
+
+func tableCmd(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: netlab table FILE")
+	}
+	r, err := netlab.ReadResults(args[0])
+	if err != nil {
+		return err
+	}
+	r.PrintTable(os.Stdout)
+	fmt.Println()
+	fmt.Println(r.Describe())
+	return nil
+}
+
+func infoCmd(args []string) error {
+	if len(args) != 0 {
+		return errors.New("usage: netlab info")
+	}
+	data, err := json.MarshalIndent(netlab.CollectMetadata(commandLine()), "", "\t")
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(data))
+	return nil
+}
+
+// commandLine is os.Args with the program called netlab, not by the
+// temporary path go run gives it.
+func commandLine() []string {
+	return append([]string{"netlab"}, os.Args[1:]...)
+}
+
+func chartCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab chart", flag.ExitOnError)
+	out := fs.String("o", "", "the SVG file to write")
+	title := fs.String("title", "Time per request against RTT", "the chart's title")
+	fs.Parse(args)
+	if *out == "" || fs.NArg() != 1 {
+		return errors.New("usage: netlab chart [-title TEXT] -o FILE.svg RESULTS.json")
+	}
+	r, err := netlab.ReadResults(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := r.LatencySVG(f, *title); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

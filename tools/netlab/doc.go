@@ -1,0 +1,21 @@
+// Package netlab is the book's network laboratory: a delayed link between
+// two network namespaces on one Linux machine, with an optional bandwidth
+// limit and packet capture, and the timing loop that measures servers
+// across it.
+//
+// The link joins a client namespace (ClientIP) and a server namespace
+// (ServerIP) with two TUN devices. A forwarder goroutine per direction
+// reads each IP packet from one device and writes it to the other RTT/2
+// later, after a token bucket has let it through when a rate is set.
+// Every packet, the handshake's included, crosses the link, so what is
+// measured is the kernel's own TCP. Packets for ServerIP are rewritten to
+// 127.0.0.1 on the way in (and back on the way out), so the book's servers,
+// which listen on localhost, are measured unchanged.
+//
+// Creating the link needs root, or an unprivileged user namespace in which
+// the program is root (RerunInUserNamespace). Everything else in the
+// package (the token bucket, the forwarder loop, pcap files, metadata,
+// least-squares fits and results files) works anywhere.
+//
+// The command tools/netlab/cmd/netlab runs the measurements; see its doc.
+package netlab

@@ -1,0 +1,92 @@
+package netlab
+
+import (
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// packet は、届けるのを待っているパケットです。
+type packet struct {
+	data []byte
+	due  time.Time // この時刻に相手側へ書く
+}
+
+// forwarder は、リンクの片方向です。from から読んだ IP パケットを、帯域の
+// 制限（bucket）を通ったあと delay だけ遅らせて to に書きます。
+type forwarder struct {
+	from    io.Reader         // 1 回の Read で IP パケット 1 つ（TUN デバイス）
+	to      io.Writer         // 1 回の Write で IP パケット 1 つ
+	delay   time.Duration     // 片道の遅れ（RTT/2）
+	bucket  *tokenBucket      // nil なら帯域の制限なし
+	rewrite func([]byte) bool // アドレスを書き換え、false なら捨てる
+	// 取り込み（pcap）。onRead は読んだときに書き換える前のパケットを、
+	// onWrite は書いたときのパケットを受け取る。nil なら呼ばない
+	onRead, onWrite func(time.Time, []byte)
+	done            <-chan struct{} // 閉じられたら、待っているパケットを捨てて終わる
+	stats           *linkStats
+}
+
+// linkStats counts what the link carried, both directions together.
+type linkStats struct {
+	packets, bytes atomic.Int64
+}
+
+// forward は、from から読んだパケットを、読んだ時刻から決まる due の時刻に
+// to へ書きます。読む goroutine と書くループを分けるので、待っている間も
+// 次のパケットを読めます。due は読んだ順に増えるので、順番は変わりません。
+func (f *forwarder) forward() {
+	queue := make(chan packet, 4096)
+	go f.read(queue)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for p := range queue {
+		if wait := time.Until(p.due); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-f.done:
+				continue // リンクを外すところなので、残りは捨てる
+			}
+		}
+		if f.onWrite != nil {
+			// 書く前に記録する。書くとすぐに相手のカーネルが答えることがあり、
+			// その答えのほうが先に記録されてしまうから
+			f.onWrite(time.Now(), p.data)
+		}
+		if _, err := f.to.Write(p.data); err != nil {
+			continue
+		}
+		f.stats.packets.Add(1)
+		f.stats.bytes.Add(int64(len(p.data)))
+	}
+}
+
+// read は、パケットを 1 つずつ読んで、いつ届けるかを決め、queue に入れます。
+// from が閉じられると queue を閉じて終わります。
+func (f *forwarder) read(queue chan<- packet) {
+	defer close(queue)
+	buf := make([]byte, 65536)
+	for {
+		n, err := f.from.Read(buf)
+		if err != nil {
+			return // リンクを外すときに TUN デバイスが閉じられた
+		}
+		now := time.Now()
+		p := append([]byte(nil), buf[:n]...)
+		if !isIPv4(p) {
+			continue // リンクは IPv4 だけを運ぶ
+		}
+		if f.onRead != nil {
+			f.onRead(now, p)
+		}
+		if f.rewrite != nil && !f.rewrite(p) {
+			continue
+		}
+		leave := now // 帯域の制限がなければ、すぐにリンクに出る
+		if f.bucket != nil {
+			leave = f.bucket.reserve(now, n)
+		}
+		queue <- packet{p, leave.Add(f.delay)}
+	}
+}

@@ -1,0 +1,72 @@
+package netlab
+
+import (
+	"errors"
+	"time"
+)
+
+// Config describes a link.
+type Config struct {
+	// RTT is the round-trip time: each direction delays every packet by RTT/2.
+	RTT time.Duration
+	// Rate limits each direction to Rate bytes per second (ParseRate reads
+	// "10mbit"); 0 means no limit.
+	Rate float64
+	// Burst is the token bucket's size in bytes; 0 means DefaultBurst(Rate).
+	Burst int
+	// Pcap, if not nil, receives every packet the link carries, as the
+	// client's side sees it: a packet the client sends at the time the
+	// link reads it, and a packet the client receives at the time the link
+	// delivers it, both with the server's address 10.77.0.2. Flush it
+	// after Close.
+	Pcap *PcapWriter
+	// Sysctl sets sysctls in both namespaces before the link carries a
+	// packet, such as "net.ipv4.tcp_congestion_control": "reno". Only the
+	// namespaced net.* ones make sense.
+	Sysctl map[string]string
+}
+
+// Stats is what a link has carried, both directions together.
+type Stats struct {
+	Packets int64 `json:"packets"`
+	Bytes   int64 `json:"bytes"`
+}
+
+// Sub returns s minus an earlier t.
+func (s Stats) Sub(t Stats) Stats { return Stats{s.Packets - t.Packets, s.Bytes - t.Bytes} }
+
+// ErrNoLink wraps every error that says the link cannot be created here
+// (not Linux, no privilege, no TUN device), as opposed to a link that was
+// created and then failed. Tests skip on it.
+var ErrNoLink = errors.New("the delayed link cannot be created here")
+
+// Help says what to do when the link cannot be created.
+const Help = `The delayed link needs Linux network namespaces and a TUN device (/dev/net/tun):
+run as root (sudo), or as a user allowed unprivileged user namespaces
+(check: unshare --user --map-root-user true; on Debian and Ubuntu:
+sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 and later also
+sysctl kernel.apparmor_restrict_unprivileged_userns=0), to whom /dev/net/tun
+is readable and writable (mode 0666, as most distributions make it). In a
+container, run it with --privileged, or with CAP_NET_ADMIN, CAP_SYS_ADMIN and
+the device /dev/net/tun. Without the link, netlab table still prints saved results.`
+
+// Quiet waits until the link has carried nothing for RTT+10ms, and returns
+// its Stats then. When a client returns, the FIN and ACK of a closing
+// connection are still in the link's queue and arrive RTT/2 later;
+// counting at once would miss them here and count them for the next
+// measurement. If packets keep coming, it gives up after ten RTTs and a
+// second.
+func (l *Link) Quiet() Stats {
+	rtt := l.Config().RTT
+	deadline := time.Now().Add(10*rtt + time.Second)
+	s, since := l.Stats(), time.Now()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for time.Since(since) < rtt+10*time.Millisecond && time.Now().Before(deadline) {
+		<-tick.C
+		if t := l.Stats(); t != s {
+			s, since = t, time.Now()
+		}
+	}
+	return s
+}

@@ -1,0 +1,65 @@
+package netlab
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func ms2d(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+
+// A series at three RTTs gets its line; the first request of a kept-alive
+// connection (which includes the handshake) stays out of the summary.
+func TestSeriesFit(t *testing.T) {
+	s := Series{Name: "x-keep", Server: "x", Mode: ModeKeep}
+	for _, rtt := range []float64{0, 10, 50} {
+		samples := []Sample{{Dial: ms2d(rtt), Total: ms2d(2*rtt + 1)}} // handshake + request
+		for i := range 5 {
+			samples = append(samples, Sample{Total: ms2d(rtt + 0.5 + 0.1*float64(i-2))})
+		}
+		s.Points = append(s.Points, NewPoint(ms2d(rtt), ModeKeep, samples, Stats{Packets: 14}))
+	}
+	if p := s.Points[2]; p.MedianMS != 50.5 || p.MinMS != 50.3 || p.RTTMS != 50 {
+		t.Errorf("at 50 ms: median %v, min %v, rtt %v; want 50.5, 50.3, 50 (first sample left out)", p.MedianMS, p.MinMS, p.RTTMS)
+	}
+	s.FitSeries()
+	if s.SlopeRTT == nil || *s.SlopeRTT != 1 || *s.InterceptMS != 0.5 {
+		t.Fatalf("fit: slope %v intercept %v, want 1 and 0.5", s.SlopeRTT, s.InterceptMS)
+	}
+	// New connections: every sample counts.
+	p := NewPoint(ms2d(10), ModeNew, []Sample{{Dial: ms2d(10), Total: ms2d(21)}, {Dial: ms2d(10), Total: ms2d(23)}}, Stats{})
+	if p.MedianMS != 22 || p.MinMS != 21 {
+		t.Errorf("new connections: median %v min %v, want 22 and 21", p.MedianMS, p.MinMS)
+	}
+	// One RTT gives no line.
+	one := Series{Points: s.Points[:1]}
+	one.FitSeries()
+	if one.SlopeRTT != nil {
+		t.Error("a series at one RTT got a slope")
+	}
+
+	r := &Results{Meta: CollectMetadata([]string{"netlab", "time"}), Link: LinkInfo{Port: 8888}, Series: []Series{s}}
+	name := filepath.Join(t.TempDir(), "r.json")
+	if err := r.WriteFile(name); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadResults(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(back)
+	for _, key := range []string{`"slope_rtt":1`, `"intercept_ms":0.5`, `"median_ms":50.5`, `"kernel"`, `"congestion_control"`} {
+		if !strings.Contains(string(data), key) {
+			t.Errorf("results JSON lacks %s", key)
+		}
+	}
+	var b strings.Builder
+	back.PrintTable(&b)
+	for _, want := range []string{"| 50ms | x-keep | 50.00 ms | 50.50 ms | 50.30 ms | 2.3 |", "x-keep: time = 0.50 ms + 1.00 × RTT"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}

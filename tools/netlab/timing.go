@@ -1,0 +1,115 @@
+package netlab
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Sample is the timing of one request.
+type Sample struct {
+	// Dial is how long connecting took, included in Total; 0 for a request
+	// on a connection an earlier request opened.
+	Dial  time.Duration `json:"dial"`
+	Total time.Duration `json:"total"` // from the start to the end of the response's body
+}
+
+// Client sends the timing loop's requests: HTTP/1.1 GET requests, each
+// written whole in one write, each response read to the end of its body.
+type Client struct {
+	// Dial opens a connection to the server, such as a Link's Dial to
+	// ServerIP:8888.
+	Dial func(ctx context.Context) (net.Conn, error)
+	Host string // the Host header; "localhost:8888" if empty
+	Path string // "/" if empty
+	// Check, if not nil, checks each response; a response that is not
+	// 200 OK is an error anyway.
+	Check func(resp *http.Response, body []byte) error
+	// Timeout bounds each connection (dial, requests and responses);
+	// one minute if zero.
+	Timeout time.Duration
+}
+
+// Time は、リクエストを n 個、1 つずつ順に送って、1 つずつの時間を測ります。
+// keep なら 1 本のコネクションを使い続け（最初のリクエストの時間には接続の
+// 時間も入ります）、そうでなければリクエストごとに新しいコネクションを張ります。
+// 新しいコネクションでは Connection: close を送るので、先に閉じるのはサーバーです。
+func (c *Client) Time(n int, keep bool) ([]Sample, error) {
+	var samples []Sample
+	var conn net.Conn
+	var r *bufio.Reader
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	for range n {
+		start := time.Now()
+		var dialed time.Duration
+		if conn == nil {
+			var err error
+			if conn, err = c.dial(); err != nil {
+				return nil, err
+			}
+			r, dialed = bufio.NewReader(conn), time.Since(start)
+		}
+		err := c.roundTrip(conn, r, !keep)
+		total := time.Since(start)
+		if !keep {
+			conn.Close()
+			conn = nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		samples = append(samples, Sample{Dial: dialed, Total: total})
+	}
+	return samples, nil
+}
+
+// dial connects, and bounds the connection with a deadline so that a
+// measurement never hangs.
+func (c *Client) dial() (net.Conn, error) {
+	timeout := cmp.Or(c.Timeout, time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	conn, err := c.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetDeadline(time.Now().Add(timeout))
+	return conn, nil
+}
+
+// roundTrip writes one request in one write and reads its response to the
+// end of the body.
+func (c *Client) roundTrip(conn net.Conn, r *bufio.Reader, close bool) error {
+	req := "GET " + cmp.Or(c.Path, "/") + " HTTP/1.1\r\nHost: " + cmp.Or(c.Host, "localhost:8888") + "\r\n"
+	if close {
+		req += "Connection: close\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("unexpected response %s %q", resp.Status, body)
+	}
+	if c.Check != nil {
+		return c.Check(resp, body)
+	}
+	return nil
+}
