@@ -162,8 +162,51 @@ func TestNoBlindRetry(t *testing.T) {
 	}
 }
 
-// TestResponseClose: the server answers with Connection: close; the client
-// opens a new connection for the next request instead of failing.
+// notice is the first line of what the client says, once, when the server
+// closes the connection after every response.
+const notice = "このサーバーはレスポンスのたびにコネクションを閉じます"
+
+// TestHTTP10Server: chapter 2's server, left running, answers every
+// request with HTTP/1.0 and closes. The client gets its answers on a new
+// connection each, says once, after the first, that this is not the
+// chapter's server and what to do, and ends without waiting for an idle
+// close that cannot come.
+func TestHTTP10Server(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	f := startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		if f.read(r) {
+			io.WriteString(c, "HTTP/1.0 200 OK\r\nConnection: close\r\nContent-Length: 12\r\n\r\nHello World\n")
+		}
+	})
+	start := time.Now()
+	out, err := runClient(t)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if d := time.Since(start); d >= pause {
+		t.Errorf("the client took %v, waiting for an idle close", d)
+	}
+	want := []string{"ASCII", "PROGRAMMING", "PLUS"}
+	if requests, conns := f.counts(); !slices.Equal(requests, want) || conns != 3 {
+		t.Errorf("the server got bodies %q on %d connections, want %q on 3", requests, conns, want)
+	}
+	first := `POST "ASCII" → 200 OK "Hello World\n"` + "\n" + notice + "（HTTP/1.0 のレスポンスです）。\n" +
+		"第2章のサーバーが動いていませんか。その端末で Ctrl-C を押して止め、\n" +
+		"go run ./chapters/04/server でこの章のサーバーを起動してください。\n"
+	if !strings.Contains(out, first) || strings.Count(out, notice) != 1 {
+		t.Errorf("want the notice once, right after the first response:\n%s", out)
+	}
+	if strings.Contains(out, "待ちます") || strings.Contains(out, "サーバーがコネクションを閉じていたので") {
+		t.Errorf("the client announces keep-alive to a server that does not keep connections:\n%s", out)
+	}
+}
+
+// TestResponseClose: an HTTP/1.1 server answers with Connection: close
+// every time. The client opens a new connection for each request instead
+// of failing, and says so once, after the second, not the first.
 func TestResponseClose(t *testing.T) {
 	t.Parallel()
 	if !booktest.Isolate(t) {
@@ -178,8 +221,47 @@ func TestResponseClose(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if requests, conns := f.counts(); len(requests) != 4 || conns != 4 {
-		t.Errorf("%d requests on %d connections, want 4 on 4", len(requests), conns)
+	if requests, conns := f.counts(); len(requests) != 3 || conns != 3 {
+		t.Errorf("%d requests on %d connections, want 3 on 3", len(requests), conns)
+	}
+	after := `POST "PROGRAMMING" → 200 OK "ok"` + "\n" + notice + "（Connection: close が続きました）。\n"
+	if !strings.Contains(out, after) || strings.Count(out, notice) != 1 {
+		t.Errorf("want the notice once, right after the second response:\n%s", out)
+	}
+}
+
+// TestOneClose: the server closes after the first response only, as this
+// chapter's server does once it begins to stop. That is no reason to blame
+// the server: the client reuses the next connection and says nothing.
+func TestOneClose(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	var first sync.Once
+	f := startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		closeNow := false
+		first.Do(func() { closeNow = true })
+		for {
+			c.SetReadDeadline(time.Now().Add(pause / 2)) // the idle timeout
+			if !f.read(r) {
+				return
+			}
+			reply(c, "ok", closeNow)
+			if closeNow {
+				return
+			}
+		}
+	})
+	out, err := runClient(t)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Contains(out, notice) {
+		t.Errorf("the client blames a server that closed once:\n%s", out)
+	}
+	if requests, conns := f.counts(); len(requests) != 4 || conns != 3 {
+		t.Errorf("%d requests on %d connections, want 4 on 3", len(requests), conns)
 	}
 }
 
