@@ -225,6 +225,11 @@ func buildPrograms(root string, book *chapter.Book, bin string) error {
 				dirs = append(dirs, d)
 			}
 		}
+		for _, d := range toolPrograms(ch) {
+			if !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(dirs))
@@ -233,6 +238,34 @@ func buildPrograms(root string, book *chapter.Book, bin string) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// toolPrograms lists the programs outside the chapters that ch's
+// transcripts run with go run (a tool such as ./tools/netlab/cmd/netlab,
+// whose output a chapter shows): slash paths from the root, inside it.
+func toolPrograms(ch *chapter.Chapter) []string {
+	var dirs []string
+	for _, b := range ch.Blocks {
+		if b.Kind != chapter.Transcript {
+			continue
+		}
+		cmds, err := transcript.Parse(b.Body)
+		if err != nil {
+			continue // mdrun check reports it
+		}
+		for _, c := range cmds {
+			f := strings.Fields(c.Line)
+			if len(f) < 3 || f[0] != "go" || f[1] != "run" || !strings.HasPrefix(f[2], "./") {
+				continue
+			}
+			d := path.Clean(f[2])
+			if d == "." || d == ".." || strings.HasPrefix(d, "../") || strings.HasPrefix(d, "chapters/") || slices.Contains(dirs, d) {
+				continue // the chapters' programs are built from their listings
+			}
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
 }
 
 // goBuild builds the program in dir (a slash path from root) into dst, as

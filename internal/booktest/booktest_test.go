@@ -3,6 +3,7 @@ package booktest
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -309,5 +310,20 @@ func TestHideCheckout(t *testing.T) {
 	}
 	if !transcript.Equal(want, body, rules) {
 		t.Errorf("the go-trace rule does not accept %s for the checkout", Checkout)
+	}
+}
+
+// TestToolPrograms: a transcript may run a tool of the repository, which
+// the scripts then build like a chapter's program; the chapters' own
+// programs, paths out of the root and other commands are not tools.
+func TestToolPrograms(t *testing.T) {
+	src := "# 測る\n\n```console {#ch09-table}\n$ go run ./tools/netlab/cmd/netlab table chapters/09/results/x.json\n| a |\n$ go run ./chapters/09/server\n$ go run ../outside\n$ curl localhost:8888\n$ go run ./tools/netlab/cmd/netlab/ info\n```\n"
+	ch, errs := chapter.Parse("chapters/09/README.md", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	got := toolPrograms(ch)
+	if want := []string{"tools/netlab/cmd/netlab"}; !slices.Equal(got, want) {
+		t.Errorf("toolPrograms = %q, want %q", got, want)
 	}
 }

@@ -18,12 +18,12 @@ import (
 func goRun() {
 	args := os.Args[1:]
 	if len(args) < 2 || args[0] != "run" {
-		fmt.Fprintln(os.Stderr, `go: the book's scripts run chapter programs only: "go run ./chapters/NN"`)
+		fmt.Fprintln(os.Stderr, `go: the book's scripts run only the programs its transcripts name: "go run ./chapters/NN"`)
 		os.Exit(2)
 	}
 	bin := filepath.Join(os.Getenv(envBin), binName(path.Clean(args[1])))
 	if _, err := os.Stat(bin); err != nil {
-		fmt.Fprintf(os.Stderr, "go: %s is not a chapter program of this book (built: %s)\n", args[1], os.Getenv(envBin))
+		fmt.Fprintf(os.Stderr, "go: %s is not a program this book's transcripts run (built: %s)\n", args[1], os.Getenv(envBin))
 		os.Exit(2)
 	}
 	signal.Notify(make(chan os.Signal, 1), os.Interrupt) // like go run: wait for the program
