@@ -77,18 +77,44 @@ serve:
 	@go build -o bin/mdrun ./cmd/mdrun
 	@bin/mdrun serve -addr '$(ADDR)'
 
-# Chapter 5's measurements on this machine: prints the tables the chapter
-# shows, and writes JSON and SVG to BENCHOUT. The latency part needs root
-# or unprivileged user namespaces (see chapters/05/README.md).
-# The three servers are built once into BENCHOUT/bin and passed to both.
+# Chapter 5's measurements on this machine, all with tools/netlab (about
+# four minutes on a 2-core machine): latency across a delayed link at several RTTs with the
+# fitted lines (latency.json, latency.svg); the unbuffered server's packets
+# (unbuffered.pcap, unbuffered.json); Nagle's algorithm with delayed ACKs
+# (nagle.json, nagle.svg); kept-alive requests after an idle gap under
+# reno and bbr (idle.json); closed-loop throughput on loopback with
+# the server's CPU per request (load.json, throughput.svg); memory per idle
+# connection (memory.json); and TIME_WAIT by which side closes first
+# (timewait.json). Each step prints its table; netlab table FILE prints it
+# again from the file.
+#
+# Results go to BENCHOUT, a temporary directory unless you say otherwise:
+#   make bench                              a reader's run, in /tmp/tcpbook-bench
+#   make bench BENCHOUT=chapters/05/results refresh the book's committed results
+# The servers and netlab are built once into a temporary directory that is
+# removed afterwards. The link needs root or unprivileged user namespaces
+# (see tools/netlab's doc); load, memory and timewait run in a network
+# namespace of their own when they can.
 BENCHOUT ?= /tmp/tcpbook-bench
-BENCHSERVERS = -ch02 $(BENCHOUT)/bin/ch02 -ch04 $(BENCHOUT)/bin/ch04 -http $(BENCHOUT)/bin/http
 bench:
-	mkdir -p $(BENCHOUT)/bin
-	go build -o $(BENCHOUT)/bin/ch02 ./chapters/02
-	go build -o $(BENCHOUT)/bin/ch04 ./chapters/04/server
-	go build -o $(BENCHOUT)/bin/http ./chapters/05/httpserver
-	go run ./chapters/05/latency $(BENCHSERVERS) -json $(BENCHOUT)/latency.json
-	go run ./chapters/05/loadtest $(BENCHSERVERS) -json $(BENCHOUT)/load.json
-	go run ./chapters/05/chart -latency $(BENCHOUT)/latency.json -load $(BENCHOUT)/load.json -o $(BENCHOUT)
-	go test -run='^$$' -bench=. -benchmem ./chapters/02 ./chapters/04/server
+	@set -eux; mkdir -p '$(BENCHOUT)'; out='$(BENCHOUT)'; bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
+	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
+	go build -o $$bin/ch02 ./chapters/02; \
+	go build -o $$bin/ch04 ./chapters/04/server; \
+	go build -o $$bin/http ./chapters/05/httpserver; \
+	nl=$$bin/netlab; \
+	$$nl time -rtt 0,5ms,10ms,25ms,50ms -n 20 -json $$out/latency.json \
+		ch02:new=$$bin/ch02 ch04=$$bin/ch04 http=$$bin/http "unbuffered:new=$$nl serve -unbuffered"; \
+	$$nl chart -o $$out/latency.svg $$out/latency.json; \
+	$$nl trace -unbuffered -rtt 50ms -n 3 -pcap $$out/unbuffered.pcap -json $$out/unbuffered.json; \
+	$$nl time -rtt 0,5ms,10ms,25ms,50ms -n 20 -json $$out/nagle.json \
+		"unbuffered:keep=$$nl serve -unbuffered" "unbuffered-nagle:keep=$$nl serve -unbuffered -nagle" \
+		"buffered-nagle:keep=$$nl serve -nagle"; \
+	$$nl chart -title "Nagle's algorithm and delayed ACKs, kept-alive connections" -o $$out/nagle.svg $$out/nagle.json; \
+	$$nl idle -rtt 50ms -gap 1s -n 5 -cc reno,bbr -ssai 1,0 -size 65536 -json $$out/idle.json; \
+	$$nl load -c 1,16,64 -d 2s -warmup 500ms -repeat 3 -json $$out/load.json \
+		ch02:new=$$bin/ch02 ch04=$$bin/ch04 http=$$bin/http; \
+	$$nl chart -o $$out/throughput.svg $$out/load.json; \
+	$$nl memory -counts 0,1000,2000,3000,4000 -json $$out/memory.json \
+		ch02:new=$$bin/ch02 ch04:keep=$$bin/ch04 http:keep=$$bin/http; \
+	$$nl timewait -n 1000 -json $$out/timewait.json ch02:new=$$bin/ch02 ch04=$$bin/ch04 http=$$bin/http

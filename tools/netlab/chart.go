@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -118,4 +119,92 @@ func niceStep(max float64) float64 {
 		}
 	}
 	return 10 * p
+}
+
+// ThroughputSVG draws two panels against the number of connections: the
+// requests per second, and the server's CPU time per request, each series'
+// median with a bar from the lowest to the highest repeat.
+func (r *LoadResults) ThroughputSVG(w io.Writer, title string) error {
+	const width, height = 900, 430
+	const top, bottom, panelW, gap, left = 50, 56, 330, 90, 80
+	var series []string
+	var conns []int
+	for _, p := range r.Points {
+		if !slices.Contains(series, p.Series) {
+			series = append(series, p.Series)
+		}
+		if !slices.Contains(conns, p.Conns) {
+			conns = append(conns, p.Conns)
+		}
+	}
+	slices.Sort(conns)
+	ph := float64(height - top - bottom)
+	var b strings.Builder
+	var desc []string
+	for _, p := range r.Points {
+		desc = append(desc, fmt.Sprintf("%s with %d connections: %.0f requests/s (%.0f–%.0f), %.1f µs server CPU per request",
+			p.Series, p.Conns, p.RPS.Median, p.RPS.Min, p.RPS.Max, p.ServerCPUUS.Median))
+	}
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="sans-serif" font-size="13">`+"\n", width, height, width, height)
+	fmt.Fprintf(&b, "<title id=\"title\">%s</title>\n", html.EscapeString(title))
+	fmt.Fprintf(&b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString("Left: requests per second against concurrent connections; right: server CPU time per request. Medians of the repeats, bars from the lowest to the highest. "+strings.Join(desc, "; ")+". "+r.Meta.describe()+". Closed-loop load."))
+	fmt.Fprintf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height)
+	panels := []struct {
+		label string
+		value func(LoadPoint) Spread
+	}{
+		{"requests per second", func(p LoadPoint) Spread { return p.RPS }},
+		{"server CPU per request (µs)", func(p LoadPoint) Spread { return p.ServerCPUUS }},
+	}
+	for pi, panel := range panels {
+		x0 := float64(left + pi*(panelW+gap))
+		var ymax float64
+		for _, p := range r.Points {
+			ymax = math.Max(ymax, panel.value(p).Max)
+		}
+		ystep := niceStep(ymax)
+		ymax = math.Max(ystep, math.Ceil(ymax*1.05/ystep)*ystep)
+		py := func(y float64) float64 { return top + ph - y/ymax*ph }
+		// Each number of connections gets a slot; series sit side by side in it.
+		slot := float64(panelW) / float64(len(conns))
+		px := func(c int, si int) float64 {
+			i := slices.Index(conns, c)
+			return x0 + slot*(float64(i)+0.5) + (float64(si)-float64(len(series)-1)/2)*slot/float64(len(series)+1)
+		}
+		for y := 0.0; y <= ymax+ystep/2; y += ystep {
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="end">%g</text>`+"\n", x0, py(y), x0+panelW, py(y), x0-6, py(y)+4, y)
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/><line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="black"/>`+"\n", x0, py(0), x0+panelW, py(0), x0, top, x0, py(0))
+		for i, c := range conns {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%d</text>`+"\n", x0+slot*(float64(i)+0.5), py(0)+18, c)
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">concurrent connections</text>`+"\n", x0+panelW/2, height-14)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", x0+panelW/2, top-14, html.EscapeString(panel.label))
+		for si, name := range series {
+			st := seriesStyle[si%len(seriesStyle)]
+			fmt.Fprintf(&b, "<g class=\"series\" data-series=\"%s\">\n", html.EscapeString(name))
+			for _, p := range r.Points {
+				if p.Series != name {
+					continue
+				}
+				v, x := panel.value(p), px(p.Conns, si)
+				fmt.Fprintf(&b, `<line class="range" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5"/>`+"\n", x, py(v.Min), x, py(v.Max), st.color)
+				fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5"/><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5"/>`+"\n",
+					x-4, py(v.Min), x+4, py(v.Min), st.color, x-4, py(v.Max), x+4, py(v.Max), st.color)
+				b.WriteString(marker(st.marker, st.color, x, py(v.Median)))
+			}
+			b.WriteString("</g>\n")
+		}
+	}
+	// Legend, in one row under the title.
+	lx := float64(left)
+	for si, name := range series {
+		st := seriesStyle[si%len(seriesStyle)]
+		b.WriteString(marker(st.marker, st.color, lx+6, 14))
+		fmt.Fprintf(&b, `<text x="%.1f" y="18">%s</text>`+"\n", lx+16, html.EscapeString(name))
+		lx += 40 + 8*float64(len(name))
+	}
+	b.WriteString("</svg>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -17,5 +17,12 @@
 // package (the token bucket, the forwarder loop, pcap files, metadata,
 // least-squares fits and results files) works anywhere.
 //
+// Besides the link, the package has the lab's own server (Serve: chapter
+// 4's response, buffered or not, with Nagle's algorithm on or off), the
+// packet-level count of a capture (TCPSegments, Exchanges), the idle-restart
+// test (MeasureIdle), and the loopback tests: closed-loop load with the
+// server's CPU per request (MeasureLoad), memory per idle connection
+// (MeasureMemory) and TIME_WAIT by side (MeasureTimeWait).
+//
 // The command tools/netlab/cmd/netlab runs the measurements; see its doc.
 package netlab

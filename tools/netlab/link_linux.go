@@ -245,7 +245,9 @@ func writeSysctl(name, value string) error {
 	if err := os.WriteFile(p, []byte(value+"\n"), 0); err != nil {
 		if name == "net.ipv4.tcp_congestion_control" {
 			avail, _ := os.ReadFile("/proc/sys/net/ipv4/tcp_available_congestion_control")
-			return fmt.Errorf("sysctl %s=%s: %w (available here: %s)", name, value, err, strings.TrimSpace(string(avail)))
+			allowed, _ := os.ReadFile("/proc/sys/net/ipv4/tcp_allowed_congestion_control")
+			return fmt.Errorf("sysctl %s=%s: %w (available here: %s; a network namespace other than the first may only choose an allowed one: %s)",
+				name, value, err, strings.TrimSpace(string(avail)), strings.TrimSpace(string(allowed)))
 		}
 		return fmt.Errorf("sysctl %s=%s: %w", name, value, err)
 	}

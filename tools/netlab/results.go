@@ -14,6 +14,7 @@ import (
 // Results is what the timing command writes: the run's metadata and one
 // series per server and way of connecting.
 type Results struct {
+	Kind string   `json:"kind,omitempty"` // "latency"
 	Meta Metadata `json:"meta"`
 	Link LinkInfo `json:"link"`
 	// Series are in the order measured: for each server, new connections
@@ -127,6 +128,9 @@ func ReadResults(name string) (*Results, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if r.Kind != "" && r.Kind != KindLatency {
+		return nil, fmt.Errorf("%s: a %s results file, not latency", name, r.Kind)
+	}
 	if len(r.Series) == 0 {
 		return nil, errors.New(name + ": no series")
 	}
@@ -176,14 +180,20 @@ func (r *Results) PrintTable(w io.Writer) {
 
 // Describe says in one line how the run was made, for a table's caption.
 func (r *Results) Describe() string {
-	m := r.Meta
+	var b strings.Builder
+	b.WriteString(r.Meta.describe())
+	if r.Link.Rate != "" {
+		fmt.Fprintf(&b, ", rate %s", r.Link.Rate)
+	}
+	return b.String()
+}
+
+// describe says in one line on what machine a run was made.
+func (m Metadata) describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Linux %s, %s, %d CPUs", m.Kernel, m.GoVersion, m.CPUs)
 	if m.Server != nil {
 		fmt.Fprintf(&b, ", %s, initcwnd %d", m.Server.CongestionControl, m.Server.InitCwnd)
-	}
-	if r.Link.Rate != "" {
-		fmt.Fprintf(&b, ", rate %s", r.Link.Rate)
 	}
 	return b.String()
 }

@@ -8,15 +8,44 @@
 //		new connection per request and on one kept-alive connection, fit
 //		time = a + k·RTT per series, print a table, and write the results
 //		and the run's metadata to -json.
-//		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE.
+//		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE;
+//		arguments may follow EXE in the same word ("NAME=EXE ARG...").
 //	netlab table FILE
-//		Print the table of a results file that netlab time wrote.
+//		Print the table of a results file that any netlab command wrote.
 //	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
-//		Draw time per request against RTT: each series' medians, its
-//		fitted line, both axes in ms; with <title> and <desc>.
+//		For latency results, draw time per request against RTT: each
+//		series' medians, its fitted line, both axes in ms; for load
+//		results, requests/s and server CPU per request with the range of
+//		the repeats. With <title> and <desc>.
 //	netlab info
 //		Print the run metadata netlab records (kernel, congestion control,
 //		initial window, Go, CPUs, load) as JSON, without creating a link.
+//	netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]
+//		Serve chapter 4's response on kept-alive connections: buffered
+//		(one Write) or -unbuffered (http.Response.Write straight to the
+//		connection: 13 Writes), with Nagle's algorithm off (Go's default)
+//		or on (-nagle). A server for netlab time: "NAME=EXE serve -nagle".
+//	netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] [-size N] -pcap FILE -json FILE
+//		Capture n requests to netlab serve across the link, on one kept-
+//		alive connection and then on new ones, and count each response's
+//		Writes and TCP segments.
+//	netlab idle [-rtt 50ms] [-gap 1s] [-n 5] [-cc reno,bbr] [-ssai 1,0] [-size 65536] -json FILE
+//		Time kept-alive requests back to back and after an idle gap, per
+//		congestion control and net.ipv4.tcp_slow_start_after_idle.
+//	netlab load [-c 1,16,64] [-d 2s] [-warmup 500ms] [-repeat 3] [-pin] -json FILE SERVER...
+//		Closed-loop load on loopback, the load generator and the server
+//		pinned to different CPUs, repeats interleaved; requests/s, p50,
+//		p99 and the server's CPU time per request.
+//	netlab memory [-counts 0,1000,2000,3000,4000] -json FILE NAME:new=EXE|NAME:keep=EXE...
+//		The server's RSS per idle connection (slope; GOGC=1), idle before
+//		its first request (new) or after one (keep); kernel socket memory.
+//	netlab timewait [-n 1000] -json FILE NAME:new=EXE|NAME:keep=EXE...
+//		TIME_WAIT sockets on each side after n connections: the server
+//		closes first (new, Connection: close) or the client does (keep).
+//
+// load, memory and timewait run in a network namespace of their own when
+// they can (root or user namespaces), otherwise on the machine's loopback.
+// netlab table and netlab chart read every kind of results file.
 //
 // Flags of netlab time:
 //
@@ -37,10 +66,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -62,6 +93,18 @@ func main() {
 		err = infoCmd(args)
 	case "chart":
 		err = chartCmd(args)
+	case "serve":
+		err = serveCmd(args)
+	case "trace":
+		err = traceCmd(args)
+	case "idle":
+		err = idleCmd(args)
+	case "load":
+		err = loadCmd(args)
+	case "memory":
+		err = memoryCmd(args)
+	case "timewait":
+		err = timewaitCmd(args)
 	case "-h", "-help", "--help", "help":
 		usage()
 	default:
@@ -80,7 +123,13 @@ func usage() {
 	netlab table FILE
 	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
 	netlab info
-Run "netlab time -h" for the flags.
+	netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]
+	netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] -pcap FILE [-json FILE]
+	netlab idle [-rtt 50ms] [-gap 1s] [-n 5] [-cc reno,bbr] [-ssai 1,0] [-json FILE]
+	netlab load [-c 1,16,64] [-d 2s] [-repeat 3] [-json FILE] NAME[:new|:keep]=EXE...
+	netlab memory [-counts 0,1000,2000] [-json FILE] NAME:new|keep=EXE...
+	netlab timewait [-n 1000] [-json FILE] NAME:new|keep=EXE...
+Run "netlab COMMAND -h" for the flags.
 `)
 	os.Exit(2)
 }
@@ -145,7 +194,7 @@ func timeCmd(args []string) error {
 		Targets: targets, RTTs: rtts, N: *n, Port: uint16(*port), Log: os.Stderr,
 		Link: netlab.Config{Rate: rate, Burst: *burst, Sysctl: sys},
 	}
-	res := netlab.Results{Link: netlab.LinkInfo{Port: uint16(*port), Pcap: *pcapFile}}
+	res := netlab.Results{Kind: netlab.KindLatency, Link: netlab.LinkInfo{Port: uint16(*port), Pcap: *pcapFile}}
 	if rate > 0 {
 		res.Link.Rate = netlab.FormatRate(rate)
 		res.Link.Burst = *burst
@@ -191,7 +240,7 @@ func parseTargets(args []string) ([]netlab.Target, error) {
 	var targets []netlab.Target
 	for _, a := range args {
 		key, exe, ok := strings.Cut(a, "=")
-		if !ok || key == "" || exe == "" {
+		if !ok || key == "" || strings.TrimSpace(exe) == "" {
 			return nil, fmt.Errorf("%q: want NAME=EXE, NAME:new=EXE or NAME:keep=EXE", a)
 		}
 		name, mode, hasMode := strings.Cut(key, ":")
@@ -202,10 +251,16 @@ func parseTargets(args []string) ([]netlab.Target, error) {
 			}
 			modes = []string{mode}
 		}
-		if _, err := os.Stat(exe); err != nil {
+		// EXE may be followed by arguments in the same word: "NAME=EXE ARG...".
+		fields := strings.Fields(exe)
+		if _, err := os.Stat(fields[0]); err != nil {
 			return nil, fmt.Errorf("%s: %w (build it first, such as go build -o /tmp/ch04 ./chapters/04/server)", name, err)
 		}
-		targets = append(targets, netlab.Target{Name: name, Exe: exe, Modes: modes})
+		var exeArgs []string
+		if len(fields) > 1 {
+			exeArgs = fields[1:]
+		}
+		targets = append(targets, netlab.Target{Name: name, Exe: fields[0], Args: exeArgs, Modes: modes})
 	}
 	return targets, nil
 }
@@ -230,14 +285,54 @@ func tableCmd(args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: netlab table FILE")
 	}
-	r, err := netlab.ReadResults(args[0])
+	t, err := readAny(args[0])
 	if err != nil {
 		return err
 	}
-	r.PrintTable(os.Stdout)
+	t.PrintTable(os.Stdout)
 	fmt.Println()
-	fmt.Println(r.Describe())
+	fmt.Println(t.Describe())
 	return nil
+}
+
+// table is any kind of results file.
+type table interface {
+	PrintTable(w io.Writer)
+	Describe() string
+}
+
+// readAny reads a results file of any kind, by its "kind" field (none:
+// latency, as the first version of netlab time wrote).
+func readAny(name string) (table, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var k struct{ Kind string }
+	if err := json.Unmarshal(data, &k); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var t table
+	switch k.Kind {
+	case "", netlab.KindLatency:
+		return netlab.ReadResults(name)
+	case netlab.KindTrace:
+		t = new(netlab.TraceResults)
+	case netlab.KindIdle:
+		t = new(netlab.IdleResults)
+	case netlab.KindLoad:
+		t = new(netlab.LoadResults)
+	case netlab.KindMemory:
+		t = new(netlab.MemoryResults)
+	case netlab.KindTimeWait:
+		t = new(netlab.TimeWaitResults)
+	default:
+		return nil, fmt.Errorf("%s: unknown kind of results %q", name, k.Kind)
+	}
+	if err := json.Unmarshal(data, t); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return t, nil
 }
 
 func infoCmd(args []string) error {
@@ -261,12 +356,12 @@ func commandLine() []string {
 func chartCmd(args []string) error {
 	fs := flag.NewFlagSet("netlab chart", flag.ExitOnError)
 	out := fs.String("o", "", "the SVG file to write")
-	title := fs.String("title", "Time per request against RTT", "the chart's title")
+	title := fs.String("title", "", "the chart's title (default: by the kind of results)")
 	fs.Parse(args)
 	if *out == "" || fs.NArg() != 1 {
 		return errors.New("usage: netlab chart [-title TEXT] -o FILE.svg RESULTS.json")
 	}
-	r, err := netlab.ReadResults(fs.Arg(0))
+	t, err := readAny(fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -274,8 +369,17 @@ func chartCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.LatencySVG(f, *title); err != nil {
+	switch r := t.(type) {
+	case *netlab.Results:
+		err = r.LatencySVG(f, cmp.Or(*title, "Time per request against RTT"))
+	case *netlab.LoadResults:
+		err = r.ThroughputSVG(f, cmp.Or(*title, "Throughput and server CPU per request on loopback"))
+	default:
+		err = fmt.Errorf("%s: no chart for this kind of results", fs.Arg(0))
+	}
+	if err != nil {
 		f.Close()
+		os.Remove(*out)
 		return err
 	}
 	return f.Close()

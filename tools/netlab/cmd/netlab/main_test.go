@@ -43,3 +43,46 @@ func TestParseRTTs(t *testing.T) {
 		}
 	}
 }
+
+// readAny reads each kind of results file by its "kind", a file without
+// one as latency results, and refuses an unknown kind.
+func TestReadAny(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]any{
+		"old.json":   netlab.Results{Series: []netlab.Series{{Name: "ch04-keep"}}},
+		"trace.json": netlab.TraceResults{Kind: netlab.KindTrace},
+		"idle.json":  netlab.IdleResults{Kind: netlab.KindIdle},
+		"load.json":  netlab.LoadResults{Kind: netlab.KindLoad},
+		"mem.json":   netlab.MemoryResults{Kind: netlab.KindMemory},
+		"tw.json":    netlab.TimeWaitResults{Kind: netlab.KindTimeWait},
+		"bad.json":   map[string]string{"kind": "nonsense"},
+	}
+	for name, v := range files {
+		if err := writeJSON(filepath.Join(dir, name), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{
+		"old.json": "*netlab.Results", "trace.json": "*netlab.TraceResults", "idle.json": "*netlab.IdleResults",
+		"load.json": "*netlab.LoadResults", "mem.json": "*netlab.MemoryResults", "tw.json": "*netlab.TimeWaitResults",
+	} {
+		tab, err := readAny(filepath.Join(dir, name))
+		if got := reflect.TypeOf(tab); err != nil || got == nil || got.String() != want {
+			t.Errorf("readAny(%s) = %v, %v; want a %s", name, got, err, want)
+		}
+	}
+	if _, err := readAny(filepath.Join(dir, "bad.json")); err == nil {
+		t.Error("an unknown kind was read")
+	}
+}
+
+// A server given with arguments in the same word keeps them.
+func TestParseTargetsArgs(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "netlab")
+	os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755)
+	got, err := parseTargets([]string{"unbuffered:keep=" + exe + " serve -unbuffered"})
+	want := []netlab.Target{{Name: "unbuffered", Exe: exe, Args: []string{"serve", "-unbuffered"}, Modes: []string{"keep"}}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("parseTargets = %+v, %v; want %+v", got, err, want)
+	}
+}

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"tcpbook/tools/netlab"
+)
+
+// serveCmd runs netlab's own server: chapter 4's response, buffered or
+// not, with Nagle's algorithm on or off.
+func serveCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab serve", flag.ExitOnError)
+	addr := fs.String("addr", "localhost:8888", "where to listen")
+	var o netlab.ServeOptions
+	fs.BoolVar(&o.Unbuffered, "unbuffered", false, "write each response straight to the connection, a Write per piece of the header")
+	fs.BoolVar(&o.Nagle, "nagle", false, "turn Nagle's algorithm on (SetNoDelay(false))")
+	fs.IntVar(&o.Size, "size", 0, "the body's size in bytes (0: \"Hello World\\n\")")
+	fs.Parse(args)
+	if fs.NArg() != 0 {
+		return errors.New("usage: netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]")
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	return netlab.Serve(ln, o)
+}
+
+// self returns netlab's own executable, which serves in netlab trace and
+// netlab idle.
+func self() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("finding netlab's executable: %w", err)
+	}
+	return exe, nil
+}
+
+// inUserns runs the command again in a user namespace if it is not root,
+// as netlab time does; it returns only in the process that goes on.
+func inUserns() error {
+	if os.Geteuid() != 0 && os.Getenv(netlab.EnvUserns) == "" {
+		code, err := netlab.RerunInUserNamespace()
+		if err != nil {
+			return err
+		}
+		os.Exit(code)
+	}
+	return nil
+}
+
+func traceCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab trace", flag.ExitOnError)
+	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
+	n := fs.Int("n", 3, "requests on one kept-alive connection, and then on new connections")
+	pcapFile := fs.String("pcap", "", "write every packet the link carries to this pcap file (required)")
+	out := fs.String("json", "", "write the results to this file")
+	port := fs.Uint("port", 8888, "the port the server listens on, on localhost")
+	var o netlab.ServeOptions
+	fs.BoolVar(&o.Unbuffered, "unbuffered", false, "the server writes each response unbuffered")
+	fs.BoolVar(&o.Nagle, "nagle", false, "the server turns Nagle's algorithm on")
+	fs.IntVar(&o.Size, "size", 0, "the body's size in bytes")
+	sys := sysctls{}
+	fs.Var(sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
+	fs.Parse(args)
+	if *pcapFile == "" || fs.NArg() != 0 || *n < 1 {
+		return errors.New("usage: netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] [-size N] -pcap FILE [-json FILE]")
+	}
+	if err := inUserns(); err != nil {
+		return err
+	}
+	exe, err := self()
+	if err != nil {
+		return err
+	}
+	meta := netlab.CollectMetadata(commandLine())
+	f, err := os.Create(*pcapFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	res, err := netlab.Trace(netlab.TracePlan{
+		Exe: exe, Server: o, RTT: *rtt, N: *n, Port: uint16(*port), Sysctl: sys, Log: os.Stderr,
+	}, &meta, f)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	res.Link.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
+	res.PrintTable(os.Stdout)
+	fmt.Println()
+	fmt.Println(res.Describe())
+	return writeJSON(*out, res)
+}
+
+func idleCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab idle", flag.ExitOnError)
+	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
+	gap := fs.Duration("gap", time.Second, "the idle gap before each request after the first ones")
+	n := fs.Int("n", 5, "requests back to back, then requests each after the gap")
+	ccs := fs.String("cc", "reno,bbr", "congestion controls, comma-separated")
+	ssai := fs.String("ssai", "1,0", "values of net.ipv4.tcp_slow_start_after_idle, comma-separated")
+	size := fs.Int("size", 65536, "the larger response's body in bytes (0: leave it out)")
+	port := fs.Uint("port", 8888, "the port the server listens on, on localhost")
+	out := fs.String("json", "", "write the results to this file")
+	fs.Parse(args)
+	if fs.NArg() != 0 || *n < 1 {
+		return errors.New("usage: netlab idle [-rtt 50ms] [-gap 1s] [-n 5] [-cc reno,bbr] [-ssai 1,0] [-size 65536] [-json FILE]")
+	}
+	if err := inUserns(); err != nil {
+		return err
+	}
+	exe, err := self()
+	if err != nil {
+		return err
+	}
+	responses := []netlab.IdleResponse{{Name: "unbuffered Hello", Server: netlab.ServeOptions{Unbuffered: true}}}
+	if *size > 0 {
+		responses = append(responses, netlab.IdleResponse{Name: fmt.Sprintf("%d-byte body", *size), Server: netlab.ServeOptions{Size: *size}})
+	}
+	meta := netlab.CollectMetadata(commandLine())
+	res, err := netlab.MeasureIdle(netlab.IdlePlan{
+		Exe: exe, Responses: responses, CCs: splitList(*ccs), SSAI: splitList(*ssai),
+		RTT: *rtt, Gap: *gap, N: *n, Port: uint16(*port), Log: os.Stderr,
+	}, &meta)
+	if err != nil {
+		return err
+	}
+	res.PrintTable(os.Stdout)
+	fmt.Println()
+	fmt.Println(res.Describe())
+	return writeJSON(*out, res)
+}
+
+// isolate runs the command again in a network namespace of its own, so
+// that nothing else uses its port or counts in its socket tables; it
+// returns only in the process that goes on. Where no namespace can be
+// made, it goes on in this one, says so, and reports the network in use.
+func isolate(port uint16) (network string, err error) {
+	if os.Getenv(netlab.EnvNetns) == "" {
+		code, err := netlab.RerunInNetns()
+		if err == nil {
+			os.Exit(code)
+		}
+		fmt.Fprintf(os.Stderr, "NOTICE: %v; measuring on this machine's loopback, shared with everything else\n", err)
+		if ok, _ := netlab.LocalListening(port); ok {
+			return "", fmt.Errorf("port %d is in use: stop what listens there first", port)
+		}
+		return "this machine's loopback", nil
+	}
+	if err := netlab.LoopbackUp(); err != nil {
+		return "", err
+	}
+	return "loopback in a network namespace of its own", nil
+}
+
+// expand turns NAME[:new|:keep]=EXE targets into one per way of
+// connecting.
+func expand(args []string) ([]netlab.LoadTarget, error) {
+	targets, err := parseTargets(args)
+	if err != nil {
+		return nil, err
+	}
+	var out []netlab.LoadTarget
+	for _, t := range targets {
+		for _, m := range t.Modes {
+			out = append(out, netlab.LoadTarget{Name: t.Name, Mode: m, Exe: t.Exe, Args: t.Args})
+		}
+	}
+	return out, nil
+}
+
+func loadCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab load", flag.ExitOnError)
+	connList := fs.String("c", "1,16,64", "concurrent connections, comma-separated")
+	d := fs.Duration("d", 2*time.Second, "the measured time of each run")
+	warmup := fs.Duration("warmup", 500*time.Millisecond, "the load before the measured time")
+	repeats := fs.Int("repeat", 3, "repeats, interleaved")
+	pin := fs.Bool("pin", true, "pin the load generator and the server to different CPUs (with at least two)")
+	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
+	out := fs.String("json", "", "write the results to this file")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: netlab load [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
+		fs.PrintDefaults()
+	}
+	fs.Parse(args)
+	targets, err := expand(fs.Args())
+	if err != nil {
+		return err
+	}
+	conns, err := parseInts(*connList)
+	if err != nil {
+		return err
+	}
+	network, err := isolate(uint16(*port))
+	if err != nil {
+		return err
+	}
+	meta := netlab.CollectMetadata(commandLine())
+	plan := netlab.LoadPlan{Targets: targets, Conns: conns, Warmup: *warmup, Duration: *d, Repeats: *repeats, Port: uint16(*port), Log: os.Stderr}
+	if cpus, err := netlab.Affinity(0); *pin && err == nil && len(cpus) >= 2 {
+		plan.ClientCPUs, plan.ServerCPUs = cpus[:1], cpus[1:2]
+		runtime.GOMAXPROCS(1) // the load generator has one CPU
+	}
+	runs, err := netlab.MeasureLoad(plan)
+	if err != nil {
+		return err
+	}
+	res := &netlab.LoadResults{
+		Kind: netlab.KindLoad, Meta: meta, Load: netlab.ClosedLoop, Network: network,
+		ClientCPUs: plan.ClientCPUs, ServerCPUs: plan.ServerCPUs,
+		WarmupS: warmup.Seconds(), DurationS: d.Seconds(), Repeats: *repeats,
+		Order:  "repeat by repeat: every series at every number of connections, then again (ABAB, not AABB)",
+		Points: netlab.SummariseLoad(runs), Runs: runs,
+	}
+	res.PrintTable(os.Stdout)
+	fmt.Println()
+	fmt.Println(res.Describe())
+	return writeJSON(*out, res)
+}
+
+func memoryCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab memory", flag.ExitOnError)
+	counts := fs.String("counts", "0,1000,2000,3000,4000", "numbers of idle connections, rising, comma-separated")
+	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
+	out := fs.String("json", "", "write the results to this file")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: netlab memory [flags] NAME:new=EXE (idle before a request) | NAME:keep=EXE (idle after one) ...")
+		fs.PrintDefaults()
+	}
+	fs.Parse(args)
+	loads, err := expand(fs.Args())
+	if err != nil {
+		return err
+	}
+	levels, err := parseInts(*counts)
+	if err != nil {
+		return err
+	}
+	network, err := isolate(uint16(*port))
+	if err != nil {
+		return err
+	}
+	meta := netlab.CollectMetadata(commandLine())
+	var targets []netlab.MemoryTarget
+	for _, t := range loads {
+		targets = append(targets, netlab.MemoryTarget{Name: t.Name, Request: t.Mode == netlab.ModeKeep, Exe: t.Exe, Args: t.Args})
+	}
+	env := []string{"GOGC=1"}
+	series, err := netlab.MeasureMemory(netlab.MemoryPlan{Targets: targets, Counts: levels, Env: env, Port: uint16(*port), Log: os.Stderr})
+	if err != nil {
+		return err
+	}
+	res := &netlab.MemoryResults{Kind: netlab.KindMemory, Meta: meta, Network: network, ServerEnv: env, Note: netlab.MemoryNote, Series: series}
+	res.PrintTable(os.Stdout)
+	fmt.Println()
+	fmt.Println(res.Describe())
+	return writeJSON(*out, res)
+}
+
+func timewaitCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab timewait", flag.ExitOnError)
+	n := fs.Int("n", 1000, "connections per case, one request each")
+	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
+	out := fs.String("json", "", "write the results to this file")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: netlab timewait [flags] NAME:new=EXE (the server closes first) | NAME:keep=EXE (the client closes first) ...")
+		fs.PrintDefaults()
+	}
+	fs.Parse(args)
+	loads, err := expand(fs.Args())
+	if err != nil {
+		return err
+	}
+	network, err := isolate(uint16(*port))
+	if err != nil {
+		return err
+	}
+	meta := netlab.CollectMetadata(commandLine())
+	var cases []netlab.TimeWaitCase
+	for _, t := range loads {
+		cases = append(cases, netlab.TimeWaitCase{Name: t.Name, ClientCloses: t.Mode == netlab.ModeKeep, Exe: t.Exe, Args: t.Args})
+	}
+	res, err := netlab.MeasureTimeWait(cases, *n, uint16(*port), os.Stderr)
+	if err != nil {
+		return err
+	}
+	res.Meta, res.Network = meta, network
+	res.PrintTable(os.Stdout)
+	fmt.Println()
+	fmt.Println(res.Describe())
+	return writeJSON(*out, res)
+}
+
+// writeJSON writes v as indented JSON to name, if name is not empty.
+func writeJSON(name string, v any) error {
+	if name == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(v, "", "\t")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(name, append(data, '\n'), 0o666)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%q: want whole numbers, comma-separated", s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,199 @@
+package netlab
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// IdleResults is what netlab idle writes: requests on one kept-alive
+// connection, back to back and after an idle gap, for each congestion
+// control, each tcp_slow_start_after_idle and each response.
+type IdleResults struct {
+	Kind  string    `json:"kind"` // "idle"
+	Meta  Metadata  `json:"meta"`
+	RTTMS float64   `json:"rtt_ms"`
+	GapMS float64   `json:"gap_ms"` // the idle gap before each request of AfterIdle
+	N     int       `json:"n"`      // requests back to back, and after a gap
+	Runs  []IdleRun `json:"runs"`
+}
+
+// IdleResponse is a response the idle test asks for, by name.
+type IdleResponse struct {
+	Name   string       `json:"name"`
+	Server ServeOptions `json:"server"`
+}
+
+// IdleRun is one connection: its first request (with the handshake), N
+// requests back to back, then N requests each after the gap.
+type IdleRun struct {
+	CongestionControl  string       `json:"congestion_control"`
+	SlowStartAfterIdle string       `json:"tcp_slow_start_after_idle"`
+	Response           IdleResponse `json:"response"`
+	// ServerNet is the server namespace's settings as read back.
+	ServerNet  NetInfo   `json:"server_netns"`
+	FirstMS    float64   `json:"first_ms"`
+	BackToBack []float64 `json:"back_to_back_ms"`
+	AfterIdle  []float64 `json:"after_idle_ms"`
+	// The medians of the two, and each in RTTs.
+	BackToBackMS   float64 `json:"back_to_back_median_ms"`
+	AfterIdleMS    float64 `json:"after_idle_median_ms"`
+	BackToBackRTTs float64 `json:"back_to_back_rtts"`
+	AfterIdleRTTs  float64 `json:"after_idle_rtts"`
+}
+
+// IdlePlan says what netlab idle measures.
+type IdlePlan struct {
+	Exe       string // netlab, which serves each Response
+	Responses []IdleResponse
+	CCs       []string // congestion controls, such as reno, cubic, bbr
+	SSAI      []string // values of tcp_slow_start_after_idle, such as 1 and 0
+	RTT, Gap  time.Duration
+	N         int
+	Port      uint16
+	Log       io.Writer
+}
+
+// MeasureIdle runs the plan: a link per congestion control and
+// tcp_slow_start_after_idle (both set in both namespaces), and on it one
+// connection per response.
+func MeasureIdle(p IdlePlan, meta *Metadata) (*IdleResults, error) {
+	r := &IdleResults{Kind: KindIdle, RTTMS: ms(p.RTT), GapMS: ms(p.Gap), N: p.N}
+	for _, cc := range p.CCs {
+		for _, ssai := range p.SSAI {
+			l, err := NewLink(Config{RTT: p.RTT, Sysctl: map[string]string{
+				"net.ipv4.tcp_congestion_control":    cc,
+				"net.ipv4.tcp_slow_start_after_idle": ssai,
+			}})
+			if err != nil {
+				return nil, err
+			}
+			_, server := l.Net()
+			for _, resp := range p.Responses {
+				if p.Log != nil {
+					fmt.Fprintf(p.Log, "idle: %s, tcp_slow_start_after_idle=%s, %s\n", cc, ssai, resp.Name)
+				}
+				run, err := idleRun(l, p, resp)
+				if err != nil {
+					l.Close()
+					return nil, fmt.Errorf("%s, tcp_slow_start_after_idle=%s, %s: %w", cc, ssai, resp.Name, err)
+				}
+				run.CongestionControl, run.SlowStartAfterIdle, run.ServerNet = cc, ssai, server
+				r.Runs = append(r.Runs, run)
+			}
+			if meta != nil && meta.Server == nil {
+				meta.AddLink(l)
+			}
+			l.Close()
+		}
+	}
+	if meta != nil {
+		r.Meta = *meta
+	}
+	return r, nil
+}
+
+func idleRun(l *Link, p IdlePlan, resp IdleResponse) (IdleRun, error) {
+	srv, err := StartServer(l, p.Port, p.Exe, resp.Server.Args(p.Port)...)
+	if err != nil {
+		return IdleRun{}, err
+	}
+	defer srv.Stop()
+	gaps := make([]time.Duration, 1+2*p.N)
+	for i := 1 + p.N; i < len(gaps); i++ {
+		gaps[i] = p.Gap
+	}
+	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
+	body := resp.Server.Body()
+	c := &Client{
+		Dial: func(ctx context.Context) (net.Conn, error) { return l.Dial(ctx, "tcp", addr) },
+		Host: "localhost:" + strconv.Itoa(int(p.Port)),
+		Check: func(_ *http.Response, b []byte) error {
+			if string(b) != body {
+				return fmt.Errorf("body of %d bytes, want %d", len(b), len(body))
+			}
+			return nil
+		},
+		Timeout: time.Duration(len(gaps))*(p.Gap+10*p.RTT) + time.Minute,
+	}
+	times, err := c.TimeAfter(gaps)
+	if err != nil {
+		return IdleRun{}, err
+	}
+	run := IdleRun{Response: resp, FirstMS: round(ms(times[0]), 3)}
+	for i, t := range times[1:] {
+		if i < p.N {
+			run.BackToBack = append(run.BackToBack, round(ms(t), 3))
+		} else {
+			run.AfterIdle = append(run.AfterIdle, round(ms(t), 3))
+		}
+	}
+	run.BackToBackMS = medianMS(run.BackToBack)
+	run.AfterIdleMS = medianMS(run.AfterIdle)
+	if p.RTT > 0 {
+		run.BackToBackRTTs = round(run.BackToBackMS/ms(p.RTT), 2)
+		run.AfterIdleRTTs = round(run.AfterIdleMS/ms(p.RTT), 2)
+	}
+	return run, nil
+}
+
+func medianMS(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(v))
+	return round((s[(len(s)-1)/2]+s[len(s)/2])/2, 3)
+}
+
+// TimeAfter sends len(gaps) requests on one kept-alive connection, request
+// i after the connection has been idle for gaps[i] since the end of the
+// previous response (gaps[0] is not used), and returns how long each
+// took; the first includes the handshake.
+func (c *Client) TimeAfter(gaps []time.Duration) ([]time.Duration, error) {
+	var times []time.Duration
+	var conn net.Conn
+	var r *bufio.Reader
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	for i := range gaps {
+		if i > 0 && gaps[i] > 0 {
+			time.Sleep(gaps[i]) // the idle gap is what is measured, not a wait for anything
+		}
+		start := time.Now()
+		if conn == nil {
+			var err error
+			if conn, err = c.dial(); err != nil {
+				return nil, err
+			}
+			r = bufio.NewReader(conn)
+		}
+		if err := c.roundTrip(conn, r, false); err != nil {
+			return nil, fmt.Errorf("request %d: %w", i+1, err)
+		}
+		times = append(times, time.Since(start))
+	}
+	return times, nil
+}
+
+// PrintTable writes a row per connection: the congestion control,
+// tcp_slow_start_after_idle, the response, and the median time of a
+// request back to back and after the gap.
+func (r *IdleResults) PrintTable(w io.Writer) {
+	fmt.Fprintf(w, "RTT %g ms, idle gap %g ms, %d requests each way\n\n", r.RTTMS, r.GapMS, r.N)
+	fmt.Fprintln(w, "| congestion control | tcp_slow_start_after_idle | response | back to back (median) | after the gap (median) |")
+	fmt.Fprintln(w, "|:--|--:|:--|--:|--:|")
+	for _, run := range r.Runs {
+		fmt.Fprintf(w, "| %s | %s | %s | %.1f ms (%.2f RTT) | %.1f ms (%.2f RTT) |\n",
+			run.CongestionControl, run.SlowStartAfterIdle, run.Response.Name,
+			run.BackToBackMS, run.BackToBackRTTs, run.AfterIdleMS, run.AfterIdleRTTs)
+	}
+}

@@ -1,0 +1,103 @@
+package netlab
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sampleLoad is a load results file with two series at two counts.
+func sampleLoad() *LoadResults {
+	runs := []LoadRun{
+		{Series: "ch04-keep", Conns: 1, Repeat: 1, Requests: 100, RPS: 50, ServerCPUUS: 20},
+		{Series: "ch04-keep", Conns: 16, Repeat: 1, Requests: 300, RPS: 150, ServerCPUUS: 10},
+		{Series: "http-keep", Conns: 1, Repeat: 1, Requests: 80, RPS: 40, ServerCPUUS: 25},
+		{Series: "http-keep", Conns: 16, Repeat: 1, Requests: 200, RPS: 100, ServerCPUUS: 12},
+		{Series: "ch04-keep", Conns: 1, Repeat: 2, Requests: 120, RPS: 60, ServerCPUUS: 18},
+		{Series: "ch04-keep", Conns: 16, Repeat: 2, Requests: 320, RPS: 160, ServerCPUUS: 9},
+		{Series: "http-keep", Conns: 1, Repeat: 2, Requests: 90, RPS: 45, ServerCPUUS: 24},
+		{Series: "http-keep", Conns: 16, Repeat: 2, Requests: 210, RPS: 105, ServerCPUUS: 11},
+	}
+	return &LoadResults{Kind: KindLoad, Meta: Metadata{Kernel: "6.1", GoVersion: "go1.26", CPUs: 2, Start: time.Now()},
+		Load: ClosedLoop, ClientCPUs: []int{0}, ServerCPUs: []int{1}, DurationS: 2, WarmupS: 0.5, Repeats: 2,
+		Points: SummariseLoad(runs), Runs: runs}
+}
+
+// Every kind of results prints the same table each time, from the file
+// alone: no time of day, the rows in the file's order.
+func TestTablesDeterministic(t *testing.T) {
+	meta := Metadata{Kernel: "6.1", GoVersion: "go1.26", CPUs: 2, Start: time.Now(), Server: &NetInfo{CongestionControl: "reno", InitCwnd: 10}}
+	tables := map[string]interface {
+		PrintTable(io.Writer)
+		Describe() string
+	}{
+		"trace": &TraceResults{Kind: KindTrace, Meta: meta, RTTMS: 50, Server: ServeOptions{Unbuffered: true}, WritesKeep: 13, WritesClose: 14,
+			Exchanges: []Exchange{{Connection: 1, Request: 1, Segments: 11, Bytes: 129, SpreadMS: 51, TimeMS: 103}, {Connection: 2, Request: 1, Segments: 11, Bytes: 148}}},
+		"idle": &IdleResults{Kind: KindIdle, Meta: meta, RTTMS: 50, GapMS: 1000, N: 5, Runs: []IdleRun{
+			{CongestionControl: "reno", SlowStartAfterIdle: "1", Response: IdleResponse{Name: "unbuffered Hello"}, AfterIdleMS: 103, AfterIdleRTTs: 2.06}}},
+		"load":   sampleLoad(),
+		"memory": &MemoryResults{Kind: KindMemory, Meta: meta, ServerEnv: []string{"GOGC=1"}, Series: []MemorySeries{{Target: MemoryTarget{Name: "ch04", Request: true}, Levels: []MemoryLevel{{Conns: 0, RSS: 1 << 22}, {Conns: 1000, RSS: 1 << 24}}, RSSPerConn: 12000, SlabPerConn: 4736}}},
+		"timewait": &TimeWaitResults{Kind: KindTimeWait, Meta: meta, PortRange: "32768-60999", Runs: []TimeWaitRun{
+			{Case: TimeWaitCase{Name: "ch02"}, ClosedFirst: "server", Connections: 10, ClientPorts: 10, ServerSide: 10}}},
+	}
+	wants := map[string][]string{
+		"trace":    {"| 1 | 1 | no | 13 | 11 | 129 |", "| 2 | 1 | yes | 14 | 11 | 148 |", "unbuffered"},
+		"idle":     {"| reno | 1 | unbuffered Hello |", "103.0 ms (2.06 RTT)"},
+		"load":     {"| ch04-keep | 1 | 55 | 50 – 60 | 19.0 µs |", "closed-loop", "CPU 0", "CPU 1"},
+		"memory":   {"| ch04 | after one request | 4.0 MiB | 16.0 MiB | 11.7 KiB | 4.6 KiB |", "GOGC=1"},
+		"timewait": {"| ch02 | server | 10 | 10 | 10 | 0 |", "32768-60999"},
+	}
+	for kind, tab := range tables {
+		var a, b bytes.Buffer
+		tab.PrintTable(&a)
+		tab.PrintTable(&b)
+		if a.String() != b.String() || tab.Describe() != tab.Describe() {
+			t.Errorf("%s: two tables differ", kind)
+		}
+		out := a.String() + tab.Describe()
+		if strings.Contains(out, meta.Start.Format("2006-01-02")) || strings.Contains(out, meta.Start.Format(time.RFC3339)) {
+			t.Errorf("%s: the table shows the run's date", kind)
+		}
+		for _, w := range wants[kind] {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: the table lacks %q:\n%s", kind, w, out)
+			}
+		}
+	}
+}
+
+// The throughput chart is well-formed SVG with a title and a description
+// that states every point, a group per series in each of its two panels,
+// and a bar from the lowest to the highest repeat per point and panel.
+func TestThroughputSVG(t *testing.T) {
+	r := sampleLoad()
+	var b bytes.Buffer
+	if err := r.ThroughputSVG(&b, "Throughput"); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	d := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v", err)
+		}
+	}
+	for _, want := range []string{"<title id=\"title\">Throughput</title>", "ch04-keep with 16 connections: 155 requests/s (150–160)", "Closed-loop"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the SVG lacks %q", want)
+		}
+	}
+	if n := strings.Count(svg, `<g class="series"`); n != 2*2 {
+		t.Errorf("%d series groups, want 2 series × 2 panels", n)
+	}
+	if n := strings.Count(svg, `class="range"`); n != len(r.Points)*2 {
+		t.Errorf("%d range bars, want %d", n, len(r.Points)*2)
+	}
+}

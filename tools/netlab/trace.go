@@ -1,0 +1,118 @@
+package netlab
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"time"
+)
+
+// TraceResults is what netlab trace writes: a few requests to netlab's own
+// server across the link at one RTT, every packet captured, and each
+// response counted in Write calls and in TCP segments.
+type TraceResults struct {
+	Kind   string       `json:"kind"` // "trace"
+	Meta   Metadata     `json:"meta"`
+	Link   LinkInfo     `json:"link"`
+	RTTMS  float64      `json:"rtt_ms"`
+	Server ServeOptions `json:"server"`
+	// WritesKeep and WritesClose are the Write calls the server makes for a
+	// response on a kept-alive connection and for one with Connection:
+	// close (ResponseWrites); 1 for a buffered server.
+	WritesKeep  int        `json:"writes_keep"`
+	WritesClose int        `json:"writes_close"`
+	Series      []Series   `json:"series"`
+	Exchanges   []Exchange `json:"exchanges"`
+}
+
+// KindTrace and the other kinds name what a results file holds.
+const (
+	KindLatency = "latency"
+	KindTrace   = "trace"
+	KindIdle    = "idle"
+	KindLoad    = "load"
+	KindMemory  = "memory"
+)
+
+// TracePlan says what netlab trace measures.
+type TracePlan struct {
+	Exe    string // netlab itself, which serves with Server's options
+	Server ServeOptions
+	RTT    time.Duration
+	N      int // requests: on one kept-alive connection, then each on a new one
+	Port   uint16
+	Sysctl map[string]string
+	Log    io.Writer
+}
+
+// Trace measures p: its kept-alive series first, then its new connections,
+// with every packet captured into pcap (a pcap file's bytes).
+func Trace(p TracePlan, meta *Metadata, pcap io.Writer) (*TraceResults, error) {
+	var buf bytes.Buffer
+	pw, err := NewPcapWriter(io.MultiWriter(&buf, pcap))
+	if err != nil {
+		return nil, err
+	}
+	plan := Plan{
+		Targets: []Target{{Name: "netlab-serve", Exe: p.Exe, Args: p.Server.Args(p.Port), Modes: []string{ModeKeep, ModeNew}}},
+		RTTs:    []time.Duration{p.RTT},
+		N:       p.N,
+		Port:    p.Port,
+		Link:    Config{Pcap: pw, Sysctl: p.Sysctl},
+		Log:     p.Log,
+	}
+	series, err := Measure(plan, meta)
+	if err != nil {
+		return nil, err
+	}
+	if err := pw.Flush(); err != nil {
+		return nil, err
+	}
+	_, packets, err := ReadPcap(&buf)
+	if err != nil {
+		return nil, err
+	}
+	r := &TraceResults{
+		Kind: KindTrace, Meta: *meta, Link: LinkInfo{Port: p.Port}, RTTMS: ms(p.RTT),
+		Server: p.Server, Series: series, Exchanges: Exchanges(TCPSegments(packets)),
+	}
+	r.WritesKeep, r.WritesClose = 1, 1
+	if p.Server.Unbuffered {
+		r.WritesKeep, r.WritesClose = ResponseWrites(p.Server)
+	}
+	return r, nil
+}
+
+// PrintTable writes one row per request: how the connection was used, the
+// Write calls, the segments and bytes that carried the response, and
+// how long it took.
+func (r *TraceResults) PrintTable(w io.Writer) {
+	fmt.Fprintf(w, "RTT %g ms, %s\n\n", r.RTTMS, r.Server.describe())
+	fmt.Fprintln(w, "| connection | request | Connection: close | writes | segments | bytes | first → last segment | request → last segment |")
+	fmt.Fprintln(w, "|--:|--:|:--|--:|--:|--:|--:|--:|")
+	keepConn := 1 // Trace measures the kept-alive connection first
+	for _, e := range r.Exchanges {
+		closeHdr, writes := "no", r.WritesKeep
+		if e.Connection != keepConn {
+			closeHdr, writes = "yes", r.WritesClose
+		}
+		fmt.Fprintf(w, "| %d | %d | %s | %d | %d | %d | %.1f ms | %.1f ms (%.2f RTT) |\n",
+			e.Connection, e.Request, closeHdr, writes, e.Segments, e.Bytes, e.SpreadMS, e.TimeMS, e.TimeMS/r.RTTMS)
+	}
+}
+
+func (o ServeOptions) describe() string {
+	s := "buffered (one Write per response)"
+	if o.Unbuffered {
+		s = "unbuffered (http.Response.Write straight to the connection)"
+	}
+	if o.Nagle {
+		s += ", Nagle on"
+	} else {
+		s += ", Nagle off (Go's default)"
+	}
+	if o.Size > 0 {
+		s += fmt.Sprintf(", %d-byte body", o.Size)
+	}
+	return s
+}
