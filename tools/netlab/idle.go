@@ -184,16 +184,45 @@ func (c *Client) TimeAfter(gaps []time.Duration) ([]time.Duration, error) {
 	return times, nil
 }
 
-// PrintTable writes a row per connection: the congestion control,
-// tcp_slow_start_after_idle, the response, and the median time of a
-// request back to back and after the gap.
+// PrintTable writes a row per congestion control and
+// tcp_slow_start_after_idle, and for each response two columns: the median
+// time of a request back to back and after the gap, in RTTs.
 func (r *IdleResults) PrintTable(w io.Writer) {
-	fmt.Fprintf(w, "RTT %g ms, idle gap %g ms, %d requests each way\n\n", r.RTTMS, r.GapMS, r.N)
-	fmt.Fprintln(w, "| congestion control | tcp_slow_start_after_idle | response | back to back (median) | after the gap (median) |")
-	fmt.Fprintln(w, "|:--|--:|:--|--:|--:|")
+	type key struct{ cc, ssai string }
+	var keys []key
+	var names []string
+	runs := map[key]map[string]IdleRun{}
 	for _, run := range r.Runs {
-		fmt.Fprintf(w, "| %s | %s | %s | %.1f ms (%.2f RTT) | %.1f ms (%.2f RTT) |\n",
-			run.CongestionControl, run.SlowStartAfterIdle, run.Response.Name,
-			run.BackToBackMS, run.BackToBackRTTs, run.AfterIdleMS, run.AfterIdleRTTs)
+		k := key{run.CongestionControl, run.SlowStartAfterIdle}
+		if runs[k] == nil {
+			keys = append(keys, k)
+			runs[k] = map[string]IdleRun{}
+		}
+		if !slices.Contains(names, run.Response.Name) {
+			names = append(names, run.Response.Name)
+		}
+		runs[k][run.Response.Name] = run
+	}
+	fmt.Fprint(w, "| congestion control | tcp_slow_start_after_idle |")
+	for _, name := range names {
+		fmt.Fprintf(w, " %s: back to back | after the gap |", name)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "|:--|--:|")
+	for range names {
+		fmt.Fprint(w, "--:|--:|")
+	}
+	fmt.Fprintln(w)
+	for _, k := range keys {
+		fmt.Fprintf(w, "| %s | %s |", k.cc, k.ssai)
+		for _, name := range names {
+			run, ok := runs[k][name]
+			if !ok {
+				fmt.Fprint(w, " – | – |")
+				continue
+			}
+			fmt.Fprintf(w, " %.2f RTT | %.2f RTT |", run.BackToBackRTTs, run.AfterIdleRTTs)
+		}
+		fmt.Fprintln(w)
 	}
 }

@@ -45,10 +45,10 @@ func TestTablesDeterministic(t *testing.T) {
 	}
 	wants := map[string][]string{
 		"trace":    {"| 1 | 1 | no | 13 | 11 | 129 |", "| 2 | 1 | yes | 14 | 11 | 148 |", "unbuffered"},
-		"idle":     {"| reno | 1 | unbuffered Hello |", "103.0 ms (2.06 RTT)"},
-		"load":     {"| ch04-keep | 1 | 55 | 50 – 60 | 19.0 µs |", "closed-loop", "CPU 0", "CPU 1"},
+		"idle":     {"| reno | 1 | 0.00 RTT | 2.06 RTT |", "unbuffered Hello: back to back", "RTT 50 ms, idle gap 1000 ms"},
+		"load":     {"| ch04-keep | 55 | 155 | 19.0 µs | 9.5 µs |", "| http-keep | 42 | 102 | 24.5 µs | 11.5 µs |", "closed-loop", "CPU 0", "CPU 1"},
 		"memory":   {"| ch04 | after one request | 4.0 MiB | 16.0 MiB | 11.7 KiB | 4.6 KiB |", "GOGC=1"},
-		"timewait": {"| ch02 | server | 10 | 10 | 10 | 0 |", "32768-60999"},
+		"timewait": {"| ch02 | 10 | 10 | 0 | – | – |", "32768-60999"},
 	}
 	for kind, tab := range tables {
 		var a, b bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -296,18 +297,65 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// PrintTable writes a row per series and number of connections.
+// PrintTable writes a row per series: the median requests/s over the
+// repeats at each number of connections, then the server's CPU time per
+// request at each. The chart shows the spread of the repeats; the file
+// has the latencies.
 func (r *LoadResults) PrintTable(w io.Writer) {
-	fmt.Fprintf(w, "%d repeats of %g s each (after %g s of warm-up), interleaved; %s.\n", r.Repeats, r.DurationS, r.WarmupS, r.pinning())
-	fmt.Fprintln(w, "The load is closed-loop: p50 ≈ connections ÷ requests/s (Little's law).")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| series | connections | requests/s (median) | lowest – highest | server CPU / request | p50 | p99 | connections ÷ requests/s | errors |")
-	fmt.Fprintln(w, "|:--|--:|--:|--:|--:|--:|--:|--:|--:|")
+	var series []string
+	var conns []int
 	for _, p := range r.Points {
-		fmt.Fprintf(w, "| %s | %d | %.0f | %.0f – %.0f | %.1f µs | %.3f ms | %.3f ms | %.3f ms | %d |\n",
-			p.Series, p.Conns, p.RPS.Median, p.RPS.Min, p.RPS.Max, p.ServerCPUUS.Median,
-			p.MedianP50MS, p.MedianP99MS, p.MedianLittleMS, p.Errors)
+		if !slices.Contains(series, p.Series) {
+			series = append(series, p.Series)
+		}
+		if !slices.Contains(conns, p.Conns) {
+			conns = append(conns, p.Conns)
+		}
 	}
+	slices.Sort(conns)
+	fmt.Fprint(w, "| series |")
+	for _, head := range []string{"requests/s", "server CPU / request"} {
+		for i, c := range conns {
+			if i == 0 {
+				fmt.Fprintf(w, " %s (%s) |", head, connCount(c))
+			} else {
+				fmt.Fprintf(w, " (%d) |", c)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "|:--|")
+	for range 2 * len(conns) {
+		fmt.Fprint(w, "--:|")
+	}
+	fmt.Fprintln(w)
+	errs := 0
+	for _, name := range series {
+		var rps, cpu strings.Builder
+		for _, c := range conns {
+			i := slices.IndexFunc(r.Points, func(p LoadPoint) bool { return p.Series == name && p.Conns == c })
+			if i < 0 {
+				rps.WriteString(" – |")
+				cpu.WriteString(" – |")
+				continue
+			}
+			p := r.Points[i]
+			fmt.Fprintf(&rps, " %.0f |", p.RPS.Median)
+			fmt.Fprintf(&cpu, " %.1f µs |", p.ServerCPUUS.Median)
+			errs += p.Errors
+		}
+		fmt.Fprintf(w, "| %s |%s%s\n", name, rps.String(), cpu.String())
+	}
+	if errs > 0 {
+		fmt.Fprintf(w, "\n%d requests failed.\n", errs)
+	}
+}
+
+func connCount(c int) string {
+	if c == 1 {
+		return "1 connection"
+	}
+	return strconv.Itoa(c) + " connections"
 }
 
 func (r *LoadResults) pinning() string {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -173,7 +172,7 @@ func (r *MemoryResults) PrintTable(w io.Writer) {
 	for _, l := range r.Series[0].Levels {
 		fmt.Fprintf(w, " RSS at %d |", l.Conns)
 	}
-	fmt.Fprintln(w, " RSS per connection | kernel TCP sockets per connection |")
+	fmt.Fprintln(w, " RSS per connection | kernel socket cache per connection (both ends) |")
 	fmt.Fprint(w, "|:--|:--|")
 	for range r.Series[0].Levels {
 		fmt.Fprint(w, "--:|")
@@ -190,6 +189,4 @@ func (r *MemoryResults) PrintTable(w io.Writer) {
 		}
 		fmt.Fprintf(w, " %.1f KiB | %.1f KiB |\n", s.RSSPerConn/1024, s.SlabPerConn/1024)
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Servers run with %s; per connection is the slope fitted over the counts.\n", strings.Join(r.ServerEnv, " "))
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -137,11 +138,10 @@ func ReadResults(name string) (*Results, error) {
 	return &r, nil
 }
 
-// PrintTable writes the results as a markdown table, one row per series
-// and RTT, then the fitted lines.
+// PrintTable writes the results as a markdown table, one row per series:
+// the median time per request at each RTT, the fitted line's k and a, and
+// the packets the link carried per request over all RTTs.
 func (r *Results) PrintTable(w io.Writer) {
-	fmt.Fprintln(w, "| RTT | series | dial (median) | request (median) | fastest | packets / request |")
-	fmt.Fprintln(w, "|--:|:--|--:|--:|--:|--:|")
 	var rtts []time.Duration
 	for _, s := range r.Series {
 		for _, p := range s.Points {
@@ -151,31 +151,45 @@ func (r *Results) PrintTable(w io.Writer) {
 		}
 	}
 	slices.Sort(rtts)
+	fmt.Fprint(w, "| series |")
 	for _, rtt := range rtts {
-		for _, s := range r.Series {
-			for _, p := range s.Points {
-				if p.RTT != rtt {
-					continue
-				}
-				var dials []time.Duration
-				for _, x := range p.Samples {
-					if x.Dial > 0 {
-						dials = append(dials, x.Dial)
-					}
-				}
-				fmt.Fprintf(w, "| %v | %s | %.2f ms | %.2f ms | %.2f ms | %.1f |\n",
-					rtt, s.Name, ms(Median(dials)), p.MedianMS, p.MinMS,
-					float64(p.Carried.Packets)/float64(max(1, len(p.Samples))))
-			}
-		}
+		fmt.Fprintf(w, " RTT %s |", fmtMS(ms(rtt)))
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, " k | a | packets / request |")
+	fmt.Fprint(w, "|:--|")
+	for range rtts {
+		fmt.Fprint(w, "--:|")
+	}
+	fmt.Fprintln(w, "--:|--:|--:|")
 	for _, s := range r.Series {
-		if s.SlopeRTT == nil {
-			continue
+		fmt.Fprintf(w, "| %s |", s.Name)
+		var packets, samples int
+		for _, rtt := range rtts {
+			i := slices.IndexFunc(s.Points, func(p Point) bool { return p.RTT == rtt })
+			if i < 0 {
+				fmt.Fprint(w, " – |")
+				continue
+			}
+			p := s.Points[i]
+			fmt.Fprintf(w, " %.2f ms |", p.MedianMS)
+			packets += int(p.Carried.Packets)
+			samples += len(p.Samples)
 		}
-		fmt.Fprintf(w, "%s: time = %.2f ms + %.2f × RTT\n", s.Name, *s.InterceptMS, *s.SlopeRTT)
+		if s.SlopeRTT != nil {
+			fmt.Fprintf(w, " %.2f | %.2f ms |", *s.SlopeRTT, *s.InterceptMS)
+		} else {
+			fmt.Fprint(w, " – | – |")
+		}
+		fmt.Fprintf(w, " %.1f |\n", float64(packets)/float64(max(1, samples)))
 	}
+}
+
+// fmtMS writes a time in ms without trailing zeros: "0", "5 ms", "2.5 ms".
+func fmtMS(v float64) string {
+	if v == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64) + " ms"
 }
 
 // Describe says in one line how the run was made, for a table's caption.

@@ -57,7 +57,7 @@ func TestSeriesFit(t *testing.T) {
 	}
 	var b strings.Builder
 	back.PrintTable(&b)
-	for _, want := range []string{"| 50ms | x-keep | 50.00 ms | 50.50 ms | 50.30 ms | 2.3 |", "x-keep: time = 0.50 ms + 1.00 × RTT"} {
+	for _, want := range []string{"| series | RTT 0 | RTT 10 ms | RTT 50 ms | k | a | packets / request |", "| x-keep | 0.50 ms | 10.50 ms | 50.50 ms | 1.00 | 0.50 ms | 2.3 |"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}

@@ -164,14 +164,33 @@ func countTimeWait(port uint16) (server, client int, err error) {
 	return server, client, nil
 }
 
-// PrintTable writes a row per case.
+// PrintTable writes a row per server: the connections made, and the
+// TIME_WAIT sockets on each side when the server closes first and when the
+// client does. A client's TIME_WAIT socket holds an ephemeral port.
 func (r *TimeWaitResults) PrintTable(w io.Writer) {
-	fmt.Fprintln(w, "| server | closes first | connections | client ports used | TIME_WAIT on the server's side | TIME_WAIT on the client's side (ephemeral ports held) |")
-	fmt.Fprintln(w, "|:--|:--|--:|--:|--:|--:|")
+	var names []string
+	runs := map[string]map[string]TimeWaitRun{}
 	for _, run := range r.Runs {
-		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d |\n", run.Case.Name, run.ClosedFirst, run.Connections, run.ClientPorts, run.ServerSide, run.ClientSide)
+		if runs[run.Case.Name] == nil {
+			names = append(names, run.Case.Name)
+			runs[run.Case.Name] = map[string]TimeWaitRun{}
+		}
+		runs[run.Case.Name][run.ClosedFirst] = run
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "ip_local_port_range %s, tcp_tw_reuse %s, tcp_max_tw_buckets %s; a socket stays in TIME_WAIT for 60 s on Linux.\n",
-		r.PortRange, r.TWReuse, r.MaxTWBuckets)
+	fmt.Fprintln(w, "| server | connections | server closes first: TIME_WAIT on the server | on the client | client closes first: TIME_WAIT on the server | on the client |")
+	fmt.Fprintln(w, "|:--|--:|--:|--:|--:|--:|")
+	for _, name := range names {
+		conns := 0
+		var cells strings.Builder
+		for _, first := range []string{"server", "client"} {
+			run, ok := runs[name][first]
+			if !ok {
+				cells.WriteString(" – | – |")
+				continue
+			}
+			conns = max(conns, run.Connections)
+			fmt.Fprintf(&cells, " %d | %d |", run.ServerSide, run.ClientSide)
+		}
+		fmt.Fprintf(w, "| %s | %d |%s\n", name, conns, cells.String())
+	}
 }

@@ -15,6 +15,9 @@ import (
 	"tcpbook/internal/booktest"
 )
 
+// addr is where the server listens, as the chapter's listing says.
+const addr = "localhost:8888"
+
 // answer is what a client sees of a response.
 type answer struct {
 	status      int

@@ -99,9 +99,8 @@ func traceCmd(args []string) error {
 		return err
 	}
 	res.Link.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
+	fmt.Println(res.Describe())              // the caption, as netlab table prints it
 	res.PrintTable(os.Stdout)
-	fmt.Println()
-	fmt.Println(res.Describe())
 	return writeJSON(*out, res)
 }
 
@@ -138,9 +137,8 @@ func idleCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	fmt.Println(res.Describe()) // the caption, as netlab table prints it
 	res.PrintTable(os.Stdout)
-	fmt.Println()
-	fmt.Println(res.Describe())
 	return writeJSON(*out, res)
 }
 
@@ -225,9 +223,8 @@ func loadCmd(args []string) error {
 		Order:  "repeat by repeat: every series at every number of connections, then again (ABAB, not AABB)",
 		Points: netlab.SummariseLoad(runs), Runs: runs,
 	}
+	fmt.Println(res.Describe()) // the caption, as netlab table prints it
 	res.PrintTable(os.Stdout)
-	fmt.Println()
-	fmt.Println(res.Describe())
 	return writeJSON(*out, res)
 }
 
@@ -264,9 +261,8 @@ func memoryCmd(args []string) error {
 		return err
 	}
 	res := &netlab.MemoryResults{Kind: netlab.KindMemory, Meta: meta, Network: network, ServerEnv: env, Note: netlab.MemoryNote, Series: series}
+	fmt.Println(res.Describe()) // the caption, as netlab table prints it
 	res.PrintTable(os.Stdout)
-	fmt.Println()
-	fmt.Println(res.Describe())
 	return writeJSON(*out, res)
 }
 
@@ -298,9 +294,8 @@ func timewaitCmd(args []string) error {
 		return err
 	}
 	res.Meta, res.Network = meta, network
+	fmt.Println(res.Describe()) // the caption, as netlab table prints it
 	res.PrintTable(os.Stdout)
-	fmt.Println()
-	fmt.Println(res.Describe())
 	return writeJSON(*out, res)
 }
 

@@ -223,9 +223,8 @@ func timeCmd(args []string) error {
 		return err // when the link cannot be created, the message says what to do
 	}
 	res.Meta, res.Series = meta, series
+	fmt.Println(res.Describe()) // the caption, as netlab table prints it
 	res.PrintTable(os.Stdout)
-	fmt.Println()
-	fmt.Println(res.Describe())
 	if *out != "" {
 		return res.WriteFile(*out)
 	}
@@ -289,9 +288,9 @@ func tableCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	t.PrintTable(os.Stdout)
-	fmt.Println()
+	// The caption first, so that the table ends the output.
 	fmt.Println(t.Describe())
+	t.PrintTable(os.Stdout)
 	return nil
 }
 
