@@ -52,6 +52,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./chapters/04/server
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/chapter
 	go test -run='^$$' -fuzz=FuzzReplace -fuzztime=$(FUZZTIME) ./internal/chapter
+	go test -run='^$$' -fuzz=FuzzNegotiate -fuzztime=$(FUZZTIME) ./chapters/06/server
 
 # Write the chapters' programs from their markdown.
 extract:
@@ -118,3 +119,20 @@ bench:
 	$$nl memory -counts 0,1000,2000,3000,4000 -json $$out/memory.json \
 		ch02:new=$$bin/ch02 ch04:keep=$$bin/ch04 http:keep=$$bin/http; \
 	$$nl timewait -n 1000 -json $$out/timewait.json ch02:new=$$bin/ch02 ch04=$$bin/ch04 http=$$bin/http
+
+# Chapter 6's measurement, also part of make bench (about 10 s): GET / from
+# chapter 6's server across a 1 Mbit/s link at 50 ms RTT, without and with
+# Accept-Encoding: gzip (time, bytes and packets on the wire), and the gzip
+# size and CPU time of the document's prefixes at BestSpeed and
+# DefaultCompression (compress.json). Results go to BENCHOUT6, beside the
+# others unless you say otherwise:
+#   make bench BENCHOUT=chapters/05/results BENCHOUT6=chapters/06/results
+#   make bench-ch06 BENCHOUT6=chapters/06/results   only chapter 6's
+.PHONY: bench-ch06
+BENCHOUT6 ?= $(BENCHOUT)/ch06
+bench: bench-ch06
+bench-ch06:
+	@set -eux; mkdir -p '$(BENCHOUT6)'; bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
+	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
+	go build -o $$bin/ch06 ./chapters/06/server; \
+	$$bin/netlab compress -rate 1mbit -rtt 50ms -n 10 -json '$(BENCHOUT6)/compress.json' $$bin/ch06

@@ -42,6 +42,11 @@
 //	netlab timewait [-n 1000] -json FILE NAME:new=EXE|NAME:keep=EXE...
 //		TIME_WAIT sockets on each side after n connections: the server
 //		closes first (new, Connection: close) or the client does (keep).
+//	netlab compress [-rate 1mbit] [-rtt 50ms] [-n 10] [-accept ,gzip] -json FILE EXE
+//		GET / from EXE (chapter 6's server) across the link without and
+//		with Accept-Encoding: gzip: time, bytes and packets on the wire;
+//		then the gzip size and CPU time of the document's prefixes at
+//		BestSpeed and DefaultCompression, and where gzip starts to pay.
 //
 // load, memory and timewait run in a network namespace of their own when
 // they can (root or user namespaces), otherwise on the machine's loopback.
@@ -105,6 +110,8 @@ func main() {
 		err = memoryCmd(args)
 	case "timewait":
 		err = timewaitCmd(args)
+	case "compress":
+		err = compressCmd(args)
 	case "-h", "-help", "--help", "help":
 		usage()
 	default:
@@ -325,6 +332,8 @@ func readAny(name string) (table, error) {
 		t = new(netlab.MemoryResults)
 	case netlab.KindTimeWait:
 		t = new(netlab.TimeWaitResults)
+	case netlab.KindCompress:
+		t = new(netlab.CompressResults)
 	default:
 		return nil, fmt.Errorf("%s: unknown kind of results %q", name, k.Kind)
 	}

@@ -1,0 +1,317 @@
+package netlab
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+	"unicode/utf8"
+)
+
+// KindCompress is the kind of results netlab compress writes.
+const KindCompress = "compress"
+
+// CompressResults is what netlab compress writes: GET / from a server
+// across a bandwidth-limited, delayed link with and without Accept-Encoding:
+// gzip, and the gzip size and CPU time of the document's prefixes at each
+// compression level, measured in netlab's own process.
+type CompressResults struct {
+	Kind    string          `json:"kind"` // "compress"
+	Meta    Metadata        `json:"meta"`
+	Rate    string          `json:"rate"` // such as "1mbit"
+	RTTMS   float64         `json:"rtt_ms"`
+	N       int             `json:"n"` // requests per Accept-Encoding, a new connection each
+	Fetches []CompressFetch `json:"fetches"`
+	Sizes   []CompressSize  `json:"sizes"`
+	// BreakEven is, per level, the smallest body size from which every
+	// larger prefix of the document compresses to a gzip body that, with
+	// the "Content-Encoding: gzip\r\n" header line, is smaller than the body.
+	BreakEven map[string]int `json:"break_even"`
+}
+
+// CompressFetch is n requests with one Accept-Encoding.
+type CompressFetch struct {
+	AcceptEncoding  string    `json:"accept_encoding"` // empty: none sent
+	ContentEncoding string    `json:"content_encoding"`
+	ContentLength   int64     `json:"content_length"`
+	DecodedBytes    int       `json:"decoded_bytes"`
+	TimesMS         []float64 `json:"times_ms"` // from dialling to the end of the body
+	MedianMS        float64   `json:"median_ms"`
+	MinMS           float64   `json:"min_ms"`
+	// WireBytes and Packets are what the link carried per request, both
+	// directions, the handshake and the close included (IP packets).
+	WireBytes float64 `json:"wire_bytes_per_request"`
+	Packets   float64 `json:"packets_per_request"`
+}
+
+// CompressSize is the document's first Size bytes compressed at each level.
+type CompressSize struct {
+	Size   int             `json:"size"`
+	Levels []CompressLevel `json:"levels"`
+}
+
+// CompressLevel is one body compressed at one level: the gzip size and the
+// CPU time (user and system, of netlab's process) per body, with a
+// gzip.Writer reused by Reset as a server's pool would.
+type CompressLevel struct {
+	Level string  `json:"level"`
+	Bytes int     `json:"bytes"`
+	CPUUS float64 `json:"cpu_us"`
+}
+
+// CompressLevels are the levels measured, by name.
+var CompressLevels = []struct {
+	Name  string
+	Level int
+}{{"BestSpeed", gzip.BestSpeed}, {"DefaultCompression", gzip.DefaultCompression}}
+
+// CompressPlan says what netlab compress measures.
+type CompressPlan struct {
+	Exe      string // the server, such as chapter 6's
+	Args     []string
+	RTT      time.Duration
+	Rate     float64 // bytes per second
+	N        int
+	Port     uint16
+	Accepts  []string // Accept-Encoding values; "" sends none
+	Sizes    []int    // prefix sizes of the document; 0 means the whole document
+	CPUFor   time.Duration
+	Log      io.Writer
+	Metadata *Metadata
+}
+
+// contentEncodingLine is what a gzip response adds to the header.
+const contentEncodingLine = "Content-Encoding: gzip\r\n"
+
+// MeasureCompress runs the plan.
+func MeasureCompress(p CompressPlan) (*CompressResults, error) {
+	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	if p.Metadata != nil && p.Metadata.Server == nil {
+		p.Metadata.AddLink(l)
+	}
+	srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	r := &CompressResults{Kind: KindCompress, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N, BreakEven: map[string]int{}}
+	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
+	host := "localhost:" + strconv.Itoa(int(p.Port))
+	var document []byte
+	for _, ae := range p.Accepts {
+		if p.Log != nil {
+			fmt.Fprintf(p.Log, "compress: GET / with Accept-Encoding %q\n", ae)
+		}
+		f := CompressFetch{AcceptEncoding: ae}
+		l.Quiet()
+		before := l.Stats()
+		var times []time.Duration
+		for range p.N {
+			start := time.Now()
+			resp, body, err := fetchOnce(l, addr, host, ae)
+			if err != nil {
+				return nil, fmt.Errorf("Accept-Encoding %q: %w", ae, err)
+			}
+			times = append(times, time.Since(start))
+			f.ContentEncoding, f.ContentLength = resp.Header.Get("Content-Encoding"), resp.ContentLength
+			if f.ContentEncoding == "gzip" {
+				zr, err := gzip.NewReader(bytes.NewReader(body))
+				if err != nil {
+					return nil, err
+				}
+				if body, err = io.ReadAll(zr); err != nil {
+					return nil, err
+				}
+			}
+			if document != nil && !bytes.Equal(body, document) {
+				return nil, fmt.Errorf("Accept-Encoding %q: a different document", ae)
+			}
+			document, f.DecodedBytes = body, len(body)
+		}
+		after := l.Quiet()
+		carried := after.Sub(before)
+		f.WireBytes = round(float64(carried.Bytes)/float64(p.N), 1)
+		f.Packets = round(float64(carried.Packets)/float64(p.N), 1)
+		for _, t := range times {
+			f.TimesMS = append(f.TimesMS, round(ms(t), 3))
+		}
+		f.MedianMS, f.MinMS = round(ms(Median(times)), 3), round(ms(slices.Min(times)), 3)
+		r.Fetches = append(r.Fetches, f)
+	}
+	if p.Log != nil {
+		fmt.Fprintln(p.Log, "compress: gzip sizes and CPU time of the document's prefixes")
+	}
+	for _, n := range p.Sizes {
+		if n == 0 || n > len(document) {
+			n = len(document)
+		}
+		body := prefix(document, n)
+		s := CompressSize{Size: len(body)}
+		for _, lv := range CompressLevels {
+			size, cpu := compressCost(body, lv.Level, p.CPUFor)
+			s.Levels = append(s.Levels, CompressLevel{Level: lv.Name, Bytes: size, CPUUS: round(cpu, 2)})
+		}
+		r.Sizes = append(r.Sizes, s)
+	}
+	for _, lv := range CompressLevels {
+		r.BreakEven[lv.Name] = breakEven(document, lv.Level)
+	}
+	if p.Metadata != nil {
+		r.Meta = *p.Metadata
+	}
+	return r, nil
+}
+
+// fetchOnce sends GET / on a new connection with Connection: close and the
+// Accept-Encoding, and reads the response to the end of its body.
+func fetchOnce(l *Link, addr, host, acceptEncoding string) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := l.Dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	req := "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+	if acceptEncoding != "" {
+		req += "Accept-Encoding: " + acceptEncoding + "\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		return nil, nil, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("unexpected response %s", resp.Status)
+	}
+	return resp, body, nil
+}
+
+// prefix returns b's first n bytes or fewer, cut at a character boundary.
+func prefix(b []byte, n int) []byte {
+	b = b[:min(n, len(b))]
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// gzipSize compresses b with zw, reset, and returns the size.
+func gzipSize(zw *gzip.Writer, b []byte) int {
+	var buf bytes.Buffer
+	zw.Reset(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Len()
+}
+
+// compressCost returns b's gzip size at level and the CPU time per body in
+// µs: compressed again and again with one reused Writer for at least d.
+func compressCost(b []byte, level int, d time.Duration) (int, float64) {
+	zw, err := gzip.NewWriterLevel(nil, level)
+	if err != nil {
+		panic(err)
+	}
+	size := gzipSize(zw, b)
+	start, n := cpuTime(), 0
+	for begin := time.Now(); time.Since(begin) < d || n < 10; n++ {
+		gzipSize(zw, b)
+	}
+	return size, float64(cpuTime()-start) / float64(time.Microsecond) / float64(n)
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// breakEven scans the document's prefixes in steps of 8 bytes and returns
+// the smallest size from which every larger prefix, gzipped at level, is
+// smaller than itself by more than the Content-Encoding line.
+func breakEven(document []byte, level int) int {
+	zw, err := gzip.NewWriterLevel(nil, level)
+	if err != nil {
+		panic(err)
+	}
+	from := len(document) + 1
+	for n := len(document); n > 0; n -= 8 {
+		b := prefix(document, n)
+		if gzipSize(zw, b)+len(contentEncodingLine) >= len(b) {
+			break
+		}
+		from = len(b)
+	}
+	return from
+}
+
+// PrintTable writes the fetches, the prefixes' sizes and CPU times, and
+// where compression starts to pay.
+func (r *CompressResults) PrintTable(w io.Writer) {
+	fmt.Fprintf(w, "GET / across the link (rate %s, RTT %g ms), %d requests each, a new connection per request\n\n", r.Rate, r.RTTMS, r.N)
+	fmt.Fprintln(w, "| Accept-Encoding | Content-Encoding | Content-Length | decoded | on the wire / request | packets / request | time (median) | fastest |")
+	fmt.Fprintln(w, "|:--|:--|--:|--:|--:|--:|--:|--:|")
+	for _, f := range r.Fetches {
+		fmt.Fprintf(w, "| %s | %s | %d B | %d B | %.0f B | %.1f | %.1f ms | %.1f ms |\n",
+			orNone(f.AcceptEncoding), orNone(f.ContentEncoding), f.ContentLength, f.DecodedBytes, f.WireBytes, f.Packets, f.MedianMS, f.MinMS)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "The document's first bytes gzipped in netlab's process (a reused gzip.Writer): size and CPU time per body")
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "| body |")
+	for _, lv := range CompressLevels {
+		fmt.Fprintf(w, " %s | CPU |", lv.Name)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "|--:|")
+	for range CompressLevels {
+		fmt.Fprint(w, "--:|--:|")
+	}
+	fmt.Fprintln(w)
+	for _, s := range r.Sizes {
+		fmt.Fprintf(w, "| %d B |", s.Size)
+		for _, lv := range s.Levels {
+			fmt.Fprintf(w, " %d B (%.0f%%) | %.1f µs |", lv.Bytes, 100*float64(lv.Bytes)/float64(s.Size), lv.CPUUS)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+	for _, lv := range CompressLevels {
+		fmt.Fprintf(w, "%s: gzip body + %q smaller than the body from %d bytes of this document\n", lv.Name, contentEncodingLine, r.BreakEven[lv.Name])
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// Describe says in one line on what machine the run was made.
+func (r *CompressResults) Describe() string {
+	m := r.Meta
+	return fmt.Sprintf("Linux %s, %s, %d CPUs, rate %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
+}
