@@ -70,14 +70,14 @@ func copyTree(t testing.TB, from fs.FS, to string, leaveOut ...string) {
 }
 
 // copyRepoBook copies this repository's book to a directory that a test
-// may change: its chapters, book/ and scripts, but not the site that mdrun
-// book wrote nor the screenshots that the browser tests of package site
-// may be writing.
+// may change: its chapters, book/, scripts and the tools the chapters
+// quote, but not the site that mdrun book wrote nor the screenshots that
+// the browser tests of package site may be writing.
 func copyRepoBook(t testing.TB) string {
 	t.Helper()
 	root := t.TempDir()
 	repo := os.DirFS("../..")
-	for _, dir := range []string{"chapters", "book", transcript.ScriptDir} {
+	for _, dir := range []string{"chapters", "book", "tools", transcript.ScriptDir} {
 		sub, err := fs.Sub(repo, dir)
 		if err != nil {
 			t.Fatal(err)

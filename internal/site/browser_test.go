@@ -253,8 +253,8 @@ func TestBrowserSidebar(t *testing.T) {
 		}
 		sidebars[p] = got
 		current := tb.Eval(`(document.querySelector('.sidebar [aria-current="page"]') || {}).href || ""`)
-		if strings.HasSuffix(p, "print.html") || strings.HasPrefix(p, "chapters/") {
-			continue // a page of its own, or a program's page: its chapter is current
+		if strings.HasSuffix(p, "print.html") || strings.Contains(p, "/") {
+			continue // a page of its own, or a file's page (chapters/…, tools/…): its chapter is current
 		}
 		if current != base+p {
 			t.Errorf("%s: the sidebar marks %q current", p, current)
