@@ -58,8 +58,7 @@ func (c *Client) Time(n int, keep bool) ([]Sample, error) {
 			}
 			r, dialed = bufio.NewReader(conn), time.Since(start)
 		}
-		err := c.roundTrip(conn, r, !keep)
-		total := time.Since(start)
+		total, err := c.timeRequest(conn, r, !keep, start)
 		if !keep {
 			conn.Close()
 			conn = nil
@@ -86,20 +85,38 @@ func (c *Client) dial() (net.Conn, error) {
 	return conn, nil
 }
 
-// roundTrip writes one request in one write and reads its response to the
-// end of the body.
+// timeRequest は、conn でリクエストを 1 つ送り、start からの時間を測ります。
+// リクエストは 1 回の Write で書き、レスポンスはボディの終わりまで読んで確かめます。
+func (c *Client) timeRequest(conn net.Conn, r *bufio.Reader, close bool, start time.Time) (time.Duration, error) {
+	if _, err := io.WriteString(conn, c.request(close)); err != nil {
+		return 0, err
+	}
+	resp, err := http.ReadResponse(r, nil)
+	if err == nil {
+		err = c.readBody(resp)
+	}
+	return time.Since(start), err // Close はこのあとなので、時間に入らない
+}
+
+// roundTrip is timeRequest for a caller that keeps its own time: one
+// request written in one write, its response read to the end of the body.
 func (c *Client) roundTrip(conn net.Conn, r *bufio.Reader, close bool) error {
+	_, err := c.timeRequest(conn, r, close, time.Now())
+	return err
+}
+
+// request is the GET request, with Connection: close if close.
+func (c *Client) request(close bool) string {
 	req := "GET " + cmp.Or(c.Path, "/") + " HTTP/1.1\r\nHost: " + cmp.Or(c.Host, "localhost:8888") + "\r\n"
 	if close {
 		req += "Connection: close\r\n"
 	}
-	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
-		return err
-	}
-	resp, err := http.ReadResponse(r, nil)
-	if err != nil {
-		return err
-	}
+	return req + "\r\n"
+}
+
+// readBody reads resp's body to the end and closes it, then checks the
+// response: 200 OK, and whatever Check says.
+func (c *Client) readBody(resp *http.Response) error {
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {

@@ -1,6 +1,7 @@
 package netlab
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // testServer serves "Hello World\n" on a loopback port and counts the
@@ -86,5 +88,33 @@ func TestClientTime(t *testing.T) {
 	}
 	if _, err := picky.Time(1, false); err == nil {
 		t.Error("Check's error was not returned")
+	}
+}
+
+// One timed request counts from the start it is given (before the dial,
+// for a new connection), and asks the server to close only if told to.
+func TestTimeRequest(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testServer(t, ln)
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	var c Client
+	start := time.Now().Add(-time.Hour)
+	d, err := c.timeRequest(conn, r, false, start)
+	if err != nil || d < time.Hour {
+		t.Fatalf("kept alive: %v, %v; want at least an hour, from the start given", d, err)
+	}
+	if _, err := c.timeRequest(conn, r, true, time.Now()); err != nil {
+		t.Fatalf("the same connection again, with Connection: close: %v", err)
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Errorf("after Connection: close, reading gave %v, want EOF: the server closes", err)
 	}
 }
