@@ -136,3 +136,20 @@ bench-ch06:
 	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
 	go build -o $$bin/ch06 ./chapters/06/server; \
 	$$bin/netlab compress -rate 1mbit -rtt 50ms -n 10 -json '$(BENCHOUT6)/compress.json' $$bin/ch06
+
+# Chapter 8's measurement, also part of make bench (about two minutes):
+# batches of 10 small GETs to chapter 8's server across the link at RTTs
+# of 10, 25 and 50 ms, sequential on one kept-alive connection, pipelined,
+# on parallel connections, and over HTTP/2 without TLS (net/http on both
+# sides), each without and with GET /slow first; the fitted slopes against
+# the model (pipeline.json). Results go to BENCHOUT8, beside the others
+# unless you say otherwise:
+#   make bench-ch08 BENCHOUT8=chapters/08/results   refresh the book's results
+.PHONY: bench-ch08
+BENCHOUT8 ?= $(BENCHOUT)/ch08
+bench: bench-ch08
+bench-ch08:
+	@set -eux; mkdir -p '$(BENCHOUT8)'; bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
+	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
+	go build -o $$bin/ch08 ./chapters/08/server; \
+	$$bin/netlab pipeline -rtt 10ms,25ms,50ms -n 10 -repeat 5 -json '$(BENCHOUT8)/pipeline.json' $$bin/ch08

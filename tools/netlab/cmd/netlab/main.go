@@ -112,6 +112,8 @@ func main() {
 		err = timewaitCmd(args)
 	case "compress":
 		err = compressCmd(args)
+	case "pipeline":
+		err = pipelineCmd(args)
 	case "-h", "-help", "--help", "help":
 		usage()
 	default:
@@ -334,6 +336,8 @@ func readAny(name string) (table, error) {
 		t = new(netlab.TimeWaitResults)
 	case netlab.KindCompress:
 		t = new(netlab.CompressResults)
+	case netlab.KindPipeline:
+		t = new(netlab.PipelineResults)
 	default:
 		return nil, fmt.Errorf("%s: unknown kind of results %q", name, k.Kind)
 	}

@@ -1,0 +1,519 @@
+package netlab
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// KindPipeline is the kind of results netlab pipeline writes.
+const KindPipeline = "pipeline"
+
+// The ways netlab pipeline sends a batch of GETs.
+const (
+	PipeSequential = "sequential" // one kept-alive connection, one request at a time
+	PipePipelined  = "pipelined"  // one connection, every request written before any response is read
+	PipeParallel   = "parallel"   // a connection per request, all at once
+	PipeH2C        = "h2c"        // net/http on both sides, HTTP/2 without TLS: one connection, a stream per request
+)
+
+// PipeModes are the ways measured, in the order of the table.
+var PipeModes = []string{PipeSequential, PipePipelined, PipeParallel, PipeH2C}
+
+// PipelineResults is what netlab pipeline writes: a batch of N small GETs
+// across the link at each RTT, sent each way, without and with one slow
+// request first. Every batch starts with no connection open, so its time
+// includes connecting.
+type PipelineResults struct {
+	Kind   string           `json:"kind"` // "pipeline"
+	Meta   Metadata         `json:"meta"`
+	N      int              `json:"n"`       // small GETs per batch
+	SlowMS float64          `json:"slow_ms"` // how long the server waits before answering /slow
+	Repeat int              `json:"repeat"`  // batches per series and RTT
+	Series []PipelineSeries `json:"series"`
+}
+
+// PipelineSeries is one way of sending, without or with /slow first, at
+// several RTTs, with time = a + k·RTT fitted to the medians of Small.
+type PipelineSeries struct {
+	Name string `json:"name"` // such as "pipelined" or "pipelined+slow"
+	Mode string `json:"mode"`
+	Slow bool   `json:"slow"`
+	// ModelRTT is k as the model predicts it: how many RTTs the N small
+	// GETs take, connecting included.
+	ModelRTT    float64         `json:"model_rtt"`
+	Points      []PipelinePoint `json:"points"`
+	SlopeRTT    *float64        `json:"slope_rtt,omitempty"`
+	InterceptMS *float64        `json:"intercept_ms,omitempty"`
+}
+
+// PipelinePoint is one series at one RTT.
+type PipelinePoint struct {
+	RTTMS float64 `json:"rtt_ms"`
+	// SmallMS is, per batch, the time until the N small GETs had their
+	// responses; AllMS until every response had arrived, /slow's included.
+	SmallMS       []float64 `json:"small_ms"`
+	AllMS         []float64 `json:"all_ms"`
+	SmallMedianMS float64   `json:"small_median_ms"`
+	AllMedianMS   float64   `json:"all_median_ms"`
+	Conns         float64   `json:"conns"`   // TCP connections per batch (the server's count for h2c)
+	Packets       float64   `json:"packets"` // IP packets the link carried per batch, both ways, closing included
+}
+
+// PipelinePlan says what netlab pipeline measures.
+type PipelinePlan struct {
+	Exe    string // the HTTP/1.1 server, chapter 8's, which answers /slow after Slow
+	Args   []string
+	RTTs   []time.Duration
+	N      int
+	Repeat int
+	Slow   time.Duration // what the h2c server waits on /slow: the same as Exe's
+	Port   uint16        // where Exe listens; the h2c server listens on Port+1
+	Log    io.Writer
+}
+
+// ModelRTT is how many RTTs the N small GETs take in the model: one RTT
+// to connect, then one per request in turn (sequential, and the slow
+// request before them) or one for all of them at once.
+func ModelRTT(mode string, n int, slow bool) float64 {
+	if mode != PipeSequential {
+		return 2
+	}
+	if slow {
+		return float64(n + 2)
+	}
+	return float64(n + 1)
+}
+
+// MeasurePipeline runs the plan: a link per RTT, Exe and an h2c server
+// behind it, and every series there.
+func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
+	if p.N < 1 || p.Repeat < 1 {
+		return nil, errors.New("need at least one request and one batch")
+	}
+	r := &PipelineResults{Kind: KindPipeline, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
+	for _, mode := range PipeModes {
+		for _, slow := range []bool{false, true} {
+			name := mode
+			if slow {
+				name += "+slow"
+			}
+			r.Series = append(r.Series, PipelineSeries{Name: name, Mode: mode, Slow: slow, ModelRTT: ModelRTT(mode, p.N, slow)})
+		}
+	}
+	for _, rtt := range p.RTTs {
+		if p.Log != nil {
+			fmt.Fprintf(p.Log, "pipeline: RTT %v\n", rtt)
+		}
+		if err := measurePipelineAt(p, rtt, r, meta); err != nil {
+			return nil, fmt.Errorf("RTT %v: %w", rtt, err)
+		}
+	}
+	for i := range r.Series {
+		s := &r.Series[i]
+		var x, y []float64
+		for _, pt := range s.Points {
+			x, y = append(x, pt.RTTMS), append(y, pt.SmallMedianMS)
+		}
+		if a, k, err := Fit(x, y); err == nil {
+			k, a = round(k, 3), round(a, 3)
+			s.SlopeRTT, s.InterceptMS = &k, &a
+		}
+	}
+	if meta != nil {
+		r.Meta = *meta
+	}
+	return r, nil
+}
+
+func measurePipelineAt(p PipelinePlan, rtt time.Duration, r *PipelineResults, meta *Metadata) error {
+	l, err := NewLink(Config{RTT: rtt})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if meta != nil && meta.Server == nil {
+		meta.AddLink(l)
+	}
+	srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	h2, err := startH2C(l, p.Port+1, p.Slow)
+	if err != nil {
+		return err
+	}
+	defer h2.Close()
+	b := &batch{
+		dial: func(ctx context.Context, port uint16) (net.Conn, error) {
+			return l.Dial(ctx, "tcp", net.JoinHostPort(ServerIP, strconv.Itoa(int(port))))
+		},
+		dialAsync: func(port uint16) (net.Conn, error) { return dialAsync(l, port) },
+		port:      p.Port,
+		h2:        h2,
+	}
+	for i := range r.Series {
+		s := &r.Series[i]
+		paths := make([]string, 0, p.N+1)
+		if s.Slow {
+			paths = append(paths, "/slow")
+		}
+		for range p.N {
+			paths = append(paths, "/")
+		}
+		pt := PipelinePoint{RTTMS: ms(rtt)}
+		var small, all []time.Duration
+		conns := 0
+		before := l.Quiet()
+		for range p.Repeat {
+			res, err := b.run(s.Mode, paths)
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+			small, all = append(small, res.small), append(all, res.all)
+			pt.SmallMS, pt.AllMS = append(pt.SmallMS, round(ms(res.small), 3)), append(pt.AllMS, round(ms(res.all), 3))
+			conns += res.conns
+			l.Quiet() // the closing packets, before the next batch
+		}
+		pt.SmallMedianMS, pt.AllMedianMS = round(ms(Median(small)), 3), round(ms(Median(all)), 3)
+		pt.Conns = round(float64(conns)/float64(p.Repeat), 2)
+		pt.Packets = round(float64(l.Stats().Sub(before).Packets)/float64(p.Repeat), 1)
+		s.Points = append(s.Points, pt)
+	}
+	return nil
+}
+
+// h2cServer is net/http's server in netlab's process, listening in the
+// server's namespace, with HTTP/2 without TLS only.
+type h2cServer struct {
+	srv   *http.Server
+	conns atomic.Int64 // connections accepted so far
+}
+
+// startH2C serves chapter 8's answers over HTTP/2 without TLS ("h2c"
+// with prior knowledge: the client starts with HTTP/2's preface, no
+// Upgrade): "Hello World\n" for any path, "Slept 1s\n" for /slow after
+// waiting slow.
+func startH2C(l *Link, port uint16, slow time.Duration) (*h2cServer, error) {
+	ln, err := l.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port))))
+	if err != nil {
+		return nil, err
+	}
+	h := &h2cServer{}
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	h.srv = &http.Server{
+		Protocols: &protocols,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			text := "Hello World\n"
+			if r.URL.Path == "/slow" {
+				time.Sleep(slow)
+				text = "Slept " + slow.String() + "\n"
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, text)
+		}),
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				h.conns.Add(1)
+			}
+		},
+		ReadHeaderTimeout: time.Minute,
+	}
+	go h.srv.Serve(ln)
+	return h, nil
+}
+
+func (h *h2cServer) Close() { h.srv.Close() }
+
+// h2cTransport returns a Transport that speaks HTTP/2 without TLS to
+// http:// URLs, dialling with dial.
+func h2cTransport(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	return &http.Transport{Protocols: &protocols, DialContext: dial}
+}
+
+// batch sends one batch of GETs one way.
+type batch struct {
+	dial func(ctx context.Context, port uint16) (net.Conn, error)
+	// dialAsync starts connecting and returns at once; the connection's
+	// first write waits until the handshake is done. The link's Dial runs
+	// on the client namespace's one thread, one dial at a time, so
+	// parallel connections need this.
+	dialAsync func(port uint16) (net.Conn, error)
+	port      uint16
+	h2        *h2cServer
+}
+
+type batchResult struct {
+	small, all time.Duration
+	conns      int
+}
+
+// run sends GETs for paths the way mode says, from no connection, and
+// returns when the responses to the small ones (every path but /slow)
+// and to all of them had arrived.
+func (b *batch) run(mode string, paths []string) (batchResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	done := make([]time.Duration, len(paths))
+	var res batchResult
+	var err error
+	switch mode {
+	case PipeSequential, PipePipelined:
+		res.conns = 1
+		err = b.oneConn(ctx, mode == PipePipelined, paths, start, done)
+	case PipeParallel:
+		res.conns = len(paths)
+		err = b.parallel(ctx, paths, start, done)
+	case PipeH2C:
+		before := b.h2.conns.Load()
+		err = b.h2c(ctx, paths, start, done)
+		res.conns = int(b.h2.conns.Load() - before)
+	default:
+		err = fmt.Errorf("unknown mode %q", mode)
+	}
+	if err != nil {
+		return res, err
+	}
+	for i, d := range done {
+		res.all = max(res.all, d)
+		if paths[i] != "/slow" {
+			res.small = max(res.small, d)
+		}
+	}
+	return res, nil
+}
+
+func getRequest(path string, port uint16) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: localhost:" + strconv.Itoa(int(port)) + "\r\n\r\n"
+}
+
+// oneConn sends the GETs on one connection: each after the previous
+// response (sequential), or all in one write before reading any
+// (pipelined).
+func (b *batch) oneConn(ctx context.Context, pipelined bool, paths []string, start time.Time, done []time.Duration) error {
+	conn, err := b.dial(ctx, b.port)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	r := bufio.NewReader(conn)
+	if pipelined {
+		var all strings.Builder
+		for _, p := range paths {
+			all.WriteString(getRequest(p, b.port))
+		}
+		if _, err := io.WriteString(conn, all.String()); err != nil {
+			return err
+		}
+	}
+	for i, p := range paths {
+		if !pipelined {
+			if _, err := io.WriteString(conn, getRequest(p, b.port)); err != nil {
+				return err
+			}
+		}
+		if err := readOK(r, p); err != nil {
+			return err
+		}
+		done[i] = time.Since(start)
+	}
+	return nil
+}
+
+// parallel sends each GET on a connection of its own, all at once.
+func (b *batch) parallel(ctx context.Context, paths []string, start time.Time, done []time.Duration) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(paths))
+	for i, p := range paths {
+		wg.Go(func() {
+			conn, err := b.dialAsync(b.port)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(time.Minute))
+			if _, err := io.WriteString(conn, getRequest(p, b.port)); err != nil {
+				errs[i] = err
+				return
+			}
+			errs[i] = readOK(bufio.NewReader(conn), p)
+			done[i] = time.Since(start)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// h2c sends each GET from a goroutine of its own through one new
+// Transport that speaks HTTP/2 without TLS, so that the requests are
+// streams on one connection. The first request opens the connection; the
+// others start as soon as it is there (the Transport would otherwise
+// dial again for requests that start while it dials, or make them wait a
+// round trip), as pipelined writes its requests once it has connected.
+func (b *batch) h2c(ctx context.Context, paths []string, start time.Time, done []time.Duration) error {
+	tr := h2cTransport(func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return b.dial(ctx, b.port+1)
+	})
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: time.Minute}
+	url := "http://localhost:" + strconv.Itoa(int(b.port+1))
+	connected := make(chan struct{})
+	var once sync.Once
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { once.Do(func() { close(connected) }) }}
+	var wg sync.WaitGroup
+	errs := make([]error, len(paths))
+	for i, p := range paths {
+		if i == 1 {
+			select {
+			case <-connected:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		wg.Go(func() {
+			defer once.Do(func() { close(connected) }) // the first failed
+			req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, url+p, nil)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			switch {
+			case err != nil:
+				errs[i] = err
+			case resp.ProtoMajor != 2:
+				errs[i] = fmt.Errorf("GET %s: %s, not HTTP/2", p, resp.Proto)
+			default:
+				errs[i] = checkBody(p, resp.StatusCode, body)
+			}
+			done[i] = time.Since(start)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// readOK reads one response to GET path and checks it.
+func readOK(r *bufio.Reader, path string) error {
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	return checkBody(path, resp.StatusCode, body)
+}
+
+// checkBody checks that GET path got chapter 8's answer: a server that
+// does not wait on /slow would make the slow series meaningless.
+func checkBody(path string, status int, body []byte) error {
+	want := "Hello World\n"
+	if path == "/slow" {
+		want = "Slept "
+	}
+	if status != http.StatusOK || !strings.HasPrefix(string(body), want) {
+		return fmt.Errorf("GET %s: unexpected response %d %q (chapter 8's server answers /slow with Slept)", path, status, body)
+	}
+	return nil
+}
+
+// PrintTable writes a row per series: the median time until the N small
+// GETs had their responses at each RTT, the fitted k and a, and the
+// model's k.
+func (r *PipelineResults) PrintTable(w io.Writer) {
+	fmt.Fprintf(w, "%d small GETs per batch, from no connection; +slow: GET /slow (answered after %s) first; median of %d batches\n\n",
+		r.N, fmtMS(r.SlowMS), r.Repeat)
+	var rtts []float64
+	if len(r.Series) > 0 {
+		for _, p := range r.Series[0].Points {
+			rtts = append(rtts, p.RTTMS)
+		}
+	}
+	if len(rtts) == 0 {
+		return
+	}
+	fmt.Fprint(w, "| series | connections | packets |")
+	for _, rtt := range rtts {
+		fmt.Fprintf(w, " RTT %s |", fmtMS(rtt))
+	}
+	fmt.Fprintln(w, " k | model k | a | all, RTT "+fmtMS(rtts[len(rtts)-1])+" |")
+	fmt.Fprint(w, "|:--|--:|--:|")
+	for range rtts {
+		fmt.Fprint(w, "--:|")
+	}
+	fmt.Fprintln(w, "--:|--:|--:|--:|")
+	for _, s := range r.Series {
+		last := s.Points[len(s.Points)-1]
+		fmt.Fprintf(w, "| %s | %g | %g |", s.Name, last.Conns, last.Packets)
+		for _, p := range s.Points {
+			fmt.Fprintf(w, " %.1f ms |", p.SmallMedianMS)
+		}
+		if s.SlopeRTT != nil {
+			fmt.Fprintf(w, " %.2f | %g | %.1f ms |", *s.SlopeRTT, s.ModelRTT, *s.InterceptMS)
+		} else {
+			fmt.Fprintf(w, " – | %g | – |", s.ModelRTT)
+		}
+		fmt.Fprintf(w, " %.1f ms |\n", last.AllMedianMS)
+	}
+}
+
+// Describe says in one line on what machine the run was made.
+func (r *PipelineResults) Describe() string {
+	return r.Meta.describe()
+}
+
+// dialAsync creates a socket in the client's namespace and starts a
+// non-blocking connect to ServerIP:port there, and returns the connection
+// at once, before the handshake completes: writing to it waits until the
+// handshake is done, and fails if it failed.
+func dialAsync(l *Link, port uint16) (net.Conn, error) {
+	var fd int
+	var err error
+	l.client.run(func() {
+		fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return
+		}
+		sa := &syscall.SockaddrInet4{Port: int(port), Addr: [4]byte(net.ParseIP(ServerIP).To4())}
+		if err = syscall.Connect(fd, sa); errors.Is(err, syscall.EINPROGRESS) {
+			err = nil
+		}
+		if err != nil {
+			syscall.Close(fd)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s port %d: %w", ServerIP, port, err)
+	}
+	f := os.NewFile(uintptr(fd), "tcp")
+	defer f.Close() // FileConn has its own copy
+	return net.FileConn(f)
+}
