@@ -53,6 +53,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/chapter
 	go test -run='^$$' -fuzz=FuzzReplace -fuzztime=$(FUZZTIME) ./internal/chapter
 	go test -run='^$$' -fuzz=FuzzNegotiate -fuzztime=$(FUZZTIME) ./chapters/06/server
+	go test -run='^$$' -fuzz=FuzzChunked -fuzztime=$(FUZZTIME) ./chapters/07/server
 
 # Write the chapters' programs from their markdown.
 extract:
@@ -142,8 +143,8 @@ bench-ch06:
 # of 10, 25 and 50 ms, sequential on one kept-alive connection, pipelined,
 # on parallel connections, and over HTTP/2 without TLS (net/http on both
 # sides), each without and with GET /slow first; the fitted slopes against
-# the model (pipeline.json). Results go to BENCHOUT8, beside the others
-# unless you say otherwise:
+# the model (pipeline.json) and their chart (pipeline.svg). Results go to
+# BENCHOUT8, beside the others unless you say otherwise:
 #   make bench-ch08 BENCHOUT8=chapters/08/results   refresh the book's results
 .PHONY: bench-ch08
 BENCHOUT8 ?= $(BENCHOUT)/ch08
@@ -152,4 +153,23 @@ bench-ch08:
 	@set -eux; mkdir -p '$(BENCHOUT8)'; bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
 	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
 	go build -o $$bin/ch08 ./chapters/08/server; \
-	$$bin/netlab pipeline -rtt 10ms,25ms,50ms -n 10 -repeat 5 -json '$(BENCHOUT8)/pipeline.json' $$bin/ch08
+	$$bin/netlab pipeline -rtt 10ms,25ms,50ms -n 10 -repeat 5 -json '$(BENCHOUT8)/pipeline.json' $$bin/ch08; \
+	$$bin/netlab chart -o '$(BENCHOUT8)/pipeline.svg' '$(BENCHOUT8)/pipeline.json'
+
+# Chapter 7's measurement, also part of make bench (about a minute): a body
+# that chapter 7's server produces over time (10 lines, 100 ms each),
+# fetched across a 1 Mbit/s link at 50 ms RTT, streamed (chunked with and
+# without gzip, and to the close on HTTP/1.0) and buffered whole first
+# (GET /buffered, Content-Length): when the response's first byte, the
+# body's first byte and its last byte arrive, bytes and packets on the wire
+# (stream.json). Results go to BENCHOUT7, beside the others unless you say
+# otherwise:
+#   make bench-ch07 BENCHOUT7=chapters/07/results   refresh the book's results
+.PHONY: bench-ch07
+BENCHOUT7 ?= $(BENCHOUT)/ch07
+bench: bench-ch07
+bench-ch07:
+	@set -eux; mkdir -p '$(BENCHOUT7)'; bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
+	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
+	go build -o $$bin/ch07 ./chapters/07/server; \
+	$$bin/netlab stream -rate 1mbit -rtt 50ms -n 10 -json '$(BENCHOUT7)/stream.json' $$bin/ch07

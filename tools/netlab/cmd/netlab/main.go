@@ -16,7 +16,9 @@
 //		For latency results, draw time per request against RTT: each
 //		series' medians, its fitted line, both axes in ms; for load
 //		results, requests/s and server CPU per request with the range of
-//		the repeats. With <title> and <desc>.
+//		the repeats; for pipeline results, a batch's time against RTT per
+//		way of sending, without and with /slow first, and the fitted lines.
+//		With <title> and <desc>.
 //	netlab info
 //		Print the run metadata netlab records (kernel, congestion control,
 //		initial window, Go, CPUs, load) as JSON, without creating a link.
@@ -47,6 +49,11 @@
 //		with Accept-Encoding: gzip: time, bytes and packets on the wire;
 //		then the gzip size and CPU time of the document's prefixes at
 //		BestSpeed and DefaultCompression, and where gzip starts to pay.
+//	netlab stream [-rate 1mbit] [-rtt 50ms] [-n 10] -json FILE EXE
+//		GET a body that EXE (chapter 7's server) produces over time,
+//		streamed (chunked, with and without gzip; HTTP/1.0 to the close)
+//		and buffered whole first (GET /buffered): when the response's first
+//		byte, the body's first byte and its last byte arrive.
 //
 // load, memory and timewait run in a network namespace of their own when
 // they can (root or user namespaces), otherwise on the machine's loopback.
@@ -112,6 +119,8 @@ func main() {
 		err = timewaitCmd(args)
 	case "compress":
 		err = compressCmd(args)
+	case "stream":
+		err = streamCmd(args)
 	case "pipeline":
 		err = pipelineCmd(args)
 	case "-h", "-help", "--help", "help":
@@ -336,6 +345,8 @@ func readAny(name string) (table, error) {
 		t = new(netlab.TimeWaitResults)
 	case netlab.KindCompress:
 		t = new(netlab.CompressResults)
+	case netlab.KindStream:
+		t = new(netlab.StreamResults)
 	case netlab.KindPipeline:
 		t = new(netlab.PipelineResults)
 	default:
@@ -386,6 +397,8 @@ func chartCmd(args []string) error {
 		err = r.LatencySVG(f, cmp.Or(*title, "Time per request against RTT"))
 	case *netlab.LoadResults:
 		err = r.ThroughputSVG(f, cmp.Or(*title, "Throughput and server CPU per request on loopback"))
+	case *netlab.PipelineResults:
+		err = r.PipelineSVG(f, cmp.Or(*title, fmt.Sprintf("Time for a batch of %d small GETs against RTT, per way of sending", r.N)))
 	default:
 		err = fmt.Errorf("%s: no chart for this kind of results", fs.Arg(0))
 	}

@@ -1,0 +1,241 @@
+package netlab
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// KindStream is the kind of results netlab stream writes.
+const KindStream = "stream"
+
+// StreamResults is what netlab stream writes: a body the server produces
+// over time, fetched across a bandwidth-limited, delayed link, streamed
+// (chunked, or delimited by the close for HTTP/1.0) or buffered whole
+// first (Content-Length): when the response's first byte, the body's
+// first byte and its last byte arrived.
+type StreamResults struct {
+	Kind    string        `json:"kind"` // "stream"
+	Meta    Metadata      `json:"meta"`
+	Rate    string        `json:"rate"`
+	RTTMS   float64       `json:"rtt_ms"`
+	N       int           `json:"n"` // requests per case, a new connection each
+	Fetches []StreamFetch `json:"fetches"`
+}
+
+// StreamCase is one way of asking for the body.
+type StreamCase struct {
+	Name           string `json:"name"`
+	Path           string `json:"path"`
+	Proto          string `json:"proto"`           // HTTP/1.1 or HTTP/1.0
+	AcceptEncoding string `json:"accept_encoding"` // empty: none sent
+}
+
+// StreamCases are the cases netlab stream measures by default, for chapter
+// 7's server: GET / streams, GET /buffered produces the whole body first.
+var StreamCases = []StreamCase{
+	{Name: "chunked", Path: "/", Proto: "HTTP/1.1"},
+	{Name: "chunked, gzip", Path: "/", Proto: "HTTP/1.1", AcceptEncoding: "gzip"},
+	{Name: "HTTP/1.0, close", Path: "/", Proto: "HTTP/1.0"},
+	{Name: "buffered", Path: "/buffered", Proto: "HTTP/1.1"},
+	{Name: "buffered, gzip", Path: "/buffered", Proto: "HTTP/1.1", AcceptEncoding: "gzip"},
+}
+
+// StreamFetch is n requests of one case. Times run from dialling.
+type StreamFetch struct {
+	Case             StreamCase `json:"case"`
+	TransferEncoding string     `json:"transfer_encoding"`
+	ContentEncoding  string     `json:"content_encoding"`
+	ContentLength    int64      `json:"content_length"` // -1: not sent
+	DecodedBytes     int        `json:"decoded_bytes"`
+	HeaderMS         []float64  `json:"header_ms"`     // the response's first byte
+	FirstByteMS      []float64  `json:"first_byte_ms"` // the body's first byte
+	LastByteMS       []float64  `json:"last_byte_ms"`  // the body's end
+	HeaderMedianMS   float64    `json:"header_median_ms"`
+	FirstMedianMS    float64    `json:"first_byte_median_ms"`
+	LastMedianMS     float64    `json:"last_byte_median_ms"`
+	// WireBytes and Packets are what the link carried per request, both
+	// directions, the handshake and the close included (IP packets).
+	WireBytes float64 `json:"wire_bytes_per_request"`
+	Packets   float64 `json:"packets_per_request"`
+}
+
+// StreamPlan says what netlab stream measures.
+type StreamPlan struct {
+	Exe      string // the server, chapter 7's
+	Args     []string
+	RTT      time.Duration
+	Rate     float64 // bytes per second
+	N        int
+	Port     uint16
+	Cases    []StreamCase
+	Log      io.Writer
+	Metadata *Metadata
+}
+
+// MeasureStream runs the plan. Every case must give the same decoded body.
+func MeasureStream(p StreamPlan) (*StreamResults, error) {
+	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	if p.Metadata != nil && p.Metadata.Server == nil {
+		p.Metadata.AddLink(l)
+	}
+	srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	r := &StreamResults{Kind: KindStream, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N}
+	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
+	host := "localhost:" + strconv.Itoa(int(p.Port))
+	var body []byte
+	for _, c := range p.Cases {
+		if p.Log != nil {
+			fmt.Fprintf(p.Log, "stream: %s %s %s, Accept-Encoding %q\n", c.Name, c.Path, c.Proto, c.AcceptEncoding)
+		}
+		f := StreamFetch{Case: c}
+		l.Quiet()
+		before := l.Stats()
+		var header, first, last []time.Duration
+		for range p.N {
+			t, resp, got, err := streamOnce(l, addr, host, c)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.Name, err)
+			}
+			header, first, last = append(header, t[0]), append(first, t[1]), append(last, t[2])
+			f.TransferEncoding = strings.Join(resp.TransferEncoding, ", ")
+			f.ContentEncoding, f.ContentLength = resp.Header.Get("Content-Encoding"), resp.ContentLength
+			if body != nil && !bytes.Equal(got, body) {
+				return nil, fmt.Errorf("%s: a different body", c.Name)
+			}
+			body, f.DecodedBytes = got, len(got)
+		}
+		carried := l.Quiet().Sub(before)
+		f.WireBytes = round(float64(carried.Bytes)/float64(p.N), 1)
+		f.Packets = round(float64(carried.Packets)/float64(p.N), 1)
+		for _, s := range []struct {
+			times  []time.Duration
+			all    *[]float64
+			median *float64
+		}{{header, &f.HeaderMS, &f.HeaderMedianMS}, {first, &f.FirstByteMS, &f.FirstMedianMS}, {last, &f.LastByteMS, &f.LastMedianMS}} {
+			for _, t := range s.times {
+				*s.all = append(*s.all, round(ms(t), 3))
+			}
+			*s.median = round(ms(Median(s.times)), 3)
+		}
+		r.Fetches = append(r.Fetches, f)
+	}
+	if p.Metadata != nil {
+		r.Meta = *p.Metadata
+	}
+	return r, nil
+}
+
+// firstByte records when the first byte is read from a connection.
+type firstByte struct {
+	net.Conn
+	at time.Time
+}
+
+func (c *firstByte) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.at.IsZero() {
+		c.at = time.Now()
+	}
+	return n, err
+}
+
+// streamOnce sends one request of case c on a new connection (with
+// Connection: close on HTTP/1.1) and reads the response to the end of its
+// body. It returns the times of the response's first byte, the body's
+// first byte and the body's end, from dialling, and the decoded body.
+func streamOnce(l *Link, addr, host string, c StreamCase) ([3]time.Duration, *http.Response, []byte, error) {
+	var t [3]time.Duration
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	raw, err := l.Dial(ctx, "tcp", addr)
+	if err != nil {
+		return t, nil, nil, err
+	}
+	defer raw.Close()
+	raw.SetDeadline(time.Now().Add(time.Minute))
+	conn := &firstByte{Conn: raw}
+	req := "GET " + c.Path + " " + c.Proto + "\r\nHost: " + host + "\r\n"
+	if c.Proto != "HTTP/1.0" {
+		req += "Connection: close\r\n"
+	}
+	if c.AcceptEncoding != "" {
+		req += "Accept-Encoding: " + c.AcceptEncoding + "\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		return t, nil, nil, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return t, nil, nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return t, nil, nil, fmt.Errorf("unexpected response %s", resp.Status)
+	}
+	t[0] = conn.at.Sub(start)
+	one := make([]byte, 1)
+	if _, err := io.ReadFull(resp.Body, one); err != nil {
+		return t, nil, nil, err
+	}
+	t[1] = time.Since(start)
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return t, nil, nil, err
+	}
+	t[2] = time.Since(start)
+	body := append(one, rest...)
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return t, nil, nil, err
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			return t, nil, nil, err
+		}
+	}
+	return t, resp, body, nil
+}
+
+// PrintTable writes one row per case: the times' medians, the bytes and
+// packets on the wire.
+func (r *StreamResults) PrintTable(w io.Writer) {
+	fmt.Fprintf(w, "GET of a body produced over time, across the link (rate %s, RTT %g ms), %d requests each, a new connection per request; times from dialling (median)\n\n", r.Rate, r.RTTMS, r.N)
+	fmt.Fprintln(w, "| case | request | Transfer-Encoding | Content-Encoding | Content-Length | decoded | response's first byte | body's first byte | body's last byte | on the wire / request | packets / request |")
+	fmt.Fprintln(w, "|:--|:--|:--|:--|--:|--:|--:|--:|--:|--:|--:|")
+	for _, f := range r.Fetches {
+		cl := "–"
+		if f.ContentLength >= 0 {
+			cl = fmt.Sprintf("%d B", f.ContentLength)
+		}
+		req := "GET " + f.Case.Path + " " + f.Case.Proto
+		if f.Case.AcceptEncoding != "" {
+			req += ", Accept-Encoding: " + f.Case.AcceptEncoding
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d B | %.1f ms | %.1f ms | %.1f ms | %.0f B | %.1f |\n",
+			f.Case.Name, req, orNone(f.TransferEncoding), orNone(f.ContentEncoding), cl, f.DecodedBytes,
+			f.HeaderMedianMS, f.FirstMedianMS, f.LastMedianMS, f.WireBytes, f.Packets)
+	}
+}
+
+// Describe says in one line on what machine the run was made.
+func (r *StreamResults) Describe() string {
+	m := r.Meta
+	return fmt.Sprintf("Linux %s, %s, %d CPUs, rate %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
+}
