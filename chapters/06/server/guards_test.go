@@ -322,6 +322,30 @@ func TestProtocol(t *testing.T) {
 			t.Errorf("the server read the smuggled request:\n%s", srv.Output())
 		}
 	})
+	t.Run("bad-chunked", func(t *testing.T) {
+		// Framing this server leaves to http.ReadRequest and its chunked
+		// reader: each is refused with 400 and a close, and the server
+		// goes on serving. (Chapter 7 reads transfer codings itself and
+		// answers an unknown one with 501, as RFC 9112 §6.1 recommends.)
+		for _, tc := range []struct{ name, te, body string }{
+			{"not-hex", "chunked", "zz\r\nhello\r\n0\r\n\r\n"},
+			{"overflow", "chunked", "ffffffffffffffffffff\r\nhello\r\n0\r\n\r\n"},
+			{"no-crlf-after-data", "chunked", "5\r\nhelloXX0\r\n\r\n"},
+			{"unknown-coding", "gzip, chunked", "0\r\n\r\n"},
+			{"chunked-not-last", "chunked, gzip", "0\r\n\r\n"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				conn := dial(t)
+				write(t, conn, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "+tc.te+"\r\n\r\n"+tc.body)
+				r := bufio.NewReader(conn)
+				if resp, _ := read(t, r); resp.StatusCode != 400 {
+					t.Fatalf("got %s, want 400 Bad Request", resp.Status)
+				}
+				closed(t, r)
+				served(t, srv)
+			})
+		}
+	})
 	t.Run("escape-sequences", func(t *testing.T) {
 		// Bytes from the network never reach the terminal raw.
 		// ReadRequest refuses control bytes in a header line, but not
