@@ -8,6 +8,9 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/check"
+	"tcpbook/internal/diag"
+	"tcpbook/internal/extract"
+	"tcpbook/internal/godecl"
 	"tcpbook/internal/safefile"
 	"tcpbook/internal/source"
 )
@@ -31,6 +34,16 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		n   int
 	}
 	var rewrites []rewrite
+	var filled map[string]int // blocks filled, by chapter
+	if len(errs) == 0 {
+		// An empty diff that defines a declaration of a file with base=
+		// takes the declaration's new form from the file as extracted,
+		// where its author wrote it in full first; then every body is
+		// made again from the chapters so filled.
+		var fillErrs diag.List
+		book, filled, fillErrs = fillDiffs(root, book)
+		errs.Append(fillErrs)
+	}
 	if len(errs) == 0 {
 		res := source.NewResolver(root, book.Chapters)
 		for _, ch := range book.Chapters {
@@ -48,8 +61,8 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 					bodies[b] = body
 				}
 			}
-			if len(bodies) > 0 {
-				rewrites = append(rewrites, rewrite{ch, chapter.Replace(ch, bodies), len(bodies)})
+			if len(bodies) > 0 || filled[ch.Path] > 0 {
+				rewrites = append(rewrites, rewrite{ch, chapter.Replace(ch, bodies), len(bodies) + filled[ch.Path]})
 			}
 		}
 	}
@@ -81,4 +94,73 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "mdrun update: %s rewritten in %s\n", check.Count(blocks, "block"), check.Count(len(rewrites), "chapter"))
 	return nil
+}
+
+// fillDiffs fills each empty diff that defines a declaration of a file
+// with base= from that file on disk, and returns the book as its chapters
+// read with those bodies (in memory: nothing is written until every block
+// of every chapter has its body).
+func fillDiffs(root string, book *chapter.Book) (*chapter.Book, map[string]int, diag.List) {
+	var errs diag.List
+	filled := map[string]int{}
+	set, _ := extract.GenerateBook(root, book.Chapters)
+	res := source.NewResolverSet(root, set)
+	out := &chapter.Book{Root: book.Root}
+	for _, ch := range book.Chapters {
+		bodies := map[*chapter.Block]string{}
+		for _, b := range ch.Blocks {
+			name := b.Defines(ch.Dir)
+			if name == "" || b.Body != "" {
+				continue
+			}
+			f := set.File(b.To.Path)
+			if f == nil || f.Base == nil {
+				continue
+			}
+			from, err := res.Region(b.From)
+			if err != nil {
+				errs.Add(ch.Path, b.Line, "%s: %v", b.Describe(), err)
+				continue
+			}
+			disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(b.To.Path)))
+			if err != nil {
+				errs.Add(ch.Path, b.Line, "%s is empty, and there is no %s to fill it from: write the declaration in full in a listing and run `go run ./cmd/mdrun extract` first", b.Describe(), b.To.Path)
+				continue
+			}
+			text, line, err := declOf(b.To.Path, disk, b.To.Name)
+			if err != nil {
+				errs.Add(ch.Path, b.Line, "%s is empty, and %v", b.Describe(), err)
+				continue
+			}
+			if text == from.Text {
+				errs.Add(ch.Path, b.Line, "%s is empty, and %s has %s as %s has it: there is no change to show", b.Describe(), b.To.Path, b.To.Name, b.From.Written)
+				continue
+			}
+			bodies[b] = source.Diff(b.From.Written, from, b.To.Written, source.Region{Path: b.To.Path, Text: text, Line: line})
+		}
+		if len(bodies) == 0 {
+			out.Chapters = append(out.Chapters, ch)
+			continue
+		}
+		nch, perr := chapter.Parse(ch.Path, chapter.Replace(ch, bodies))
+		errs.Append(perr)
+		out.Chapters = append(out.Chapters, nch)
+		filled[ch.Path] = len(bodies)
+	}
+	return out, filled, errs
+}
+
+// declOf finds a declaration in a Go file as it is on disk.
+func declOf(p string, content []byte, name string) (string, int, error) {
+	body, first := extract.Listings(content)
+	decls, err := godecl.Parse(p, body)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s does not parse: %v", p, err)
+	}
+	for _, d := range decls {
+		if d.Kind == godecl.Other && d.Has(name) {
+			return godecl.Text(godecl.Lines(body), d.First, d.Last), first + d.First - 1, nil
+		}
+	}
+	return "", 0, fmt.Errorf("%s has no declaration %s", p, name)
 }

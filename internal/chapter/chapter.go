@@ -72,6 +72,12 @@ type Block struct {
 	// quote quotes: each a file of the repository, maybe narrowed to one
 	// declaration.
 	From, To *Ref
+	// Base is the file a listing's file starts as (base=), given on the
+	// first listing of that file; New and Remove are the declarations a
+	// listing of such a file adds (new=) and takes away from the base
+	// (remove=).
+	Base        *Ref
+	New, Remove []string
 	// Body is the block's text, each line ending in a newline.
 	Body string
 	// BodyStart and BodyEnd delimit the body in the chapter's source,
@@ -101,7 +107,7 @@ func Markdown() goldmark.Markdown {
 
 // attributes a block of each language may carry.
 var allowed = map[string][]string{
-	"go":      {"file", "excerpt", "quote"},
+	"go":      {"file", "excerpt", "quote", "base", "new", "remove"},
 	"console": {"id", "unverified"},
 	"diff":    {"from", "to"},
 }
@@ -162,6 +168,17 @@ func Parse(p string, src []byte) (*Chapter, diag.List) {
 	for _, b := range ch.Blocks {
 		if b.Kind == Excerpt && files[b.File] == nil {
 			err(b.Line, "excerpt of %s, which no listing in this chapter writes", b.File)
+		}
+	}
+	for _, name := range ch.FileNames() {
+		blocks := files[name]
+		for i, b := range blocks {
+			switch {
+			case i > 0 && b.Base != nil:
+				err(b.Line, "base= goes on the first listing of %s (line %d), once", name, blocks[0].Line)
+			case blocks[0].Base == nil && (b.New != nil || b.Remove != nil):
+				err(b.Line, "new= and remove= name declarations of a base: give %s one with base= on its first listing (line %d)", name, blocks[0].Line)
+			}
 		}
 	}
 	ids := map[string]int{}
@@ -332,11 +349,38 @@ func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool
 			} else {
 				b.To = r
 			}
+		case "base":
+			r, msg := parseRef(dir, a.value)
+			if msg == "" && r.Name != "" {
+				msg = "a base is a whole file: drop #" + r.Name
+			}
+			if msg != "" {
+				err("base %q: %s", a.value, msg)
+				return false
+			}
+			b.Base = r
+		case "new", "remove":
+			names := strings.Fields(a.value)
+			for _, n := range names {
+				if !declName.MatchString(n) {
+					err("%s=%q: %s is not a declaration's name: write respond, or Server.handle for a method", a.name, a.value, n)
+					return false
+				}
+			}
+			if a.name == "new" {
+				b.New = names
+			} else {
+				b.Remove = names
+			}
 		case "id":
 			b.ID = a.value
 		case "unverified":
 			b.Unverified = a.value
 		}
+	}
+	if (b.Base != nil || b.New != nil || b.Remove != nil) && b.Kind != Listing {
+		err("base=, new= and remove= go on a listing (file=)")
+		return false
 	}
 	switch b.Lang {
 	case "go":

@@ -70,3 +70,19 @@ func (b *Block) Describe() string {
 	}
 	return "diff from " + b.From.Written + " to " + b.To.Written
 }
+
+// Defines returns the file, relative to the chapter's directory dir,
+// whose declaration a diff block shows the new form of ("" for any other
+// block). When that file grows from a base (base=), the diff is the
+// declaration's listing: the new declaration is the diff applied to the
+// old one.
+func (b *Block) Defines(dir string) string {
+	if b.Kind != Diff || b.To == nil || b.To.Name == "" {
+		return ""
+	}
+	rel, ok := strings.CutPrefix(b.To.Path, dir+"/")
+	if !ok {
+		return ""
+	}
+	return rel
+}

@@ -52,20 +52,24 @@ func Count(n int, thing string) string {
 // problem found.
 func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
 	var sum Summary
-	var errs diag.List
 	var all []*extract.File
 	programs := map[string]bool{}
-	res := source.NewResolver(book.Root, book.Chapters)
+	set, errs := extract.GenerateBook(book.Root, book.Chapters)
+	res := source.NewResolverSet(book.Root, set)
 	for _, ch := range book.Chapters {
-		files := extract.Generate(ch)
+		files := set.Chapter(ch)
 		errs.Append(extract.CheckFormat(files))
 		errs.Append(onDisk(book.Root, ch, files))
 		errs.Append(excerpts(ch, files))
-		errs.Append(refs(res, ch))
+		errs.Append(refs(res, set, ch))
 		for _, f := range files {
 			programs[path.Dir(f.Path())] = true
 		}
-		all = append(all, files...)
+		for _, f := range files {
+			if !f.Broken {
+				all = append(all, f)
+			}
+		}
 		for _, b := range ch.Blocks {
 			switch b.Kind {
 			case chapter.Excerpt:
@@ -80,6 +84,7 @@ func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
 		}
 	}
 	sum.Programs, sum.Files = len(programs), len(all)
+	errs.Append(reprints(book))
 	gc := newGoCache(book.Root)
 	errs.Append(fragments(book, gc, all))
 	v, u, tErrs := transcripts(book)
@@ -102,6 +107,9 @@ func onDisk(root string, ch *chapter.Chapter, files []*extract.File) diag.List {
 	}
 	defer dir.Close()
 	for _, f := range files {
+		if f.Broken {
+			continue
+		}
 		state, why, err := extract.Inspect(dir, f.Name, ch.Path, f.Content)
 		line := f.Blocks[0].Line
 		switch {

@@ -5,6 +5,7 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/diag"
+	"tcpbook/internal/extract"
 	"tcpbook/internal/source"
 )
 
@@ -14,10 +15,14 @@ const UpdateCommand = "go run ./cmd/mdrun update"
 
 // refs checks that every diff and quote is what the files it names make
 // now.
-func refs(res *source.Resolver, ch *chapter.Chapter) diag.List {
+func refs(res *source.Resolver, set *extract.Set, ch *chapter.Chapter) diag.List {
 	var errs diag.List
 	for _, b := range ch.Blocks {
-		if b.Kind != chapter.Diff && b.Kind != chapter.Quote {
+		if b.Kind != chapter.Diff && b.Kind != chapter.Quote || set.Failed(b) {
+			continue
+		}
+		if b.Body == "" && b.Defines(ch.Dir) != "" && grows(set, b.To.Path) {
+			errs.Add(ch.Path, b.Line, "%s is empty; run `%s` to fill it (from %s as extracted, for a file with base=)", b.Describe(), UpdateCommand, b.To.Path)
 			continue
 		}
 		want, err := res.Body(b)
@@ -46,4 +51,10 @@ func firstDiffLine(have, want string) int {
 		}
 	}
 	return len(h) + 1
+}
+
+// grows reports whether the generated file at p grows from a base.
+func grows(set *extract.Set, p string) bool {
+	f := set.File(p)
+	return f != nil && f.Base != nil
 }

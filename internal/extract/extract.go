@@ -35,6 +35,14 @@ type File struct {
 	// markdown line it came from, or 0 for the lines mdrun adds.
 	Lines  []int
 	Blocks []*chapter.Block
+	// Base is the file this one grows from (base= on its first listing),
+	// or nil.
+	Base *File
+	// Broken is set when the file could not grow from its base (a
+	// missing base, a cycle): GenerateBook reported why, and its content
+	// is the chapter's listings alone, not to be checked or written.
+	Broken bool
+	parts  []Part
 }
 
 // Path is the file's slash path from the book's root.
@@ -82,60 +90,33 @@ func Listings(content []byte) (body []byte, first int) {
 }
 
 // A Part is a piece of a generated file: the lines mdrun adds (Block is
-// nil), or one listing's text.
+// nil), a listing's text, or, in a file that grows from a base, one
+// declaration, which may come from the base's chapter or a diff.
 type Part struct {
 	Text  string
 	Block *chapter.Block
+	// Chapter is the chapter whose markdown holds Block, and Line the
+	// markdown line of Text's first line (a diff's opening line, for a
+	// declaration a diff makes).
+	Chapter *chapter.Chapter
+	Line    int
 }
 
 // Parts are the pieces the file is made of, in order: the header (the
 // generated-code line, the checksum line, a blank line), then the
-// listings, a blank line between two. Their texts joined are Content.
-// This is the one place that knows the layout of a generated file.
-func (f *File) Parts() []Part {
-	content := string(f.Content)
-	header := 0
-	for range headerLines {
-		header += strings.IndexByte(content[header:], '\n') + 1
-	}
-	parts := []Part{{Text: content[:header]}}
-	for i, b := range f.Blocks {
-		if i > 0 {
-			parts = append(parts, Part{Text: "\n"})
-		}
-		parts = append(parts, Part{Text: listingText(b), Block: b})
-	}
-	return parts
-}
+// listings or declarations, a blank line between two. Their texts joined
+// are Content.
+func (f *File) Parts() []Part { return f.parts }
 
 // listingText is a listing's text in the file: its body, ending in one
 // newline.
 func listingText(b *chapter.Block) string { return strings.TrimRight(b.Body, "\n") + "\n" }
 
-// Generate builds the chapter's files, in the order of their first listing.
-// CheckFormat reports the ones that do not parse or are not gofmt-formatted.
+// Generate builds the files of one chapter whose files grow from no other
+// chapter's (a base is not found without the book: use GenerateBook).
 func Generate(ch *chapter.Chapter) []*File {
-	var files []*File
-	groups := ch.Files()
-	for _, name := range ch.FileNames() {
-		f := &File{Chapter: ch, Name: name, Blocks: groups[name]}
-		var body bytes.Buffer
-		f.Lines = make([]int, headerLines)
-		for i, b := range f.Blocks {
-			if i > 0 {
-				body.WriteByte('\n')
-				f.Lines = append(f.Lines, 0)
-			}
-			text := listingText(b)
-			body.WriteString(text)
-			for j := range strings.Count(text, "\n") {
-				f.Lines = append(f.Lines, b.BodyLine+j)
-			}
-		}
-		f.Content = assemble(ch.Path, body.Bytes())
-		files = append(files, f)
-	}
-	return files
+	s, _ := GenerateBook("", []*chapter.Chapter{ch})
+	return s.Chapter(ch)
 }
 
 func assemble(chapterPath string, body []byte) []byte {
@@ -158,6 +139,9 @@ func checksum(b []byte) string {
 func CheckFormat(files []*File) diag.List {
 	var errs diag.List
 	for _, f := range files {
+		if f.Broken {
+			continue
+		}
 		errs.Append(checkFormat(f))
 	}
 	return errs
@@ -315,9 +299,9 @@ type Options struct {
 // returns every problem; a plan with problems must not be applied.
 func Prepare(book *chapter.Book, opts Options) (*Plan, diag.List) {
 	plan := &Plan{Root: book.Root}
-	var errs diag.List
+	set, errs := GenerateBook(book.Root, book.Chapters)
 	for _, ch := range book.Chapters {
-		files := Generate(ch)
+		files := set.Chapter(ch)
 		errs.Append(CheckFormat(files))
 		dir, err := os.OpenRoot(filepath.Join(book.Root, filepath.FromSlash(ch.Dir)))
 		if err != nil {

@@ -89,6 +89,9 @@ type builder struct {
 	taken []string // the template's own ids
 	cache *render.Cache
 	title string
+	// set is the chapters' programs, made together (a program may grow
+	// from another chapter's).
+	set *extract.Set
 
 	// The pages are made concurrently; mu guards what they add.
 	mu   sync.Mutex
@@ -165,9 +168,12 @@ func start(b *Book, opts Options) *builder {
 		bd.taken = append(bd.taken, m[1])
 	}
 	bd.pages = append(bd.pages, &chapterPage{ch: b.Front, url: "index.html", print: "front"})
+	set, errs := extract.GenerateBook(b.Root, b.Chapters)
+	bd.errs.Append(errs)
+	bd.set = set
 	for _, ch := range b.Chapters {
 		name := path.Base(ch.Dir)
-		files := extract.Generate(ch)
+		files := set.Chapter(ch)
 		cp := &chapterPage{ch: ch, url: name + ".html", print: "ch-" + name, files: files}
 		bd.pages = append(bd.pages, cp)
 		bd.byDir[ch.Dir] = cp

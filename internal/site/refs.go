@@ -35,15 +35,13 @@ type sourcePage struct {
 // name something that is not there at their markdown line.
 func (bd *builder) resolveRefs() *refs {
 	rs := &refs{urls: map[string]string{}, texts: map[string]string{}, pages: map[string]*sourcePage{}}
-	var chapters []*chapter.Chapter
 	programs := map[string]bool{}
 	for _, cp := range bd.pages {
-		chapters = append(chapters, cp.ch)
 		for _, f := range cp.files {
 			programs[f.Path()] = true
 		}
 	}
-	res := source.NewResolver(bd.book.Root, chapters)
+	res := source.NewResolverSet(bd.book.Root, bd.set)
 	for _, cp := range bd.pages {
 		for _, b := range cp.ch.Blocks {
 			if b.Kind != chapter.Diff && b.Kind != chapter.Quote {

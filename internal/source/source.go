@@ -61,11 +61,16 @@ type decl struct {
 // NewResolver returns a resolver for the repository at root, which reads
 // the files that chapters generate as their listings make them.
 func NewResolver(root string, chapters []*chapter.Chapter) *Resolver {
+	set, _ := extract.GenerateBook(root, chapters) // their problems are check's to report
+	return NewResolverSet(root, set)
+}
+
+// NewResolverSet returns a resolver for the repository at root, which
+// reads the files of set as they are made.
+func NewResolverSet(root string, set *extract.Set) *Resolver {
 	r := &Resolver{root: root, overlay: map[string][]byte{}, files: map[string]*file{}}
-	for _, ch := range chapters {
-		for _, f := range extract.Generate(ch) {
-			r.overlay[f.Path()] = f.Content
-		}
+	for _, f := range set.Made() {
+		r.overlay[f.Path()] = f.Content
 	}
 	return r
 }
