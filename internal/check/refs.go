@@ -21,10 +21,6 @@ func refs(res *source.Resolver, set *extract.Set, ch *chapter.Chapter) diag.List
 		if b.Kind != chapter.Diff && b.Kind != chapter.Quote || set.Failed(b) {
 			continue
 		}
-		if b.Body == "" && b.Defines(ch.Dir) != "" && grows(set, b.To.Path) {
-			errs.Add(ch.Path, b.Line, "%s is empty; run `%s` to fill it (from %s as extracted, for a file with base=)", b.Describe(), UpdateCommand, b.To.Path)
-			continue
-		}
 		want, err := res.Body(b)
 		if err != nil {
 			errs.Add(ch.Path, b.Line, "%s: %v", b.Describe(), err)
@@ -53,8 +49,3 @@ func firstDiffLine(have, want string) int {
 	return len(h) + 1
 }
 
-// grows reports whether the generated file at p grows from a base.
-func grows(set *extract.Set, p string) bool {
-	f := set.File(p)
-	return f != nil && f.Base != nil
-}

@@ -317,7 +317,11 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 				s.failed[b] = true
 				continue
 			}
-			if text == "" { // an empty diff, for mdrun update to fill
+			if text == "" {
+				// An empty diff, for mdrun update to fill from the file as
+				// extracted: until then there is no file to write or check.
+				s.errs.Add(ch.Path, b.Line, "%s is empty; run `go run ./cmd/mdrun update` to fill it (from %s as extracted, for a file with base=)", b.Describe(), b.To.Path)
+				s.failed[b] = true
 				anchor = p
 				continue
 			}

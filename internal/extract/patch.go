@@ -68,6 +68,10 @@ type hunk struct {
 	header   string
 	at       int // the old side's first line, as the header says
 	old, new []string
+	// kinds has a byte a line: ' ', '-' or '+'; lead and trail count
+	// the context lines that start and end the hunk.
+	kinds       string
+	lead, trail int
 }
 
 // Patch applies a unified diff's hunks to text, whose first line is line
@@ -86,22 +90,53 @@ func Patch(text string, first int, diff string) (string, error) {
 	var out []string
 	cursor := 0
 	for _, h := range hunks {
-		want := h.at - first
-		best := -1
-		for i := cursor; i+len(h.old) <= len(lines); i++ {
-			if equalLines(lines[i:i+len(h.old)], h.old) && (best < 0 || abs(i-want) < abs(best-want)) {
-				best = i
-			}
+		at, old, new, ok := h.find(lines, cursor, h.at-first)
+		if !ok {
+			return "", fmt.Errorf("the hunk %s no longer applies: the lines it changes are not in the declaration any more (the base changed them); write the change again against the base", h.header)
 		}
-		if best < 0 {
-			return "", fmt.Errorf("the hunk %s no longer applies: its old lines are not in the declaration any more (the base changed them); write the change again against the base", h.header)
-		}
-		out = append(out, lines[cursor:best]...)
-		out = append(out, h.new...)
-		cursor = best + len(h.old)
+		out = append(out, lines[cursor:at]...)
+		out = append(out, new...)
+		cursor = at + len(old)
 	}
 	out = append(out, lines[cursor:]...)
 	return strings.Join(out, "\n") + "\n", nil
+}
+
+// find places the hunk in lines, at or after cursor, nearest want. Its
+// lines are looked for whole first; then, as patch(1) does with its fuzz
+// factor, with fewer of the context lines at its ends, so that a base
+// changed right next to the change still takes it. The lines it changes
+// are always matched, and at least one line that is not blank.
+func (h hunk) find(lines []string, cursor, want int) (at int, old, new []string, ok bool) {
+	for fuzz := 0; fuzz <= h.lead+h.trail; fuzz++ {
+		for lead := min(fuzz, h.lead); lead >= 0 && fuzz-lead <= h.trail; lead-- {
+			trail := fuzz - lead
+			old := h.old[lead : len(h.old)-trail]
+			new := h.new[lead : len(h.new)-trail]
+			if !hasText(old) {
+				continue
+			}
+			best := -1
+			for i := cursor; i+len(old) <= len(lines); i++ {
+				if equalLines(lines[i:i+len(old)], old) && (best < 0 || abs(i-want-lead) < abs(best-want-lead)) {
+					best = i
+				}
+			}
+			if best >= 0 {
+				return best, old, new, true
+			}
+		}
+	}
+	return 0, nil, nil, false
+}
+
+func hasText(lines []string) bool {
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func parseHunks(diff string) ([]hunk, error) {
@@ -126,10 +161,13 @@ func parseHunks(diff string) ([]hunk, error) {
 			}
 			h.old = append(h.old, l)
 			h.new = append(h.new, l)
+			h.kinds += " "
 		case l[0] == '-':
 			h.old = append(h.old, l[1:])
+			h.kinds += "-"
 		case l[0] == '+':
 			h.new = append(h.new, l[1:])
+			h.kinds += "+"
 		case l[0] == '\\': // \ No newline at end of file
 		default:
 			return nil, fmt.Errorf("line %d of the diff: a line of a hunk starts with a space, - or +", i+1)
@@ -137,6 +175,13 @@ func parseHunks(diff string) ([]hunk, error) {
 	}
 	if len(hunks) == 0 {
 		return nil, errors.New("the diff has no hunk (@@)")
+	}
+	for i := range hunks {
+		h := &hunks[i]
+		h.lead = len(h.kinds) - len(strings.TrimLeft(h.kinds, " "))
+		if h.lead < len(h.kinds) {
+			h.trail = len(h.kinds) - len(strings.TrimRight(h.kinds, " "))
+		}
 	}
 	return hunks, nil
 }

@@ -188,6 +188,10 @@ func RecvType(e ast.Expr) string {
 
 // FirstErr is the first error of a parser's error list.
 func FirstErr(err error) error {
+	var el scanner.ErrorList
+	if errors.As(err, &el) && len(el) > 0 {
+		return el[0]
+	}
 	var list interface{ Unwrap() []error }
 	if errors.As(err, &list) && len(list.Unwrap()) > 0 {
 		return list.Unwrap()[0]
