@@ -158,7 +158,7 @@ func declOf(p string, content []byte, name string) (string, int, error) {
 		return "", 0, fmt.Errorf("%s does not parse: %v", p, err)
 	}
 	for _, d := range decls {
-		if d.Kind == godecl.Other && d.Has(name) {
+		if d.Kind != godecl.Package && d.Has(name) {
 			return godecl.Text(godecl.Lines(body), d.First, d.Last), first + d.First - 1, nil
 		}
 	}

@@ -48,4 +48,3 @@ func firstDiffLine(have, want string) int {
 	}
 	return len(h) + 1
 }
-

@@ -190,6 +190,9 @@ type piece struct {
 	parts   []Part // the text, split by where it comes from (one part, or more for a base's piece)
 	own     bool   // shown in this chapter
 	removed bool
+	// tight is set for a declaration with no blank line before it
+	// (two one-line functions gofmt aligns, say), as its listing has it.
+	tight bool
 }
 
 // grow makes a file that starts as its base and takes the chapter's
@@ -242,7 +245,7 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 	}
 	baseLines := godecl.Lines(baseBody)
 	var pieces []*piece
-	for _, d := range decls {
+	for i, d := range decls {
 		if d.Kind == godecl.Package {
 			d.First = 1
 		}
@@ -250,6 +253,7 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 			decl:  d,
 			text:  godecl.Text(baseLines, d.First, d.Last),
 			parts: base.partsOf(baseFirst+d.First-1, baseFirst+d.Last-1),
+			tight: i > 0 && d.First == decls[i-1].Last+1,
 		})
 	}
 	basePiece := func(n string) *piece {
@@ -322,12 +326,13 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 				// extracted: until then there is no file to write or check.
 				s.errs.Add(ch.Path, b.Line, "%s is empty; run `go run ./cmd/mdrun update` to fill it (from %s as extracted, for a file with base=)", b.Describe(), b.To.Path)
 				s.failed[b] = true
-				anchor = p
 				continue
 			}
 			p.text, p.own = text, true
 			p.parts = []Part{{Text: text, Block: b, Chapter: ch, Line: b.Line}}
-			anchor = p
+			if p.decl.Kind != godecl.Import { // new declarations never go among the imports
+				anchor = p
+			}
 			continue
 		}
 		bd, hasPackage, err := godecl.ParseFragment(name, []byte(b.Body))
@@ -351,12 +356,16 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 				errf(b.Line, "new=%q: this listing declares no %s", n, n)
 			}
 		}
-		for _, d := range bd {
+		var prev *piece // the piece the block's previous declaration placed
+		for i, d := range bd {
 			if d.Kind == godecl.Package {
 				d.First = 1
 			}
 			text := godecl.Text(bodyLines, d.First, d.Last)
 			np := &piece{decl: d, text: text, own: true, parts: []Part{{Text: text, Block: b, Chapter: ch, Line: b.BodyLine + d.First - 1}}}
+			// A declaration that follows its listing's previous one
+			// keeps the spacing the listing gives it.
+			np.tight = i > 0 && d.First == bd[i-1].Last+1 && prev != nil && anchor == prev
 			line := b.BodyLine + d.DeclLine - 1
 			switch d.Kind {
 			case godecl.Package:
@@ -400,6 +409,7 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 			case isNew:
 				insertAfter(anchor, np)
 				anchor = np
+				prev = np
 			case p == nil:
 				errf(line, "%s replaces nothing: the base %s has no declaration %s%s; if it is new, say so with new=%q on this listing; if the base renamed it, rename it here", key, base.Path(), key, suggestPieces(pieces, key), key)
 				continue
@@ -407,8 +417,10 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 				if p.text == text {
 					errf(line, "%s is the same as the base's %s: a declaration that does not change is not shown again", key, describe(p))
 				}
+				np.tight = p.tight // in the base's place, with the base's spacing
 				*p = *np
 				anchor = p
+				prev = p
 			}
 			for _, n := range d.Names {
 				shownAt[n] = line
@@ -436,7 +448,7 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 		if p.removed {
 			continue
 		}
-		if wrote > 0 {
+		if wrote > 0 && !p.tight {
 			body.WriteString("\n")
 			f.Lines = append(f.Lines, 0)
 			f.parts = append(f.parts, Part{Text: "\n"})

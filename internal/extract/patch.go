@@ -47,7 +47,7 @@ func (f *File) Decl(name string) (string, int, error) {
 	lines := godecl.Lines(body)
 	var found []godecl.Decl
 	for _, d := range decls {
-		if d.Kind == godecl.Other && d.Has(name) {
+		if d.Kind != godecl.Package && d.Has(name) {
 			found = append(found, d)
 		}
 	}

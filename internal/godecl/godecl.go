@@ -29,8 +29,8 @@ const (
 type Decl struct {
 	Kind Kind
 	// Names are what a ref may call it: one for a function, method or
-	// type, every name of a const or var group; none for the package
-	// clause and imports.
+	// type, every name of a const or var group, "import" for an import
+	// declaration; none for the package clause.
 	Names []string
 	// First and Last are its lines (1-based, inclusive): from the first
 	// comment line above it that no other declaration owns (its doc
@@ -46,8 +46,6 @@ func (d Decl) Name() string {
 	switch {
 	case d.Kind == Package:
 		return "package"
-	case d.Kind == Import:
-		return "import"
 	case len(d.Names) > 0:
 		return d.Names[0]
 	}
@@ -136,7 +134,9 @@ func split(fset *token.FileSet, f *ast.File, _ int) []Decl {
 			names = append(names, n)
 		case *ast.GenDecl:
 			if d.Tok == token.IMPORT {
-				kind = Import
+				// A ref calls a file's imports #import (a keyword, so
+				// no declaration of the file has that name).
+				kind, names = Import, []string{"import"}
 			}
 			for _, s := range d.Specs {
 				switch s := s.(type) {

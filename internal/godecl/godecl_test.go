@@ -24,7 +24,7 @@ func TestParseFragment(t *testing.T) {
 		first, last int
 	}
 	wants := []want{
-		{Import, nil, 1, 1},
+		{Import, []string{"import"}, 1, 1},
 		{Other, []string{"a", "b"}, 3, 7},
 		{Other, []string{"T"}, 9, 12}, // the loose comment goes with the declaration after it
 		{Other, []string{"T.M"}, 14, 14},

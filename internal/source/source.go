@@ -208,6 +208,9 @@ func parseDecls(p string, content []byte) ([]decl, error) {
 				start = d.Doc.Pos()
 			}
 		case *ast.GenDecl:
+			if d.Tok == token.IMPORT {
+				names = append(names, "import") // #import: a keyword, no declaration's name
+			}
 			for _, s := range d.Specs {
 				switch s := s.(type) {
 				case *ast.TypeSpec:
