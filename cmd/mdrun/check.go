@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/check"
@@ -14,8 +15,9 @@ import (
 )
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "[-vet=false] [chapters/NN ...]", stderr)
+	fs := newFlags("check", "[-vet=false] [-maxcode=percent] [chapters/NN ...]", stderr)
 	vet := fs.Bool("vet", true, "run go vet on the programs as the markdown has them")
+	maxCode := fs.Int("maxcode", check.MaxCodeShare, "in a rendered book (one with "+site.OrderPath+"), the largest `percent` of a chapter's lines that may be in code blocks; 100 for no limit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -25,7 +27,11 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	book, errs := chapter.Load(root, dirs)
 	if book != nil {
-		sum, checkErrs := check.Book(book, check.Options{Vet: *vet})
+		opts := check.Options{Vet: *vet}
+		if rendered(root) && *maxCode < 100 {
+			opts.MaxCode = *maxCode
+		}
+		sum, checkErrs := check.Book(book, opts)
 		errs.Append(checkErrs)
 		errs = union(errs, bookLinks(root, book, len(dirs) == 0))
 		errs.Sort()
@@ -52,7 +58,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 // book/chapters.txt. With whole, it reports the front page and the book's
 // own files too.
 func bookLinks(root string, checked *chapter.Book, whole bool) diag.List {
-	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(site.OrderPath))); err != nil {
+	if !rendered(root) {
 		return nil
 	}
 	b, _, errs := site.Load(root)
@@ -107,4 +113,35 @@ func chapterRoot() (string, error) {
 		return "", err
 	}
 	return chapter.FindRoot(wd)
+}
+
+// rendered reports whether the book at root is one that is rendered (it
+// has book/chapters.txt): the book itself, not a small book of a test.
+func rendered(root string) bool {
+	_, err := os.Stat(filepath.Join(root, filepath.FromSlash(site.OrderPath)))
+	return err == nil
+}
+
+// runStats prints how much of each chapter is inside code blocks, by
+// lines (what check holds to check.MaxCodeShare) and by characters.
+func runStats(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("stats", "[chapters/NN ...]", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	root, dirs, err := bookArgs(fs.Args())
+	if err != nil {
+		return err
+	}
+	book, errs := chapter.Load(root, dirs)
+	if book == nil {
+		fmt.Fprintln(stderr, errs.Error())
+		return errProblems
+	}
+	w := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "chapter\tlines\tin code blocks\tshare\tshare of characters\t")
+	for _, s := range check.Shares(book) {
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d%%\t%d%%\t\n", s.Chapter.Path, s.Lines, s.CodeLines, s.LinePct, s.CharPct)
+	}
+	return w.Flush()
 }

@@ -15,9 +15,10 @@
 // Usage:
 //
 //	mdrun extract [-force] [chapters/NN ...]
-//	mdrun check [-vet=false] [chapters/NN ...]
+//	mdrun check [-vet=false] [-maxcode=50] [chapters/NN ...]
 //	mdrun update [chapters/NN ...]
 //	mdrun rules
+//	mdrun stats [chapters/NN ...]
 //	mdrun book [-o dir]
 //	mdrun serve [-addr localhost:3000]
 //
@@ -34,14 +35,19 @@
 // (reported at the markdown line of the listing); fragments that do not
 // type-check; excerpts that do not match their listing; transcripts that no
 // script verifies and that are not marked unverified; diffs and quotes that
-// are not what the files they name make now; and, in a book that is
-// rendered (it has book/chapters.txt), every link that mdrun book would
-// reject. It ends with one line saying what it checked.
+// are not what the files they name make now; a declaration printed in
+// full, the same, in two listings; and, in a book that is rendered (it has
+// book/chapters.txt), every link that mdrun book would reject and every
+// chapter more than half of whose lines are in code blocks. It ends with one line saying what it checked.
 //
 // Update rewrites the body of every diff and quote block whose files have
 // changed, and nothing else: the rest of the markdown is kept byte for
 // byte, line endings too. It writes nothing if a chapter has a problem or
 // a block names a file or declaration that is not there.
+//
+// Stats prints, for each chapter, how much of it is inside fenced code
+// blocks, by lines and by characters. Check holds a rendered book's
+// chapters (a book with book/chapters.txt) to at most half of their lines.
 //
 // Rules lists the normalisation rules that scripts may apply when they
 // compare a transcript with a real run.
@@ -91,6 +97,7 @@ commands:
   check     check the chapters and their programs; write nothing
   update    rewrite the diff and quote blocks from the files they name
   rules     list the normalisation rules for transcripts
+  stats     how much of each chapter is inside code blocks
   book      render the book as a web site in book/site
   serve     serve the book on localhost, reloading pages as chapters change
 
@@ -113,6 +120,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runUpdate(args[1:], stdout, stderr)
 	case "rules":
 		err = runRules(args[1:], stdout, stderr)
+	case "stats":
+		err = runStats(args[1:], stdout, stderr)
 	case "book":
 		err = runBook(args[1:], stdout, stderr)
 	case "serve":

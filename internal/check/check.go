@@ -24,6 +24,9 @@ import (
 type Options struct {
 	// Vet runs go vet on the programs as the markdown has them.
 	Vet bool
+	// MaxCode is the largest share (percent) of a chapter's lines that
+	// may be in code blocks; 0 checks nothing.
+	MaxCode int
 }
 
 // Summary counts what was checked.
@@ -85,6 +88,9 @@ func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
 	}
 	sum.Programs, sum.Files = len(programs), len(all)
 	errs.Append(reprints(book))
+	if opts.MaxCode > 0 {
+		errs.Append(codeShares(book, opts.MaxCode))
+	}
 	gc := newGoCache(book.Root)
 	errs.Append(fragments(book, gc, all))
 	v, u, tErrs := transcripts(book)
