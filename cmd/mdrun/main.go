@@ -13,6 +13,7 @@
 //	```go {quote=F#Name}         a declaration of a file of the repository, with its doc comment
 //	```go {file=F base=B}        a listing of a file that starts as another chapter's file B:
 //	                             its declarations replace B's by name (new=, remove= for the rest)
+//	```go {file=F use=G#Name}    an empty listing that stands for another program's declaration
 //
 // Usage:
 //
