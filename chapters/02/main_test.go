@@ -360,17 +360,25 @@ func checkResponse(t *testing.T, in, out []byte) {
 	}
 	// A response to HEAD has no body: read it as the client would.
 	req, _ := http.ReadRequest(bufio.NewReader(bytes.NewReader(in)))
-	// 100 Continue comes first exactly when an HTTP/1.1 request with a
-	// body asks for it (RFC 9110 §10.1.1); never to HTTP/1.0 (§15.2).
+	// 100 Continue comes first only when an HTTP/1.1 request with a body
+	// asks for it (RFC 9110 §10.1.1); never to HTTP/1.0 (§15.2).
 	out, cont := bytes.CutPrefix(out, []byte(continueLine))
-	wantCont := req != nil && req.ProtoAtLeast(1, 1) && req.ContentLength != 0 &&
+	asked := req != nil && req.ProtoAtLeast(1, 1) && req.ContentLength != 0 &&
 		strings.EqualFold(req.Header.Get("Expect"), "100-continue")
-	if cont != wantCont {
-		t.Errorf("input %q: 100 Continue sent: %v, want %v\n%q", in, cont, wantCont, out)
+	if cont && !asked {
+		t.Errorf("input %q: 100 Continue to a request that did not ask for it\n%q", in, out)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), req)
 	if err != nil {
 		t.Fatalf("input %q: response does not parse: %v\n%q", in, err, out)
+	}
+	// A request that asked may still get a final status without 100
+	// Continue: the server refuses it before the body (RFC 9110 §10.1.1),
+	// as it does a request without Host. But this server reads the body
+	// before it answers 200 or 413, and a client that waits for 100
+	// Continue would not have sent it.
+	if asked && !cont && (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusRequestEntityTooLarge) {
+		t.Errorf("input %q: %s without 100 Continue first, to a request that asked for it\n%q", in, resp.Status, out)
 	}
 	head := req != nil && req.Method == http.MethodHead
 	if head && !bytes.HasSuffix(out, []byte("\r\n\r\n")) {

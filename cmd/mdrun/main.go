@@ -11,6 +11,9 @@
 //	```console {unverified="reason"}  a transcript no script can verify
 //	```diff {from=A to=B}        the diff of two files of the repository (A#Name: one declaration)
 //	```go {quote=F#Name}         a declaration of a file of the repository, with its doc comment
+//	```go {file=F base=B}        a listing of a file that starts as another chapter's file B:
+//	                             its declarations replace B's by name (new=, remove= for the rest)
+//	```go {file=F use=G#Name}    an empty listing that stands for another program's declaration
 //
 // Usage:
 //

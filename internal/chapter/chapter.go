@@ -78,6 +78,10 @@ type Block struct {
 	// (remove=).
 	Base        *Ref
 	New, Remove []string
+	// Use is the declaration of another program file that an empty
+	// listing puts in its place (use="../02/main.go#printable"): the
+	// same code in two programs, printed once.
+	Use *Ref
 	// Body is the block's text, each line ending in a newline.
 	Body string
 	// BodyStart and BodyEnd delimit the body in the chapter's source,
@@ -107,7 +111,7 @@ func Markdown() goldmark.Markdown {
 
 // attributes a block of each language may carry.
 var allowed = map[string][]string{
-	"go":      {"file", "excerpt", "quote", "base", "new", "remove"},
+	"go":      {"file", "excerpt", "quote", "base", "new", "remove", "use"},
 	"console": {"id", "unverified"},
 	"diff":    {"from", "to"},
 }
@@ -359,6 +363,16 @@ func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool
 				return false
 			}
 			b.Base = r
+		case "use":
+			r, msg := parseRef(dir, a.value)
+			if msg == "" && r.Name == "" {
+				msg = "name the declaration to use after #: use=\"../02/main.go#printable\""
+			}
+			if msg != "" {
+				err("use %q: %s", a.value, msg)
+				return false
+			}
+			b.Use = r
 		case "new", "remove":
 			names := strings.Fields(a.value)
 			for _, n := range names {
@@ -378,8 +392,12 @@ func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool
 			b.Unverified = a.value
 		}
 	}
-	if (b.Base != nil || b.New != nil || b.Remove != nil) && b.Kind != Listing {
-		err("base=, new= and remove= go on a listing (file=)")
+	if (b.Base != nil || b.New != nil || b.Remove != nil || b.Use != nil) && b.Kind != Listing {
+		err("base=, new=, remove= and use= go on a listing (file=)")
+		return false
+	}
+	if b.Use != nil && strings.TrimSpace(b.Body) != "" {
+		err("a listing with use= is empty: it stands for %s, which is printed where its own chapter shows it", b.Use.Written)
 		return false
 	}
 	switch b.Lang {

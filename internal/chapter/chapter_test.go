@@ -141,11 +141,11 @@ func TestParseErrors(t *testing.T) {
 		want []string // messages, each at chapters/01/README.md:LINE
 	}{
 		{"unknown attribute", "```go {fiel=main.go}\n```\n",
-			[]string{"1: unknown attribute fiel: a ```go block takes file, excerpt, quote, base, new, remove"}},
+			[]string{"1: unknown attribute fiel: a ```go block takes file, excerpt, quote, base, new, remove, use"}},
 		{"unknown console attribute", "x\n\n```console {#a file=x.go}\n$ x\n```\n",
 			[]string{"3: unknown attribute file: a ```console block takes #id, unverified"}},
 		{"class", "```go {.go}\n```\n",
-			[]string{"1: unknown attribute class: a ```go block takes file, excerpt, quote, base, new, remove"}},
+			[]string{"1: unknown attribute class: a ```go block takes file, excerpt, quote, base, new, remove, use"}},
 		{"attributes on sh", "```sh {#x}\nls\n```\n",
 			[]string{"1: unknown attribute id: a ```sh block takes no attributes"}},
 		{"unquoted slash", "```go {file=server/main.go}\n```\n",
@@ -186,7 +186,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{"4: listing x/a.go/b/main.go needs a directory x/a.go where listing x/A.go writes a file"}},
 		{"all reported, in order", "```go {fiel=main.go}\n```\n\n```console\n$ x\n```\n\n```go {excerpt=x.go}\n```\n",
 			[]string{
-				"1: unknown attribute fiel: a ```go block takes file, excerpt, quote, base, new, remove",
+				"1: unknown attribute fiel: a ```go block takes file, excerpt, quote, base, new, remove, use",
 				`4: a console block needs an id verified by a script ({#an-id}) or a reason it cannot be ({unverified="reason"})`,
 				"8: excerpt of x.go, which no listing in this chapter writes",
 			}},

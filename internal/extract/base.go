@@ -140,7 +140,7 @@ func (s *Set) file(p string) *File {
 	if blocks[0].Base != nil {
 		f = s.grow(ch, name, blocks)
 	} else {
-		f = concatenate(ch, name, blocks)
+		f = s.concatenate(ch, name, blocks)
 	}
 	s.byPath[p] = f
 	s.state[p] = 2
@@ -149,7 +149,7 @@ func (s *Set) file(p string) *File {
 
 // concatenate makes a file that starts from nothing: its listings, a
 // blank line between two.
-func concatenate(ch *chapter.Chapter, name string, blocks []*chapter.Block) *File {
+func (s *Set) concatenate(ch *chapter.Chapter, name string, blocks []*chapter.Block) *File {
 	f := &File{Chapter: ch, Name: name, Blocks: blocks}
 	var body strings.Builder
 	f.Lines = make([]int, headerLines)
@@ -160,14 +160,47 @@ func concatenate(ch *chapter.Chapter, name string, blocks []*chapter.Block) *Fil
 			f.parts = append(f.parts, Part{Text: "\n"})
 		}
 		text := listingText(b)
+		line := b.BodyLine
+		if b.Use != nil {
+			used, err := s.useText(b)
+			if err != nil {
+				s.errs.Add(ch.Path, b.Line, "listing %s: %v", name, err)
+				f.Broken = true
+			}
+			text, line = used, b.Line
+		}
 		body.WriteString(text)
 		for j := range strings.Count(text, "\n") {
-			f.Lines = append(f.Lines, b.BodyLine+j)
+			if b.Use != nil {
+				f.Lines = append(f.Lines, line)
+			} else {
+				f.Lines = append(f.Lines, line+j)
+			}
 		}
-		f.parts = append(f.parts, Part{Text: text, Block: b, Chapter: ch, Line: b.BodyLine})
+		f.parts = append(f.parts, Part{Text: text, Block: b, Chapter: ch, Line: line})
 	}
 	f.finish([]byte(body.String()))
 	return f
+}
+
+// useText is the declaration that a listing with use= stands for, as the
+// file it names has it, with its doc comment.
+func (s *Set) useText(b *chapter.Block) (string, error) {
+	if s.state[b.Use.Path] == 1 {
+		return "", fmt.Errorf("use %s makes a cycle: that file is made from this one", b.Use.Written)
+	}
+	from := s.file(b.Use.Path)
+	switch {
+	case from == nil:
+		return "", fmt.Errorf("use %s: %s is not a file that a chapter's listings write", b.Use.Written, b.Use.Path)
+	case from.Broken:
+		return "", fmt.Errorf("use %s: %s cannot be made (see its problems)", b.Use.Written, b.Use.Path)
+	}
+	text, _, err := from.Decl(b.Use.Name)
+	if err != nil {
+		return "", fmt.Errorf("use %s: %v", b.Use.Written, err)
+	}
+	return text, nil
 }
 
 // finish sets the file's content from its listings' text, and the parts
@@ -222,7 +255,7 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 		}
 		// Nothing to grow from: the chapter's own listings, so that
 		// what follows still has a file to link to, but none to check.
-		f := concatenate(ch, name, blocks)
+		f := s.concatenate(ch, name, blocks)
 		f.Broken = true
 		return f
 	}
@@ -239,7 +272,7 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 	decls, err := godecl.Parse(base.Path(), baseBody)
 	if err != nil {
 		errf(first.Line, "base %s does not parse (%v); fix it first", base.Path(), err)
-		f := concatenate(ch, name, blocks)
+		f := s.concatenate(ch, name, blocks)
 		f.Broken = true
 		return f
 	}
@@ -335,11 +368,24 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 			}
 			continue
 		}
-		bd, hasPackage, err := godecl.ParseFragment(name, []byte(b.Body))
+		body := b.Body
+		// at is the markdown line of a line of the listing's body: the
+		// fence's line for a listing that uses another file's declaration.
+		at := func(l int) int { return b.BodyLine + l - 1 }
+		if b.Use != nil {
+			text, err := s.useText(b)
+			if err != nil {
+				errf(b.Line, "%v", err)
+				continue
+			}
+			body = text
+			at = func(int) int { return b.Line }
+		}
+		bd, hasPackage, err := godecl.ParseFragment(name, []byte(body))
 		if err != nil {
-			line := b.BodyLine
+			line := at(1)
 			if pos, ok := errLine(err); ok {
-				line = b.BodyLine + pos - 1
+				line = at(pos)
 			}
 			errf(line, "%v", err)
 			continue
@@ -347,9 +393,9 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 		if hasPackage && b != first {
 			errf(b.Line, "only the first listing of a file with base= may show the package clause")
 		}
-		bodyLines := godecl.Lines([]byte(b.Body))
+		bodyLines := godecl.Lines([]byte(body))
 		if msg, line := strayLines(bodyLines, bd); msg != "" {
-			errf(b.BodyLine+line-1, "%s", msg)
+			errf(at(line), "%s", msg)
 		}
 		for _, n := range b.New {
 			if !slices.ContainsFunc(bd, func(d godecl.Decl) bool { return d.Has(n) }) {
@@ -362,11 +408,11 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 				d.First = 1
 			}
 			text := godecl.Text(bodyLines, d.First, d.Last)
-			np := &piece{decl: d, text: text, own: true, parts: []Part{{Text: text, Block: b, Chapter: ch, Line: b.BodyLine + d.First - 1}}}
+			np := &piece{decl: d, text: text, own: true, parts: []Part{{Text: text, Block: b, Chapter: ch, Line: at(d.First)}}}
 			// A declaration that follows its listing's previous one
 			// keeps the spacing the listing gives it.
 			np.tight = i > 0 && d.First == bd[i-1].Last+1 && prev != nil && anchor == prev
-			line := b.BodyLine + d.DeclLine - 1
+			line := at(d.DeclLine)
 			switch d.Kind {
 			case godecl.Package:
 				*pieces[0] = *np
@@ -459,7 +505,7 @@ func (s *Set) grow(ch *chapter.Chapter, name string, blocks []*chapter.Block) *F
 			f.parts = append(f.parts, part)
 			for j := range strings.Count(part.Text, "\n") {
 				l := 0
-				if part.Chapter == ch && part.Block != nil && part.Block.Kind == chapter.Listing {
+				if part.Chapter == ch && part.Block != nil && part.Block.Kind == chapter.Listing && part.Block.Use == nil {
 					l = part.Line + j
 				} else if part.Chapter == ch {
 					l = part.Line
@@ -488,7 +534,7 @@ func (f *File) partsOf(first, last int) []Part {
 		lo, hi := max(first, pFirst), min(last, pLast)
 		q := p
 		q.Text = strings.Join(lines[lo-pFirst:hi-pFirst+1], "")
-		if p.Block != nil && p.Block.Kind == chapter.Listing {
+		if p.Block != nil && p.Block.Kind == chapter.Listing && p.Block.Use == nil {
 			q.Line = p.Line + lo - pFirst
 		}
 		out = append(out, q)

@@ -8,12 +8,12 @@ import (
 	"bufio"
 	"io"
 	"net/http"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"tcpbook/internal/booktest"
+	"tcpbook/internal/servertest"
 )
 
 func TestSlowHeadOfLine(t *testing.T) {
@@ -21,7 +21,7 @@ func TestSlowHeadOfLine(t *testing.T) {
 	if !booktest.Isolate(t) {
 		return
 	}
-	booktest.Start(t, booktest.Build(t, "chapters/08/server"), addr)
+	booktest.Start(t, booktest.Build(t, chapter.Dir), addr)
 	conn := dial(t)
 	start := time.Now()
 	write(t, conn, get("/slow")+post("A")+get("/"))
@@ -54,13 +54,11 @@ func TestSlowShutdown(t *testing.T) {
 	if !booktest.Isolate(t) {
 		return
 	}
-	srv := startProc(t)
+	srv := servertest.StartProc(t, chapter.Dir)
 	conn := dial(t)
 	write(t, conn, get("/slow")+get("/"))
-	srv.waitOutput(t, "GET /slow")
-	if err := srv.cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
+	srv.WaitOutput(t, "GET /slow")
+	srv.Signal(t, syscall.SIGINT)
 	r := bufio.NewReader(conn)
 	// keepAlive was decided before the signal, so the answer has no
 	// Connection: close; the server closes before reading the next request.
@@ -68,15 +66,5 @@ func TestSlowShutdown(t *testing.T) {
 		t.Errorf("/slow in flight got %q, want Slept 1s", body)
 	}
 	closed(t, r) // the pipelined GET / after it is not answered
-	select {
-	case err := <-srv.done:
-		if err != nil {
-			t.Errorf("exit: %v\n%s", err, srv.Output())
-		}
-	case <-time.After(shutdownTimeout + 5*time.Second):
-		t.Fatal("no exit")
-	}
-	if out := srv.Output(); !strings.Contains(out, "すべてのコネクションを閉じたので終了します") {
-		t.Errorf("no orderly exit:\n%s", out)
-	}
+	srv.Exited(t, shutdownTimeout+5*time.Second)
 }

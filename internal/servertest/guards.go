@@ -1,0 +1,209 @@
+package servertest
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"tcpbook/internal/booktest"
+)
+
+// SilentAndHuge runs the real program with many clients that never send,
+// and headers far larger than any sane request: the program closes the
+// first after its idle timeout, refuses the second, keeps its memory
+// bounded, and serves others.
+func SilentAndHuge(t *testing.T, s Server) {
+	srv := s.start(t)
+	if srv == nil {
+		return
+	}
+	var silent []net.Conn
+	for range 100 {
+		silent = append(silent, s.Dial(t))
+	}
+	for range 8 {
+		conn := s.Dial(t)
+		go io.Copy(io.Discard, conn)
+		io.WriteString(conn, "GET / HTTP/1.1\r\nX-Big: "+strings.Repeat("a", 8<<20)+"\r\n\r\n") // fails when the server gives up: the point
+	}
+	s.Served(t, srv)
+	if rss, err := srv.RSS(); err == nil && rss > 64<<20 {
+		t.Errorf("server uses %d MiB after 8 huge headers, want under 64 MiB", rss>>20)
+	}
+	for _, c := range silent {
+		if b, err := io.ReadAll(c); err != nil || len(b) > 0 {
+			t.Fatalf("a silent client got %q, %v; want a clean close after %v", b, err, s.IdleTimeout)
+		}
+	}
+	s.Served(t, srv)
+}
+
+// Sanitize checks a chapter's sanitize, which escapes what the server logs
+// of the bytes it reads.
+func Sanitize(t *testing.T, sanitize func(string) string) {
+	for _, c := range []struct{ in, want string }{
+		{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\nHost: x\n\n"},
+		{"こんにちは\tworld\n", `こんにちは\tworld` + "\n"},
+		{"\x1b]0;pwned\a", `\x1b]0;pwned\a`},
+		{"a\rb", `a\rb`},
+		{"\xff\xfe", `\xff\xfe`},
+		{"\u202eevil", `\u202eevil`},
+		{"\u0085", `\u0085`},
+	} {
+		if got := sanitize(c.in); got != c.want {
+			t.Errorf("sanitize(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// Shutdown runs the program and sends it SIGINT: it stops accepting,
+// answers the request in flight (with Connection: close), closes an idle
+// kept-alive connection at once, and exits 0.
+func Shutdown(t *testing.T, s Server) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	srv := StartProc(t, s.Dir)
+
+	idle := s.Dial(t)
+	Write(t, idle, Get("/"))
+	idleR := bufio.NewReader(idle)
+	Read(t, idleR)
+
+	// A request in flight: the headers and half the body. The server has
+	// read the headers when it says 100 Continue: the request is in
+	// flight then, past the wait for the next request, which SIGINT cuts
+	// short. (Its Accept line comes before that wait.)
+	busy := s.Dial(t)
+	busyR := bufio.NewReader(busy)
+	Write(t, busy, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 6\r\n\r\n")
+	if resp, err := http.ReadResponse(busyR, nil); err != nil || resp.StatusCode != http.StatusContinue {
+		t.Fatalf("before the body: %v, %v; want 100 Continue", resp, err)
+	}
+	Write(t, busy, "fli")
+
+	start := time.Now()
+	srv.Signal(t, syscall.SIGINT)
+	srv.WaitOutput(t, "新しいコネクションは受け付けません")
+	Closed(t, idleR) // at once, not after idleTimeout
+	if d := time.Since(start); d > s.IdleTimeout/2 {
+		t.Errorf("the idle connection was closed %v after SIGINT, want at once", d)
+	}
+	if c, err := net.DialTimeout("tcp", s.Addr, time.Second); err == nil {
+		c.Close()
+		t.Error("the server still accepts connections after SIGINT")
+	}
+
+	Write(t, busy, "ght")
+	if resp, body := Read(t, busyR); resp.StatusCode != 200 || body != "Hello flight\n" || !resp.Close {
+		t.Errorf("the request in flight got %s %q close=%v, want 200, Hello flight, Connection: close", resp.Status, body, resp.Close)
+	}
+	Closed(t, busyR)
+	srv.Exited(t, s.ShutdownTimeout+5*time.Second)
+}
+
+// A Proc is a chapter's program that a test signals and watches exit
+// (booktest.Start kills its programs at the end of the test instead).
+type Proc struct {
+	cmd    *exec.Cmd
+	done   chan struct{}
+	err    error // how the program ended, once done is closed
+	mu     sync.Mutex
+	out    bytes.Buffer
+	notify chan struct{} // closed and replaced at every write to out
+}
+
+// StartProc builds the program in dir and runs it, until it says it
+// listens (it prints that once net.Listen has returned). It is killed at
+// the end of the test if it is still running.
+func StartProc(t *testing.T, dir string) *Proc {
+	t.Helper()
+	p := &Proc{cmd: exec.Command(booktest.Build(t, dir)), done: make(chan struct{}), notify: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+	})
+	p.WaitOutput(t, "で待ち受けています")
+	return p
+}
+
+func (p *Proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	close(p.notify)
+	p.notify = make(chan struct{})
+	return p.out.Write(b)
+}
+
+// Output returns what the program has printed so far.
+func (p *Proc) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// WaitOutput waits until the program has printed want: 10 seconds at
+// most, and not past its end.
+func (p *Proc) WaitOutput(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		p.mu.Lock()
+		printed, changed := strings.Contains(p.out.String(), want), p.notify
+		p.mu.Unlock()
+		if printed {
+			return
+		}
+		select {
+		case <-changed:
+		case <-p.done:
+			if !strings.Contains(p.Output(), want) {
+				t.Fatalf("the server ended (%v) without printing %q:\n%s", p.err, want, p.Output())
+			}
+		case <-deadline:
+			t.Fatalf("the server did not print %q:\n%s", want, p.Output())
+		}
+	}
+}
+
+// Signal sends sig to the program.
+func (p *Proc) Signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Exited checks that the program exits 0 within timeout, saying it closed
+// every connection.
+func (p *Proc) Exited(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	select {
+	case <-p.done:
+		if p.err != nil {
+			t.Errorf("the server ended with %v, want exit status 0\n%s", p.err, p.Output())
+		}
+	case <-time.After(timeout):
+		t.Fatalf("the server did not exit after SIGINT:\n%s", p.Output())
+	}
+	if out := p.Output(); !strings.Contains(out, "すべてのコネクションを閉じたので終了します") {
+		t.Errorf("no orderly exit message:\n%s", out)
+	}
+}
