@@ -50,13 +50,15 @@ func (preWrapper) End(code bool) string {
 // verified), a copy button, and the code highlighted by chroma through a
 // Cache.
 type codeRenderer struct {
+	ch     *chapter.Chapter
 	blocks map[int]*chapter.Block // by the offset of the body, or the line of the fence
+	ids    map[*chapter.Block]string
 	opts   *Options
 	cache  *Cache // opts.Cache, or one of its own
 }
 
 func newCodeRenderer(ch *chapter.Chapter, opts *Options) *codeRenderer {
-	r := &codeRenderer{blocks: map[int]*chapter.Block{}, opts: opts, cache: opts.Cache}
+	r := &codeRenderer{ch: ch, blocks: map[int]*chapter.Block{}, ids: BlockIDs(ch), opts: opts, cache: opts.Cache}
 	if r.cache == nil {
 		r.cache = NewCache()
 	}
@@ -90,14 +92,18 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 	if b == nil {
 		b = &chapter.Block{Kind: chapter.Other}
 	}
+	if r.inherits(b) {
+		r.writeInherited(w, b)
+		return ast.WalkSkipChildren, nil
+	}
 	class, caption, copyText := r.describe(b)
 	tag := "div"
 	if caption != "" {
 		tag = "figure"
 	}
 	fmt.Fprintf(w, "<%s class=\"code %s\"", tag, class)
-	if b.ID != "" {
-		fmt.Fprintf(w, " id=\"%s\"", template.HTMLEscapeString(r.opts.IDPrefix+b.ID))
+	if id := r.id(b); id != "" {
+		fmt.Fprintf(w, " id=\"%s\"", template.HTMLEscapeString(id))
 	}
 	w.WriteString(">\n")
 	if caption != "" {
@@ -117,6 +123,9 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 	}
 	if err := write(w, src, n); err != nil {
 		return ast.WalkStop, err
+	}
+	if note := r.removeNote(b); note != "" {
+		fmt.Fprintf(w, "\n<p class=\"code-note\">%s</p>", note)
 	}
 	fmt.Fprintf(w, "\n</%s>\n", tag)
 	return ast.WalkSkipChildren, nil
@@ -252,11 +261,11 @@ func (r *codeRenderer) describe(b *chapter.Block) (class, caption, copyText stri
 	}
 	switch b.Kind {
 	case chapter.Listing:
-		return class + " listing", fileLink(""), ""
+		return class + " listing", fileLink(r.baseNote(b)) + r.wholeLink(b), ""
 	case chapter.Excerpt:
 		return class + " excerpt", fileLink(`<span class="note">（抜粋）</span>`), ""
 	case chapter.Diff:
-		return class + " diff", r.diffCaption(b), r.diffCopy(b)
+		return class + " diff", r.diffCaption(b) + r.wholeLink(b), r.diffCopy(b)
 	case chapter.Quote:
 		return class + " quote", r.quoteCaption(b), ""
 	case chapter.Transcript:
