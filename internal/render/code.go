@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -153,7 +154,14 @@ func (r *codeRenderer) writeCode(w util.BufWriter, src []byte, n ast.Node) error
 type Cache struct {
 	mu       sync.Mutex
 	cur, old map[string]any // key → HTML (string) or tokens ([]chroma.Token)
+	// tokenised counts the texts tokenised, the most of the time that
+	// highlighting takes.
+	tokenised atomic.Int64
 }
+
+// Tokenised says how many texts the cache has tokenised, not found in
+// it: what highlighting cost.
+func (c *Cache) Tokenised() int64 { return c.tokenised.Load() }
 
 // NewCache returns an empty cache.
 func NewCache() *Cache { return &Cache{cur: map[string]any{}} }
@@ -194,6 +202,7 @@ func (c *Cache) do(key string, f func() (any, error)) (any, error) {
 // cache when it has it. The caller must not change them.
 func (c *Cache) Tokens(lang, code string) ([]chroma.Token, error) {
 	v, err := c.do("tokens\x00"+lang+"\x00"+code, func() (any, error) {
+		c.tokenised.Add(1)
 		lexer := lexers.Get(lang)
 		if lexer == nil {
 			lexer = lexers.Fallback
@@ -208,6 +217,24 @@ func (c *Cache) Tokens(lang, code string) ([]chroma.Token, error) {
 		return nil, err
 	}
 	return v.([]chroma.Token), nil
+}
+
+// Lines returns code's tokens (Tokens) split into lines, each line's
+// last token ending in its newline, from the cache when it has them: a
+// program's page takes some lines of a listing, a declaration, from them.
+// The caller must not change them.
+func (c *Cache) Lines(lang, code string) ([][]chroma.Token, error) {
+	v, err := c.do("lines\x00"+lang+"\x00"+code, func() (any, error) {
+		tokens, err := c.Tokens(lang, code)
+		if err != nil {
+			return nil, err
+		}
+		return chroma.SplitTokensIntoLines(tokens), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([][]chroma.Token), nil
 }
 
 // Highlight returns code highlighted as a fenced code block in lang is
@@ -261,11 +288,11 @@ func (r *codeRenderer) describe(b *chapter.Block) (class, caption, copyText stri
 	}
 	switch b.Kind {
 	case chapter.Listing:
-		return class + " listing", fileLink(r.baseNote(b)) + r.wholeLink(b), ""
+		return class + " listing", r.withWhole(b, fileLink(r.baseNote(b))), ""
 	case chapter.Excerpt:
 		return class + " excerpt", fileLink(`<span class="note">（抜粋）</span>`), ""
 	case chapter.Diff:
-		return class + " diff", r.diffCaption(b) + r.wholeLink(b), r.diffCopy(b)
+		return class + " diff", r.withWhole(b, r.diffCaption(b)), r.diffCopy(b)
 	case chapter.Quote:
 		return class + " quote", r.quoteCaption(b), ""
 	case chapter.Transcript:

@@ -61,17 +61,25 @@ func baseName(base *Base) string {
 	return link(base.ChapterURL, esc(base.Chapter)) + "の " + file
 }
 
-// wholeLink is the link at the end of a caption to the whole program, at
-// the block's code, or "".
-func (r *codeRenderer) wholeLink(b *chapter.Block) string {
+// wholeURL is where a listing, or a diff that defines a declaration,
+// links to the whole program: the program's page at the block's code, or
+// "".
+func (r *codeRenderer) wholeURL(b *chapter.Block) string {
 	if r.opts.ListingURL == nil || b.Kind == chapter.Diff && b.Defines(r.ch.Dir) == "" {
 		return ""
 	}
-	url := r.opts.ListingURL(b)
+	return r.opts.ListingURL(b)
+}
+
+// withWhole is a caption with a link to the whole program at its end.
+// The caption is one piece (a span), so that the caption's flexible box
+// wraps its words as text and puts the link at the right.
+func (r *codeRenderer) withWhole(b *chapter.Block, caption string) string {
+	url := r.wholeURL(b)
 	if url == "" {
-		return ""
+		return caption
 	}
-	return ` <a class="whole" href="` + template.HTMLEscapeString(url) + `">プログラム全体</a>`
+	return `<span>` + caption + `</span> <a class="whole" href="` + template.HTMLEscapeString(url) + `">プログラム全体</a>`
 }
 
 // baseNote follows the file's name in the caption of the listing that
@@ -125,7 +133,7 @@ func (r *codeRenderer) writeInherited(w util.BufWriter, b *chapter.Block) {
 	if id := r.id(b); id != "" {
 		w.WriteString(` id="` + esc(id) + `"`)
 	}
-	w.WriteString(`><span class="badge">受け継ぐ</span> `)
+	w.WriteString(`><span class="badge">受け継ぐ</span> <span>`)
 	if b.Base == nil {
 		// A listing after the first, with nothing in it: it only
 		// removes.
@@ -150,10 +158,9 @@ func (r *codeRenderer) writeInherited(w util.BufWriter, b *chapter.Block) {
 			w.WriteString("変えるところは、このあとで示します。")
 		}
 	}
-	if r.opts.ListingURL != nil {
-		if url := r.opts.ListingURL(b); url != "" {
-			w.WriteString(` <a class="whole" href="` + esc(url) + `">プログラム全体</a>`)
-		}
+	w.WriteString("</span>")
+	if url := r.wholeURL(b); url != "" {
+		w.WriteString(` <a class="whole" href="` + esc(url) + `">プログラム全体</a>`)
 	}
 	w.WriteString("</p>\n")
 }

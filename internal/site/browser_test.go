@@ -671,7 +671,7 @@ func TestBrowserDiffAside(t *testing.T) {
 			"added lines are <ins> marked +":                     `(d => d.length > 0 && Array.from(d).every(e => e.querySelector(".gutter").textContent === "+"))(` + fig + `.querySelectorAll("ins.line"))`,
 			"the gutter is not selectable":                       `getComputedStyle(` + fig + `.querySelector(".gutter")).userSelect === "none"`,
 			"the --- and +++ lines are not shown":                `!/^(---|\+\+\+) /m.test(` + fig + `.querySelector("pre").textContent)`,
-			"the caption links both files at a line":             `(a => a.length === 2 && Array.from(a).every(e => /\.go\.html#L\d+$/.test(e.getAttribute("href"))))(` + fig + `.querySelectorAll("figcaption a"))`,
+			"the caption links both files at a line":             `(a => a.length === 2 && Array.from(a).every(e => /\.go\.html#L\d+$/.test(e.getAttribute("href"))))(` + fig + `.querySelectorAll("figcaption a:not(.whole)"))`,
 			"a removed line differs in colour from an added one": `getComputedStyle(` + fig + `.querySelector("del.line")).backgroundColor !== getComputedStyle(` + fig + `.querySelector("ins.line")).backgroundColor`,
 		}
 		for what, expr := range checks {

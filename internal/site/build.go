@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -76,6 +75,9 @@ type chapterPage struct {
 	page  *render.Page
 	// anchors are the ids of its page that a link may end in.
 	anchors map[string]bool
+	// ids are those of its listings and of its diffs that define a
+	// declaration, which a program's page links back to.
+	ids map[*chapter.Block]string
 }
 
 type builder struct {
@@ -92,6 +94,10 @@ type builder struct {
 	// set is the chapters' programs, made together (a program may grow
 	// from another chapter's).
 	set *extract.Set
+	// code is where each listing, and each diff that defines a
+	// declaration, is in its chapter's program: the URL of the
+	// program's page at the line its code starts (see programLines).
+	code map[*chapter.Block]string
 
 	// The pages are made concurrently; mu guards what they add.
 	mu   sync.Mutex
@@ -183,8 +189,10 @@ func start(b *Book, opts Options) *builder {
 		bd.site.Sources = append(bd.site.Sources, p)
 	}
 	slices.Sort(bd.site.Sources)
+	bd.code = programLines(bd.pages)
 	for _, cp := range bd.pages {
 		cp.anchors = render.Anchors(cp.ch, bd.options(cp, false))
+		cp.ids = render.BlockIDs(cp.ch)
 	}
 	return bd
 }
@@ -283,22 +291,9 @@ func (bd *builder) options(cp *chapterPage, print bool) render.Options {
 			}
 			return bd.refs.texts[b.To.String()]
 		},
-		Link: func(dest string) (string, error) { return bd.link(cp, dest, print) },
-		ListingURL: func(b *chapter.Block) string {
-			for _, f := range cp.files {
-				if f.Name != b.File {
-					continue
-				}
-				u := fileURL(f)
-				for i, l := range f.Lines {
-					if l == b.BodyLine && b.Kind == chapter.Listing {
-						return u + "#L" + strconv.Itoa(i+1)
-					}
-				}
-				return u
-			}
-			return ""
-		},
+		Link:       func(dest string) (string, error) { return bd.link(cp, dest, print) },
+		ListingURL: func(b *chapter.Block) string { return bd.listingURL(cp, b) },
+		Base:       func(b *chapter.Block) *render.Base { return bd.base(cp, b, print) },
 	}
 	if print {
 		opts.IDPrefix = cp.print + "-"
@@ -432,7 +427,9 @@ func (bd *builder) printPage() {
 }
 
 // filePage shows a program that a chapter's listings write, as extract
-// writes it, with numbered lines that a listing's caption links to.
+// writes it, with numbered lines that a listing's caption links to. A
+// program that grows from another chapter's says so, and marks each
+// declaration with the chapter that last changed it.
 func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 	code, err := bd.cache.Do("file\x00"+string(f.Content), func() (string, error) {
 		return numbered(bd.cache, f)
@@ -441,17 +438,32 @@ func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 		bd.problem(f.Path(), 0, "highlighting: %v", err)
 		return
 	}
+	root := strings.Repeat("../", strings.Count(fileURL(f), "/"))
+	var ds []decl
+	if f.Base != nil && !f.Broken {
+		ds = decls(f)
+	}
 	var body bytes.Buffer
 	esc := template.HTMLEscapeString
 	fmt.Fprintf(&body, "<h1><code>%s</code></h1>\n", esc(f.Path()))
-	fmt.Fprintf(&body, "<p>%s のリスティングをつなげて、<code>mdrun extract</code> が書き出したファイルです。<code>go run ./%s</code> で動かせます。</p>\n",
-		`<a href="`+strings.Repeat("../", strings.Count(f.Path(), "/"))+esc(cp.url)+`">`+esc(cp.page.Title)+`</a>`,
+	how := "のリスティングをつなげて"
+	if f.Base != nil {
+		how = "のリスティングから"
+	}
+	fmt.Fprintf(&body, "<p>%s %s、<code>mdrun extract</code> が書き出したファイルです。<code>go run ./%s</code> で動かせます。</p>\n",
+		`<a href="`+root+esc(cp.url)+`">`+esc(cp.page.Title)+`</a>`, how,
 		esc(path.Dir(f.Path())))
-	fmt.Fprintf(&body, "<div class=\"code lang-go file\">\n<button type=\"button\" class=\"copy\" data-copy=\"%s\">コピー</button>\n%s\n</div>\n",
-		esc(string(f.Content)), code)
+	class := "code lang-go file"
+	if ds != nil {
+		body.WriteString(bd.legend(f, ds, root))
+		code = bd.grownCode(code, f, ds, root)
+		class += " grown"
+	}
+	fmt.Fprintf(&body, "<div class=\"%s\">\n<button type=\"button\" class=\"copy\" data-copy=\"%s\">コピー</button>\n%s\n</div>\n",
+		class, esc(string(f.Content)), code)
 	p := &page{
 		Path:    fileURL(f),
-		Root:    strings.Repeat("../", strings.Count(fileURL(f), "/")),
+		Root:    root,
 		Kind:    "file",
 		Title:   f.Path(),
 		Book:    bd.title,

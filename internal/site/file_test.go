@@ -20,21 +20,25 @@ import (
 
 // TestNumbered: a program's page, made from its listings' tokens, is
 // what highlighting the whole file makes, for every program of the
-// fixture and of this repository's book.
+// fixtures (one of whose programs grow from others') and of this
+// repository's book.
 func TestNumbered(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, dir := range []string{fixture, root} {
+	for _, dir := range []string{fixture, grownFixture, root} {
 		b, _, errs := Load(dir)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", dir, errs)
 		}
+		set, errs := extract.GenerateBook(b.Root, b.Chapters)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", dir, errs)
+		}
 		for _, ch := range b.Chapters {
-			files := extract.Generate(ch)
-			for _, f := range files {
+			for _, f := range set.Chapter(ch) {
 				n++
 				var joined strings.Builder
 				for _, p := range f.Parts() {
