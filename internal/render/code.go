@@ -203,6 +203,11 @@ func (c *Cache) do(key string, f func() (any, error)) (any, error) {
 func (c *Cache) Tokens(lang, code string) ([]chroma.Token, error) {
 	v, err := c.do("tokens\x00"+lang+"\x00"+code, func() (any, error) {
 		c.tokenised.Add(1)
+		if lang == "go" {
+			if tokens, ok := lexGo(code); ok {
+				return tokens, nil
+			}
+		}
 		lexer := lexers.Get(lang)
 		if lexer == nil {
 			lexer = lexers.Fallback
@@ -253,8 +258,36 @@ func (c *Cache) Highlight(lang, code string) (string, error) {
 // Format writes tokens as chroma's HTML with the book's options, and
 // more, such as line numbers.
 func Format(tokens []chroma.Token, more ...chromahtml.Option) (string, error) {
+	f := plain
+	if len(more) > 0 {
+		f = NewFormatter(more...)
+	}
+	return f.Format(tokens)
+}
+
+// A Formatter writes tokens as chroma's HTML with the book's options and
+// more. Made once and used for many blocks, it keeps the style sheet
+// that chroma compiles from the style, which costs as much as writing a
+// long block.
+type Formatter struct {
+	f *chromahtml.Formatter
+}
+
+var (
+	lightStyle = styles.Get(LightStyle)
+	plain      = NewFormatter()
+)
+
+// NewFormatter returns a formatter with the book's options and more. It
+// is safe for concurrent use.
+func NewFormatter(more ...chromahtml.Option) *Formatter {
+	return &Formatter{chromahtml.New(append(FormatOptions(), more...)...)}
+}
+
+// Format writes tokens as HTML.
+func (f *Formatter) Format(tokens []chroma.Token) (string, error) {
 	var b strings.Builder
-	err := chromahtml.New(append(FormatOptions(), more...)...).Format(&b, styles.Get(LightStyle), chroma.Literator(tokens...))
+	err := f.f.Format(&b, lightStyle, chroma.Literator(tokens...))
 	return b.String(), err
 }
 

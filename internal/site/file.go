@@ -31,7 +31,7 @@ func numbered(cache *render.Cache, f *extract.File) (string, error) {
 		}
 		tokens = append(tokens, t...)
 	}
-	return render.Format(tokens, lineNumbers...)
+	return numberedFormat.Format(tokens)
 }
 
 // partTokens are the tokens of a part of a program: those of the
@@ -84,8 +84,8 @@ func numberedText(cache *render.Cache, content string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return render.Format(slices.Clip(tokens), lineNumbers...)
+	return numberedFormat.Format(slices.Clip(tokens))
 }
 
-// lineNumbers number a file's lines, each with an id to link to: L12.
-var lineNumbers = []chromahtml.Option{chromahtml.WithLineNumbers(true), chromahtml.WithLinkableLineNumbers(true, "L")}
+// numberedFormat numbers a file's lines, each with an id to link to: L12.
+var numberedFormat = render.NewFormatter(chromahtml.WithLineNumbers(true), chromahtml.WithLinkableLineNumbers(true, "L"))
