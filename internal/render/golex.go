@@ -77,7 +77,9 @@ func isWord(c byte) bool {
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // isSpace is regexp2's \s for ASCII.
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
 
 // lexGo tokenises text as chroma's Go lexer does, coalesced, or reports
 // that it cannot be sure to.
