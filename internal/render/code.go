@@ -10,7 +10,6 @@ import (
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/util"
@@ -253,42 +252,6 @@ func (c *Cache) Highlight(lang, code string) (string, error) {
 		}
 		return Format(tokens)
 	})
-}
-
-// Format writes tokens as chroma's HTML with the book's options, and
-// more, such as line numbers.
-func Format(tokens []chroma.Token, more ...chromahtml.Option) (string, error) {
-	f := plain
-	if len(more) > 0 {
-		f = NewFormatter(more...)
-	}
-	return f.Format(tokens)
-}
-
-// A Formatter writes tokens as chroma's HTML with the book's options and
-// more. Made once and used for many blocks, it keeps the style sheet
-// that chroma compiles from the style, which costs as much as writing a
-// long block.
-type Formatter struct {
-	f *chromahtml.Formatter
-}
-
-var (
-	lightStyle = styles.Get(LightStyle)
-	plain      = NewFormatter()
-)
-
-// NewFormatter returns a formatter with the book's options and more. It
-// is safe for concurrent use.
-func NewFormatter(more ...chromahtml.Option) *Formatter {
-	return &Formatter{chromahtml.New(append(FormatOptions(), more...)...)}
-}
-
-// Format writes tokens as HTML.
-func (f *Formatter) Format(tokens []chroma.Token) (string, error) {
-	var b strings.Builder
-	err := f.f.Format(&b, lightStyle, chroma.Literator(tokens...))
-	return b.String(), err
 }
 
 // Next starts a new build: what the last build used is kept, the rest is

@@ -42,12 +42,11 @@ func sameTokens(t testing.TB, what, text string) bool {
 	return true
 }
 
-// TestLexGo: lexGo makes chroma's tokens for every Go file of the
-// repository and every Go block of its chapters, or leaves the text to
-// chroma; it takes nearly all of them.
-func TestLexGo(t *testing.T) {
+// goTexts are the Go files of the repository and the Go blocks of its
+// chapters, with their names.
+func goTexts(t *testing.T) (texts, names []string) {
+	t.Helper()
 	root := "../.."
-	var texts, names []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -79,6 +78,14 @@ func TestLexGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return texts, names
+}
+
+// TestLexGo: lexGo makes chroma's tokens for every Go file of the
+// repository and every Go block of its chapters, or leaves the text to
+// chroma; it takes nearly all of them.
+func TestLexGo(t *testing.T) {
+	texts, names := goTexts(t)
 	taken := 0
 	for i, text := range texts {
 		if sameTokens(t, names[i], text) {

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/alecthomas/chroma/v2"
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/extract"
@@ -88,4 +87,4 @@ func numberedText(cache *render.Cache, content string) (string, error) {
 }
 
 // numberedFormat numbers a file's lines, each with an id to link to: L12.
-var numberedFormat = render.NewFormatter(chromahtml.WithLineNumbers(true), chromahtml.WithLinkableLineNumbers(true, "L"))
+var numberedFormat = render.NewNumberedFormatter("L")
