@@ -506,25 +506,20 @@ func (bd *builder) assets() {
 
 // highlightAll highlights the code blocks of every page into the cache,
 // as many at once as there are cores, so that rendering the pages finds
-// them there.
+// them there (render.Ahead).
 func highlightAll(cache *render.Cache, pages []*chapterPage) {
-	type block struct{ lang, code string }
-	work := make(chan block)
+	work := make(chan *chapter.Block)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for b := range work {
-				// An error shows again, and is reported, when the
-				// page is rendered.
-				_, _ = cache.Highlight(b.lang, b.code)
+				render.Ahead(cache, b)
 			}
 		})
 	}
 	for _, cp := range pages {
 		for _, b := range cp.ch.Blocks {
-			if b.Body != "" {
-				work <- block{b.Lang, b.Body}
-			}
+			work <- b
 		}
 	}
 	close(work)

@@ -102,13 +102,14 @@ func firstDiff(a, b string) string {
 }
 
 // TestHighlightAll: a chapter rendered from the cache that highlightAll
-// fills is the chapter rendered on its own, block for block.
+// fills is the chapter rendered on its own, block for block, and finds
+// all its code there.
 func TestHighlightAll(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, dir := range []string{fixture, root} {
+	for _, dir := range []string{fixture, grownFixture, root} {
 		b, _, errs := Load(dir)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", dir, errs)
@@ -120,12 +121,17 @@ func TestHighlightAll(t *testing.T) {
 		cache := render.NewCache()
 		cache.Next()
 		highlightAll(cache, pages)
+		ahead := cache.Tokenised()
 		for _, cp := range pages {
 			alone, _ := render.Chapter(cp.ch, render.Options{})
 			cached, _ := render.Chapter(cp.ch, render.Options{Cache: cache})
 			if alone.HTML != cached.HTML {
 				t.Errorf("%s: from the cache, the page differs:\n%s", cp.ch.Path, firstDiff(string(cached.HTML), string(alone.HTML)))
 			}
+		}
+		// The pages found all their code highlighted ahead.
+		if n := cache.Tokenised() - ahead; n > 0 {
+			t.Errorf("%s: rendering the chapters tokenised %d texts that highlightAll had not", dir, n)
 		}
 	}
 }
