@@ -79,9 +79,11 @@ func (f *Formatter) Format(tokens []chroma.Token) (string, error) {
 	// token left out.
 	var lines [][]chroma.Token
 	var line []chroma.Token
-	size := 0
+	// The HTML's size, near enough: a token's text, and a span around
+	// it; the spans of each line.
+	size := 64
 	for _, t := range tokens {
-		size += len(t.Value)
+		size += len(t.Value) + 32
 		split := false
 		for {
 			i := strings.IndexByte(t.Value, '\n')
@@ -108,7 +110,11 @@ func (f *Formatter) Format(tokens []chroma.Token) (string, error) {
 	}
 
 	var b strings.Builder
-	b.Grow(size*3 + len(lines)*150 + 64)
+	size += len(lines) * 50
+	if f.numbered {
+		size += len(lines) * (50 + 2*len(f.prefix))
+	}
+	b.Grow(size)
 	b.WriteString(preWrapper{}.Start(true, ` class="chroma"`))
 	digits := len(strconv.Itoa(len(lines)))
 	for i, line := range lines {

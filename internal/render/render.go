@@ -30,7 +30,6 @@
 package render
 
 import (
-	"bytes"
 	"html/template"
 	"net/url"
 	"strings"
@@ -151,7 +150,11 @@ func Chapter(ch *chapter.Chapter, opts Options) (*Page, diag.List) {
 		util.Prioritized(newCodeRenderer(ch, &opts), 100),
 		util.Prioritized(&tableRenderer{table: table, render: funcFor(table, east.KindTable)}, 100),
 	))
-	var buf bytes.Buffer
+	// A page is some three to five times its markdown: room for it
+	// up front, rather than a copy at each doubling (and none at the
+	// end, as a bytes.Buffer's String makes).
+	var buf strings.Builder
+	buf.Grow(len(src) * 5)
 	if err := md.Renderer().Render(&buf, src, ch.Doc); err != nil {
 		errs.Add(ch.Path, 0, "rendering: %v", err)
 	}

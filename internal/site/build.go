@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -409,7 +410,7 @@ func (bd *builder) chapterPage(i int, cp *chapterPage) {
 // printPage puts every chapter on one page, each in a section whose id
 // prefixes the ids of its headings.
 func (bd *builder) printPage() {
-	var body bytes.Buffer
+	var body strings.Builder
 	size := 0
 	for _, cp := range bd.pages {
 		size += len(cp.page.HTML) + 100
@@ -419,7 +420,9 @@ func (bd *builder) printPage() {
 	for i, cp := range bd.pages {
 		// The problems are those of the chapter's own page, reported once.
 		rp, _ := render.Chapter(cp.ch, bd.options(cp, true))
-		fmt.Fprintf(&body, "<section class=\"print-chapter\" id=\"%s\">\n%s</section>\n", cp.print, rp.HTML)
+		body.WriteString(`<section class="print-chapter" id="` + cp.print + "\">\n")
+		body.WriteString(string(rp.HTML))
+		body.WriteString("</section>\n")
 		p.TOC = append(p.TOC, render.Heading{Level: 2, ID: cp.print, Text: p.Nav[i].Title})
 	}
 	p.Content = template.HTML(body.String())
@@ -443,7 +446,8 @@ func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 	if f.Base != nil && !f.Broken {
 		ds = decls(f)
 	}
-	var body bytes.Buffer
+	var body strings.Builder
+	body.Grow(len(code) + 2*len(f.Content) + 4<<10)
 	esc := template.HTMLEscapeString
 	fmt.Fprintf(&body, "<h1><code>%s</code></h1>\n", esc(f.Path()))
 	how := "のリスティングをつなげて"
@@ -459,8 +463,9 @@ func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 		code = bd.grownCode(code, f, ds, root)
 		class += " grown"
 	}
-	fmt.Fprintf(&body, "<div class=\"%s\">\n<button type=\"button\" class=\"copy\" data-copy=\"%s\">コピー</button>\n%s\n</div>\n",
-		class, esc(string(f.Content)), code)
+	fmt.Fprintf(&body, "<div class=\"%s\">\n<button type=\"button\" class=\"copy\" data-copy=\"%s\">コピー</button>\n", class, esc(string(f.Content)))
+	body.WriteString(code)
+	body.WriteString("\n</div>\n")
 	p := &page{
 		Path:    fileURL(f),
 		Root:    root,
@@ -475,14 +480,29 @@ func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 }
 
 func (bd *builder) execute(p *page) {
+	// The template is run with a marker for the content, which is put
+	// in its place after: the content, most of a page and megabytes on
+	// the print page, is copied once, not through the template's fmt
+	// and a growing buffer.
+	content := p.Content
+	p.Content = contentMarker
 	var buf bytes.Buffer
-	buf.Grow(len(p.Content) + 16<<10) // the template adds some 10 kB
-	if err := bd.tmpl.Execute(&buf, p); err != nil {
+	buf.Grow(16 << 10) // the template makes some 10 kB
+	err := bd.tmpl.Execute(&buf, p)
+	p.Content = content
+	before, after, ok := bytes.Cut(buf.Bytes(), []byte(contentMarker))
+	if err == nil && !ok {
+		err = errors.New("the template does not show {{.Content}}")
+	}
+	if err != nil {
 		bd.problem(ThemeDir+"/page.html", 0, "%s: %v", p.Path, err)
 		return
 	}
-	bd.put(p.Path, buf.Bytes())
+	bd.put(p.Path, slices.Concat(before, []byte(content), after))
 }
+
+// contentMarker stands for a page's content while its template runs.
+const contentMarker template.HTML = "<!--mdrun:content-->"
 
 // assets copies the theme's files other than the template to assets/,
 // with the style sheet for highlighted code.
