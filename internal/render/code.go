@@ -5,11 +5,11 @@ import (
 	"html/template"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/util"
@@ -50,13 +50,15 @@ func (preWrapper) End(code bool) string {
 // verified), a copy button, and the code highlighted by chroma through a
 // Cache.
 type codeRenderer struct {
+	ch     *chapter.Chapter
 	blocks map[int]*chapter.Block // by the offset of the body, or the line of the fence
+	ids    map[*chapter.Block]string
 	opts   *Options
 	cache  *Cache // opts.Cache, or one of its own
 }
 
 func newCodeRenderer(ch *chapter.Chapter, opts *Options) *codeRenderer {
-	r := &codeRenderer{blocks: map[int]*chapter.Block{}, opts: opts, cache: opts.Cache}
+	r := &codeRenderer{ch: ch, blocks: map[int]*chapter.Block{}, ids: BlockIDs(ch), opts: opts, cache: opts.Cache}
 	if r.cache == nil {
 		r.cache = NewCache()
 	}
@@ -90,14 +92,18 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 	if b == nil {
 		b = &chapter.Block{Kind: chapter.Other}
 	}
+	if r.inherits(b) {
+		r.writeInherited(w, b)
+		return ast.WalkSkipChildren, nil
+	}
 	class, caption, copyText := r.describe(b)
 	tag := "div"
 	if caption != "" {
 		tag = "figure"
 	}
 	fmt.Fprintf(w, "<%s class=\"code %s\"", tag, class)
-	if b.ID != "" {
-		fmt.Fprintf(w, " id=\"%s\"", template.HTMLEscapeString(r.opts.IDPrefix+b.ID))
+	if id := r.id(b); id != "" {
+		fmt.Fprintf(w, " id=\"%s\"", template.HTMLEscapeString(id))
 	}
 	w.WriteString(">\n")
 	if caption != "" {
@@ -117,6 +123,9 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 	}
 	if err := write(w, src, n); err != nil {
 		return ast.WalkStop, err
+	}
+	if note := r.removeNote(b); note != "" {
+		fmt.Fprintf(w, "\n<p class=\"code-note\">%s</p>", note)
 	}
 	fmt.Fprintf(w, "\n</%s>\n", tag)
 	return ast.WalkSkipChildren, nil
@@ -144,7 +153,14 @@ func (r *codeRenderer) writeCode(w util.BufWriter, src []byte, n ast.Node) error
 type Cache struct {
 	mu       sync.Mutex
 	cur, old map[string]any // key → HTML (string) or tokens ([]chroma.Token)
+	// tokenised counts the texts tokenised, the most of the time that
+	// highlighting takes.
+	tokenised atomic.Int64
 }
+
+// Tokenised says how many texts the cache has tokenised, not found in
+// it: what highlighting cost.
+func (c *Cache) Tokenised() int64 { return c.tokenised.Load() }
 
 // NewCache returns an empty cache.
 func NewCache() *Cache { return &Cache{cur: map[string]any{}} }
@@ -185,6 +201,12 @@ func (c *Cache) do(key string, f func() (any, error)) (any, error) {
 // cache when it has it. The caller must not change them.
 func (c *Cache) Tokens(lang, code string) ([]chroma.Token, error) {
 	v, err := c.do("tokens\x00"+lang+"\x00"+code, func() (any, error) {
+		c.tokenised.Add(1)
+		if lang == "go" {
+			if tokens, ok := lexGo(code); ok {
+				return tokens, nil
+			}
+		}
 		lexer := lexers.Get(lang)
 		if lexer == nil {
 			lexer = lexers.Fallback
@@ -201,6 +223,24 @@ func (c *Cache) Tokens(lang, code string) ([]chroma.Token, error) {
 	return v.([]chroma.Token), nil
 }
 
+// Lines returns code's tokens (Tokens) split into lines, each line's
+// last token ending in its newline, from the cache when it has them: a
+// program's page takes some lines of a listing, a declaration, from them.
+// The caller must not change them.
+func (c *Cache) Lines(lang, code string) ([][]chroma.Token, error) {
+	v, err := c.do("lines\x00"+lang+"\x00"+code, func() (any, error) {
+		tokens, err := c.Tokens(lang, code)
+		if err != nil {
+			return nil, err
+		}
+		return chroma.SplitTokensIntoLines(tokens), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([][]chroma.Token), nil
+}
+
 // Highlight returns code highlighted as a fenced code block in lang is
 // (chroma, FormatOptions, no line numbers), from the cache when it has it:
 // a listing that a page has shown is not highlighted again.
@@ -212,14 +252,6 @@ func (c *Cache) Highlight(lang, code string) (string, error) {
 		}
 		return Format(tokens)
 	})
-}
-
-// Format writes tokens as chroma's HTML with the book's options, and
-// more, such as line numbers.
-func Format(tokens []chroma.Token, more ...chromahtml.Option) (string, error) {
-	var b strings.Builder
-	err := chromahtml.New(append(FormatOptions(), more...)...).Format(&b, styles.Get(LightStyle), chroma.Literator(tokens...))
-	return b.String(), err
 }
 
 // Next starts a new build: what the last build used is kept, the rest is
@@ -252,11 +284,11 @@ func (r *codeRenderer) describe(b *chapter.Block) (class, caption, copyText stri
 	}
 	switch b.Kind {
 	case chapter.Listing:
-		return class + " listing", fileLink(""), ""
+		return class + " listing", r.withWhole(b, fileLink(r.baseNote(b))), ""
 	case chapter.Excerpt:
 		return class + " excerpt", fileLink(`<span class="note">（抜粋）</span>`), ""
 	case chapter.Diff:
-		return class + " diff", r.diffCaption(b), r.diffCopy(b)
+		return class + " diff", r.withWhole(b, r.diffCaption(b)), r.diffCopy(b)
 	case chapter.Quote:
 		return class + " quote", r.quoteCaption(b), ""
 	case chapter.Transcript:

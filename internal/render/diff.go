@@ -66,6 +66,24 @@ func (r *codeRenderer) diffCopy(b *chapter.Block) string {
 // +++ lines are not shown: the caption names the files.
 func (r *codeRenderer) writeDiff(w util.BufWriter, body string) error {
 	w.WriteString(`<pre tabindex="0" class="chroma diff"><code>`)
+	for _, h := range hunks(body) {
+		if err := r.writeHunk(w, h.header, h.lines); err != nil {
+			return err
+		}
+	}
+	w.WriteString("</code></pre>")
+	return nil
+}
+
+// A hunk is a diff's hunk: its @@ line, and its lines.
+type hunk struct {
+	header string
+	lines  []string // each with its newline
+}
+
+// hunks splits a diff's body into its hunks, leaving out the --- and +++
+// lines.
+func hunks(body string) []hunk {
 	lines := strings.SplitAfter(body, "\n")
 	if n := len(lines); n > 0 && lines[n-1] == "" {
 		lines = lines[:n-1]
@@ -74,6 +92,7 @@ func (r *codeRenderer) writeDiff(w util.BufWriter, body string) error {
 	for i < len(lines) && !strings.HasPrefix(lines[i], "@@") {
 		i++ // the --- and +++ lines
 	}
+	var out []hunk
 	for i < len(lines) {
 		header := lines[i]
 		i++
@@ -81,38 +100,63 @@ func (r *codeRenderer) writeDiff(w util.BufWriter, body string) error {
 		for j < len(lines) && !strings.HasPrefix(lines[j], "@@") {
 			j++
 		}
-		if err := r.writeHunk(w, header, lines[i:j]); err != nil {
-			return err
-		}
+		out = append(out, hunk{header, lines[i:j]})
 		i = j
 	}
-	w.WriteString("</code></pre>")
-	return nil
+	return out
 }
 
-func (r *codeRenderer) writeHunk(w util.BufWriter, header string, lines []string) error {
-	var old, new strings.Builder
-	for _, l := range lines {
+// sides are a hunk's old side (its context and removed lines) and its new
+// side (context and added lines), each as Go code to highlight whole.
+func (h hunk) sides() (old, new string) {
+	var o, n strings.Builder
+	for _, l := range h.lines {
 		text := l[min(1, len(l)):]
 		if !strings.HasSuffix(text, "\n") {
 			text += "\n"
 		}
 		switch l[0] {
 		case '-':
-			old.WriteString(text)
+			o.WriteString(text)
 		case '+':
-			new.WriteString(text)
+			n.WriteString(text)
 		case '\\': // \ No newline at end of file
 		default:
-			old.WriteString(text)
-			new.WriteString(text)
+			o.WriteString(text)
+			n.WriteString(text)
 		}
 	}
-	oldHTML, err := r.highlightedLines(old.String())
+	return o.String(), n.String()
+}
+
+// Ahead highlights into the cache what rendering the block asks it for:
+// the code of a block, or the two sides of each hunk of a diff. A site
+// does it for every block, on every core, before rendering its pages.
+func Ahead(cache *Cache, b *chapter.Block) {
+	// An error shows again, and is reported, when the page is rendered.
+	if b.Kind != chapter.Diff {
+		if b.Body != "" {
+			_, _ = cache.Highlight(b.Lang, b.Body)
+		}
+		return
+	}
+	for _, h := range hunks(b.Body) {
+		old, new := h.sides()
+		for _, side := range []string{old, new} {
+			if side != "" {
+				_, _ = cache.Highlight("go", side)
+			}
+		}
+	}
+}
+
+func (r *codeRenderer) writeHunk(w util.BufWriter, header string, lines []string) error {
+	old, new := hunk{header, lines}.sides()
+	oldHTML, err := r.highlightedLines(old)
 	if err != nil {
 		return err
 	}
-	newHTML, err := r.highlightedLines(new.String())
+	newHTML, err := r.highlightedLines(new)
 	if err != nil {
 		return err
 	}

@@ -76,9 +76,11 @@ func TestGolden(t *testing.T) {
 
 // testOptions are the options of the golden tests: links to other
 // chapters' README.md become NN.html, a link to missing.md is rejected, a
-// listing links to its file's page at the listing's markdown line, a diff
-// or a quote to its file's page at line 10 (unless its path holds
-// "nopage"), and a diff copies the new side of its hunks.
+// listing (and a diff that defines a declaration) links to its file's
+// page at the block's markdown line, a diff or a quote to its file's page
+// at line 10 (unless its path holds "nopage"), a diff copies the new side
+// of its hunks, and the files under grow/ and nopage/ grow from chapter
+// 4's of the same name, which has a page only for grow/.
 func testOptions(comment string) Options {
 	opts := Options{
 		Taken: []string{"content"},
@@ -92,7 +94,23 @@ func testOptions(comment string) Options {
 			return dest, nil
 		},
 		ListingURL: func(b *chapter.Block) string {
-			return fmt.Sprintf("chapters/01/%s.html#L%d", b.File, b.BodyLine)
+			file := b.File
+			if b.Kind == chapter.Diff {
+				file = b.Defines("chapters/01")
+			}
+			if strings.Contains(file, "nopage") {
+				return ""
+			}
+			return fmt.Sprintf("chapters/01/%s.html#L%d", file, b.BodyLine)
+		},
+		Base: func(b *chapter.Block) *Base {
+			switch {
+			case strings.HasPrefix(b.File, "grow/"):
+				return &Base{Chapter: "第4章", ChapterURL: "04.html#listing-" + b.File + "-1", File: b.File, URL: "chapters/04/" + b.File + ".html"}
+			case strings.HasPrefix(b.File, "nopage/"):
+				return &Base{Chapter: "第4章", File: b.File}
+			}
+			return nil
 		},
 		RefURL: func(r *chapter.Ref) string {
 			if strings.Contains(r.Path, "nopage") {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
+
+	"tcpbook/internal/chapter"
 )
 
 // IDs hands out the element ids of one page. Unlike goldmark's default,
@@ -78,4 +80,26 @@ func Slug(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// BlockIDs gives an id to each block of a chapter that a program's page
+// links back to: the listings, each "listing-FILE-N" (the Nth listing of
+// FILE, counted from 1), and the diffs that define a declaration of a
+// program that grows from another (chapter.Block.Defines), each
+// "diff-FILE-NAME". A transcript's {#id} is its own, and is not listed.
+// The ids hold the file's name, with its dot, which a heading's id
+// (Slug) never has; they are taken before the headings' all the same.
+func BlockIDs(ch *chapter.Chapter) map[*chapter.Block]string {
+	ids := map[*chapter.Block]string{}
+	n := map[string]int{}
+	for _, b := range ch.Blocks {
+		switch {
+		case b.Kind == chapter.Listing:
+			n[b.File]++
+			ids[b] = "listing-" + b.File + "-" + strconv.Itoa(n[b.File])
+		case b.Defines(ch.Dir) != "":
+			ids[b] = "diff-" + b.Defines(ch.Dir) + "-" + b.To.Name
+		}
+	}
+	return ids
 }

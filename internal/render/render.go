@@ -30,7 +30,6 @@
 package render
 
 import (
-	"bytes"
 	"html/template"
 	"net/url"
 	"strings"
@@ -60,8 +59,14 @@ type Options struct {
 	// why it cannot. Nil keeps destinations as written.
 	Link func(dest string) (string, error)
 	// ListingURL gives the URL a listing's or an excerpt's caption links
-	// to, or "" for none.
+	// to, or "" for none: the page of the program it belongs to, at the
+	// line where the listing's code is. A diff that defines a declaration
+	// (chapter.Block.Defines) links there too, at that declaration.
 	ListingURL func(b *chapter.Block) string
+	// Base says what the program a listing writes grows from (base=),
+	// for every listing of such a program; nil, or a nil func, for any
+	// other listing.
+	Base func(b *chapter.Block) *Base
 	// Script names the script that verifies a transcript, or "".
 	Script func(id string) string
 	// RefURL gives the URL of the page that shows the file a diff or a
@@ -76,6 +81,15 @@ type Options struct {
 	// NoCode leaves the code of code blocks out, for a caller that wants
 	// only the problems (links), quickly.
 	NoCode bool
+}
+
+// A Base is the file that a program grows from: another chapter's
+// program (base=).
+type Base struct {
+	Chapter    string // the chapter, as the book names it: 第4章
+	ChapterURL string // where that chapter shows the file, or ""
+	File       string // the file, from its chapter's directory: server/main.go
+	URL        string // the file's page, or ""
 }
 
 // A Heading is a heading of the page, for its table of contents.
@@ -136,7 +150,11 @@ func Chapter(ch *chapter.Chapter, opts Options) (*Page, diag.List) {
 		util.Prioritized(newCodeRenderer(ch, &opts), 100),
 		util.Prioritized(&tableRenderer{table: table, render: funcFor(table, east.KindTable)}, 100),
 	))
-	var buf bytes.Buffer
+	// A page is some three to five times its markdown: room for it
+	// up front, rather than a copy at each doubling (and none at the
+	// end, as a bytes.Buffer's String makes).
+	var buf strings.Builder
+	buf.Grow(len(src) * 5)
 	if err := md.Renderer().Render(&buf, src, ch.Doc); err != nil {
 		errs.Add(ch.Path, 0, "rendering: %v", err)
 	}
@@ -145,7 +163,7 @@ func Chapter(ch *chapter.Chapter, opts Options) (*Page, diag.List) {
 }
 
 // Anchors lists the ids that a chapter rendered on its own page defines:
-// its headings' and its transcripts'. A link from elsewhere may end in
+// its headings', its transcripts' and its listings' (BlockIDs). A link from elsewhere may end in
 // any of them.
 func Anchors(ch *chapter.Chapter, opts Options) map[string]bool {
 	opts.IDPrefix = ""
@@ -159,11 +177,14 @@ func Anchors(ch *chapter.Chapter, opts Options) map[string]bool {
 			anchors[b.ID] = true
 		}
 	}
+	for _, id := range BlockIDs(ch) {
+		anchors[id] = true
+	}
 	return anchors
 }
 
 // assignIDs gives each heading of the chapter its id, with the prefix,
-// after the ids of the page's template and of the chapter's transcripts.
+// after the ids of the page's template and of the chapter's blocks.
 // It returns the ids in use and the headings in order.
 func assignIDs(ch *chapter.Chapter, opts Options) (*IDs, map[*ast.Heading]string, []*ast.Heading) {
 	ids := NewIDs(opts.Taken...)
@@ -171,6 +192,9 @@ func assignIDs(ch *chapter.Chapter, opts Options) (*IDs, map[*ast.Heading]string
 		if b.ID != "" {
 			ids.Put([]byte(b.ID))
 		}
+	}
+	for _, id := range BlockIDs(ch) {
+		ids.Put([]byte(id))
 	}
 	headingIDs := map[*ast.Heading]string{}
 	var order []*ast.Heading

@@ -671,7 +671,7 @@ func TestBrowserDiffAside(t *testing.T) {
 			"added lines are <ins> marked +":                     `(d => d.length > 0 && Array.from(d).every(e => e.querySelector(".gutter").textContent === "+"))(` + fig + `.querySelectorAll("ins.line"))`,
 			"the gutter is not selectable":                       `getComputedStyle(` + fig + `.querySelector(".gutter")).userSelect === "none"`,
 			"the --- and +++ lines are not shown":                `!/^(---|\+\+\+) /m.test(` + fig + `.querySelector("pre").textContent)`,
-			"the caption links both files at a line":             `(a => a.length === 2 && Array.from(a).every(e => /\.go\.html#L\d+$/.test(e.getAttribute("href"))))(` + fig + `.querySelectorAll("figcaption a"))`,
+			"the caption links both files at a line":             `(a => a.length === 2 && Array.from(a).every(e => /\.go\.html#L\d+$/.test(e.getAttribute("href"))))(` + fig + `.querySelectorAll("figcaption a:not(.whole)"))`,
 			"a removed line differs in colour from an added one": `getComputedStyle(` + fig + `.querySelector("del.line")).backgroundColor !== getComputedStyle(` + fig + `.querySelector("ins.line")).backgroundColor`,
 		}
 		for what, expr := range checks {
@@ -893,4 +893,107 @@ func TestBrowserFile(t *testing.T) {
 	}
 	tb.Do(chromedp.Click(chromedp.CSS(".theme-button")))
 	tb.Clean("file://")
+}
+
+// TestBrowserGrown reads the pages of a book whose program grows
+// (testdata/grown: chapter 3's from chapter 2's from chapter 1's) as a
+// reader does. On a program's page, each declaration's label names the
+// chapter that last changed it and leads to where that chapter shows it;
+// what the page's chapter changed stands out by its label and bar as well
+// as its background; selecting the code by hand selects the program, not
+// the labels. From a chapter, a diff's and an inherited file's
+// プログラム全体 lead to the program at the declaration. Every page
+// passes axe in both themes; the program's pages are photographed
+// (program-grown-NN-*.png), whole, for the record.
+func TestBrowserGrown(t *testing.T) {
+	browsertest.Browser(t) // or skip before building the book
+	s := buildGrown(t)
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	base := ts.URL + "/"
+	tb := browsertest.OpenTab(t)
+	for _, p := range htmlPages(s) {
+		for _, theme := range []string{"light", "dark"} {
+			tb.SetColorScheme(theme)
+			tb.Navigate(base + p)
+			axe(tb, "grown "+p+" ("+theme+")", theme == "dark")
+		}
+	}
+
+	const program = "chapters/03/server/main.go.html"
+	label := func(line int) string {
+		return fmt.Sprintf(`document.getElementById("L%d").parentElement.querySelector(".from-label")`, line)
+	}
+	for _, theme := range []string{"light", "dark"} {
+		tb.SetColorScheme(theme)
+		tb.Navigate(base + program)
+		checks := map[string]string{
+			"addr (L12) is labelled この章, visibly":          `(l => l.textContent.startsWith("この章") && l.getBoundingClientRect().width > 0)(` + label(12) + `)`,
+			"handle (L29) is labelled 第2章":                 `(l => l.textContent.startsWith("第2章"))(` + label(29) + `)`,
+			"main (L15) is labelled 第1章":                   `(l => l.textContent.startsWith("第1章"))(` + label(15) + `)`,
+			"a changed line has a bar at its left":         `getComputedStyle(document.getElementById("L13").parentElement.querySelector(".from")).borderLeftStyle === "solid" && getComputedStyle(document.getElementById("L13").parentElement.querySelector(".from")).borderLeftColor !== getComputedStyle(document.getElementById("L16").parentElement.querySelector(".from")).borderLeftColor`,
+			"a changed line's background differs":          `getComputedStyle(document.getElementById("L13").parentElement).backgroundColor !== getComputedStyle(document.getElementById("L16").parentElement).backgroundColor`,
+			"the labels share one column":                  `(a => a.left === b.left)(` + label(12) + `.parentElement.getBoundingClientRect(), b = ` + label(29) + `.parentElement.getBoundingClientRect())`,
+			"the code lines up after the column":           `document.getElementById("L4").getBoundingClientRect().left === document.getElementById("L5").getBoundingClientRect().left`,
+			"the legend says what the program starts as":   `document.querySelector(".program-legend").textContent.includes("第2章の server/main.go をもとにしています")`,
+			"the page is no wider than the window":         `document.documentElement.scrollWidth <= window.innerWidth`,
+			"selecting the code selects the program as-is": `(pre => { getSelection().selectAllChildren(pre); const s = getSelection().toString(); getSelection().removeAllRanges(); return s.replace(/\n$/, "") === document.querySelector(".code.grown .copy").dataset.copy.replace(/\n$/, ""); })(document.querySelector(".code.grown pre"))`,
+		}
+		for what, expr := range checks {
+			if tb.Eval(expr) != "true" {
+				t.Errorf("%s (%s): not so", what, theme)
+			}
+		}
+		// The whole page, for the record.
+		for _, p := range []string{"chapters/02/server/main.go.html", program} {
+			tb.Navigate(base + p)
+			height := tb.Eval(`Math.ceil(document.documentElement.scrollHeight)`)
+			var h int64
+			fmt.Sscan(height, &h)
+			tb.Do(chromedp.EmulateViewport(1280, min(h, 3000)))
+			screenshot(tb, "program-grown-"+strings.Split(p, "/")[1]+"-"+theme)
+			tb.Do(chromedp.EmulateViewport(1280, 900))
+		}
+	}
+	tb.SetColorScheme("light")
+
+	// A label leads to where its chapter shows the declaration.
+	tb.Navigate(base + program)
+	tb.Loads(chromedp.Click(chromedp.JSPath(label(29))))
+	if got := tb.Eval(`location.pathname + decodeURIComponent(location.hash)`); got != "/02.html#diff-server/main.go-handle" {
+		t.Errorf("handle's label led to %s", got)
+	}
+	if tb.Eval(`(e => !!e && e.matches("figure.diff") && e.getBoundingClientRect().top < innerHeight)(document.getElementById(decodeURIComponent(location.hash.slice(1))))`) != "true" {
+		t.Errorf("02.html#diff-server/main.go-handle is not the diff, in view")
+	}
+	// The diff's プログラム全体 leads back to the program, at handle.
+	tb.Loads(chromedp.Click(chromedp.JSPath(`document.getElementById("diff-server/main.go-handle").querySelector("figcaption a.whole")`)))
+	if got := tb.Eval(`location.pathname + location.hash`); got != "/chapters/02/server/main.go.html#L29" {
+		t.Errorf("the diff's プログラム全体 led to %s", got)
+	}
+	if got := tb.Eval(`document.querySelector(location.hash).parentElement.querySelector(".cl").textContent`); !strings.Contains(got, "handle") {
+		t.Errorf("the line it leads to is %q, want handle's first", got)
+	}
+	// The inherited file is one line, whose link leads to the program.
+	tb.Navigate(base + "02.html")
+	if tb.Eval(`(p => !!p && p.tagName === "P" && p.getBoundingClientRect().height < 80)(document.getElementById("listing-server/listen.go-1"))`) != "true" {
+		t.Errorf("the inherited server/listen.go is not one line")
+	}
+	tb.Loads(chromedp.Click(chromedp.JSPath(`document.getElementById("listing-server/listen.go-1").querySelector("a.whole")`)))
+	if got := tb.Eval(`location.pathname`); got != "/chapters/02/server/listen.go.html" {
+		t.Errorf("the inherited file's プログラム全体 led to %s", got)
+	}
+
+	// On a phone, the code scrolls in its box, the labels with it.
+	tb.Do(chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	for _, theme := range []string{"light", "dark"} {
+		tb.SetColorScheme(theme)
+		tb.Navigate(base + program)
+		if w := tb.Eval(`document.documentElement.scrollWidth <= window.innerWidth`); w != "true" {
+			t.Errorf("chapter 3's program is wider than the phone (%s)", theme)
+		}
+		tb.Eval(`document.getElementById("L12").scrollIntoView({block: "center"})`)
+		screenshot(tb, "phone-program-grown-03-"+theme)
+	}
+	tb.Clean("grown")
 }

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -11,7 +12,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -76,6 +76,9 @@ type chapterPage struct {
 	page  *render.Page
 	// anchors are the ids of its page that a link may end in.
 	anchors map[string]bool
+	// ids are those of its listings and of its diffs that define a
+	// declaration, which a program's page links back to.
+	ids map[*chapter.Block]string
 }
 
 type builder struct {
@@ -92,6 +95,10 @@ type builder struct {
 	// set is the chapters' programs, made together (a program may grow
 	// from another chapter's).
 	set *extract.Set
+	// code is where each listing, and each diff that defines a
+	// declaration, is in its chapter's program: the URL of the
+	// program's page at the line its code starts (see programLines).
+	code map[*chapter.Block]string
 
 	// The pages are made concurrently; mu guards what they add.
 	mu   sync.Mutex
@@ -183,8 +190,10 @@ func start(b *Book, opts Options) *builder {
 		bd.site.Sources = append(bd.site.Sources, p)
 	}
 	slices.Sort(bd.site.Sources)
+	bd.code = programLines(bd.pages)
 	for _, cp := range bd.pages {
 		cp.anchors = render.Anchors(cp.ch, bd.options(cp, false))
+		cp.ids = render.BlockIDs(cp.ch)
 	}
 	return bd
 }
@@ -283,22 +292,9 @@ func (bd *builder) options(cp *chapterPage, print bool) render.Options {
 			}
 			return bd.refs.texts[b.To.String()]
 		},
-		Link: func(dest string) (string, error) { return bd.link(cp, dest, print) },
-		ListingURL: func(b *chapter.Block) string {
-			for _, f := range cp.files {
-				if f.Name != b.File {
-					continue
-				}
-				u := fileURL(f)
-				for i, l := range f.Lines {
-					if l == b.BodyLine && b.Kind == chapter.Listing {
-						return u + "#L" + strconv.Itoa(i+1)
-					}
-				}
-				return u
-			}
-			return ""
-		},
+		Link:       func(dest string) (string, error) { return bd.link(cp, dest, print) },
+		ListingURL: func(b *chapter.Block) string { return bd.listingURL(cp, b) },
+		Base:       func(b *chapter.Block) *render.Base { return bd.base(cp, b, print) },
 	}
 	if print {
 		opts.IDPrefix = cp.print + "-"
@@ -414,7 +410,7 @@ func (bd *builder) chapterPage(i int, cp *chapterPage) {
 // printPage puts every chapter on one page, each in a section whose id
 // prefixes the ids of its headings.
 func (bd *builder) printPage() {
-	var body bytes.Buffer
+	var body strings.Builder
 	size := 0
 	for _, cp := range bd.pages {
 		size += len(cp.page.HTML) + 100
@@ -424,7 +420,9 @@ func (bd *builder) printPage() {
 	for i, cp := range bd.pages {
 		// The problems are those of the chapter's own page, reported once.
 		rp, _ := render.Chapter(cp.ch, bd.options(cp, true))
-		fmt.Fprintf(&body, "<section class=\"print-chapter\" id=\"%s\">\n%s</section>\n", cp.print, rp.HTML)
+		body.WriteString(`<section class="print-chapter" id="` + cp.print + "\">\n")
+		body.WriteString(string(rp.HTML))
+		body.WriteString("</section>\n")
 		p.TOC = append(p.TOC, render.Heading{Level: 2, ID: cp.print, Text: p.Nav[i].Title})
 	}
 	p.Content = template.HTML(body.String())
@@ -432,7 +430,9 @@ func (bd *builder) printPage() {
 }
 
 // filePage shows a program that a chapter's listings write, as extract
-// writes it, with numbered lines that a listing's caption links to.
+// writes it, with numbered lines that a listing's caption links to. A
+// program that grows from another chapter's says so, and marks each
+// declaration with the chapter that last changed it.
 func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 	code, err := bd.cache.Do("file\x00"+string(f.Content), func() (string, error) {
 		return numbered(bd.cache, f)
@@ -441,17 +441,34 @@ func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 		bd.problem(f.Path(), 0, "highlighting: %v", err)
 		return
 	}
-	var body bytes.Buffer
+	root := strings.Repeat("../", strings.Count(fileURL(f), "/"))
+	var ds []decl
+	if f.Base != nil && !f.Broken {
+		ds = decls(f)
+	}
+	var body strings.Builder
+	body.Grow(len(code) + 2*len(f.Content) + 4<<10)
 	esc := template.HTMLEscapeString
 	fmt.Fprintf(&body, "<h1><code>%s</code></h1>\n", esc(f.Path()))
-	fmt.Fprintf(&body, "<p>%s のリスティングをつなげて、<code>mdrun extract</code> が書き出したファイルです。<code>go run ./%s</code> で動かせます。</p>\n",
-		`<a href="`+strings.Repeat("../", strings.Count(f.Path(), "/"))+esc(cp.url)+`">`+esc(cp.page.Title)+`</a>`,
+	how := "のリスティングをつなげて"
+	if f.Base != nil {
+		how = "のリスティングから"
+	}
+	fmt.Fprintf(&body, "<p>%s %s、<code>mdrun extract</code> が書き出したファイルです。<code>go run ./%s</code> で動かせます。</p>\n",
+		`<a href="`+root+esc(cp.url)+`">`+esc(cp.page.Title)+`</a>`, how,
 		esc(path.Dir(f.Path())))
-	fmt.Fprintf(&body, "<div class=\"code lang-go file\">\n<button type=\"button\" class=\"copy\" data-copy=\"%s\">コピー</button>\n%s\n</div>\n",
-		esc(string(f.Content)), code)
+	class := "code lang-go file"
+	if ds != nil {
+		body.WriteString(bd.legend(f, ds, root))
+		code = bd.grownCode(code, f, ds, root)
+		class += " grown"
+	}
+	fmt.Fprintf(&body, "<div class=\"%s\">\n<button type=\"button\" class=\"copy\" data-copy=\"%s\">コピー</button>\n", class, esc(string(f.Content)))
+	body.WriteString(code)
+	body.WriteString("\n</div>\n")
 	p := &page{
 		Path:    fileURL(f),
-		Root:    strings.Repeat("../", strings.Count(fileURL(f), "/")),
+		Root:    root,
 		Kind:    "file",
 		Title:   f.Path(),
 		Book:    bd.title,
@@ -463,14 +480,29 @@ func (bd *builder) filePage(cp *chapterPage, f *extract.File) {
 }
 
 func (bd *builder) execute(p *page) {
+	// The template is run with a marker for the content, which is put
+	// in its place after: the content, most of a page and megabytes on
+	// the print page, is copied once, not through the template's fmt
+	// and a growing buffer.
+	content := p.Content
+	p.Content = contentMarker
 	var buf bytes.Buffer
-	buf.Grow(len(p.Content) + 16<<10) // the template adds some 10 kB
-	if err := bd.tmpl.Execute(&buf, p); err != nil {
+	buf.Grow(16 << 10) // the template makes some 10 kB
+	err := bd.tmpl.Execute(&buf, p)
+	p.Content = content
+	before, after, ok := bytes.Cut(buf.Bytes(), []byte(contentMarker))
+	if err == nil && !ok {
+		err = errors.New("the template does not show {{.Content}}")
+	}
+	if err != nil {
 		bd.problem(ThemeDir+"/page.html", 0, "%s: %v", p.Path, err)
 		return
 	}
-	bd.put(p.Path, buf.Bytes())
+	bd.put(p.Path, slices.Concat(before, []byte(content), after))
 }
+
+// contentMarker stands for a page's content while its template runs.
+const contentMarker template.HTML = "<!--mdrun:content-->"
 
 // assets copies the theme's files other than the template to assets/,
 // with the style sheet for highlighted code.
@@ -494,25 +526,20 @@ func (bd *builder) assets() {
 
 // highlightAll highlights the code blocks of every page into the cache,
 // as many at once as there are cores, so that rendering the pages finds
-// them there.
+// them there (render.Ahead).
 func highlightAll(cache *render.Cache, pages []*chapterPage) {
-	type block struct{ lang, code string }
-	work := make(chan block)
+	work := make(chan *chapter.Block)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for b := range work {
-				// An error shows again, and is reported, when the
-				// page is rendered.
-				_, _ = cache.Highlight(b.lang, b.code)
+				render.Ahead(cache, b)
 			}
 		})
 	}
 	for _, cp := range pages {
 		for _, b := range cp.ch.Blocks {
-			if b.Body != "" {
-				work <- block{b.Lang, b.Body}
-			}
+			work <- b
 		}
 	}
 	close(work)

@@ -20,21 +20,25 @@ import (
 
 // TestNumbered: a program's page, made from its listings' tokens, is
 // what highlighting the whole file makes, for every program of the
-// fixture and of this repository's book.
+// fixtures (one of whose programs grow from others') and of this
+// repository's book.
 func TestNumbered(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, dir := range []string{fixture, root} {
+	for _, dir := range []string{fixture, grownFixture, root} {
 		b, _, errs := Load(dir)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", dir, errs)
 		}
+		set, errs := extract.GenerateBook(b.Root, b.Chapters)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", dir, errs)
+		}
 		for _, ch := range b.Chapters {
-			files := extract.Generate(ch)
-			for _, f := range files {
+			for _, f := range set.Chapter(ch) {
 				n++
 				var joined strings.Builder
 				for _, p := range f.Parts() {
@@ -98,13 +102,14 @@ func firstDiff(a, b string) string {
 }
 
 // TestHighlightAll: a chapter rendered from the cache that highlightAll
-// fills is the chapter rendered on its own, block for block.
+// fills is the chapter rendered on its own, block for block, and finds
+// all its code there.
 func TestHighlightAll(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, dir := range []string{fixture, root} {
+	for _, dir := range []string{fixture, grownFixture, root} {
 		b, _, errs := Load(dir)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", dir, errs)
@@ -116,12 +121,17 @@ func TestHighlightAll(t *testing.T) {
 		cache := render.NewCache()
 		cache.Next()
 		highlightAll(cache, pages)
+		ahead := cache.Tokenised()
 		for _, cp := range pages {
 			alone, _ := render.Chapter(cp.ch, render.Options{})
 			cached, _ := render.Chapter(cp.ch, render.Options{Cache: cache})
 			if alone.HTML != cached.HTML {
 				t.Errorf("%s: from the cache, the page differs:\n%s", cp.ch.Path, firstDiff(string(cached.HTML), string(alone.HTML)))
 			}
+		}
+		// The pages found all their code highlighted ahead.
+		if n := cache.Tokenised() - ahead; n > 0 {
+			t.Errorf("%s: rendering the chapters tokenised %d texts that highlightAll had not", dir, n)
 		}
 	}
 }

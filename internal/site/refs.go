@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"strconv"
@@ -80,14 +79,16 @@ func (bd *builder) sourcePage(sp *sourcePage) {
 		bd.problem(sp.path, 0, "highlighting: %v", err)
 		return
 	}
-	var body bytes.Buffer
+	var body strings.Builder
+	body.Grow(len(code) + 2*len(sp.content) + 4<<10)
 	esc := template.HTMLEscapeString
 	root := strings.Repeat("../", strings.Count(sp.url, "/"))
 	fmt.Fprintf(&body, "<h1><code>%s</code></h1>\n", esc(sp.path))
 	fmt.Fprintf(&body, "<p>リポジトリのファイルです。%s が差分や引用で示しています。</p>\n",
 		`<a href="`+root+esc(sp.from.url)+`">`+esc(sp.from.page.Title)+`</a>`)
-	fmt.Fprintf(&body, "<div class=\"code lang-go file\">\n<button type=\"button\" class=\"copy\" data-copy=\"%s\">コピー</button>\n%s\n</div>\n",
-		esc(string(sp.content)), code)
+	fmt.Fprintf(&body, "<div class=\"code lang-go file\">\n<button type=\"button\" class=\"copy\" data-copy=\"%s\">コピー</button>\n", esc(string(sp.content)))
+	body.WriteString(code)
+	body.WriteString("\n</div>\n")
 	bd.execute(&page{
 		Path:    sp.url,
 		Root:    root,
