@@ -120,12 +120,40 @@ func codeList(names []string) string {
 // program that grows from another: it takes that program's file, all or
 // but what it removes, and is shown as one line.
 func (r *codeRenderer) inherits(b *chapter.Block) bool {
-	return b.Kind == chapter.Listing && strings.TrimSpace(b.Body) == "" && r.base(b) != nil
+	return b.Kind == chapter.Listing && strings.TrimSpace(b.Body) == "" && (r.base(b) != nil || b.Use != nil)
+}
+
+// writeUse writes a listing that stands for another program's
+// declaration (use=) as one line naming it, linked to where it is shown.
+func (r *codeRenderer) writeUse(w util.BufWriter, b *chapter.Block) {
+	esc := template.HTMLEscapeString
+	var where *Base
+	if r.opts.Use != nil {
+		where = r.opts.Use(b)
+	}
+	if where == nil {
+		where = &Base{File: strings.TrimSuffix(b.Use.Written, "#"+b.Use.Name)}
+	}
+	w.WriteString(`<p class="inherited"`)
+	if id := r.id(b); id != "" {
+		w.WriteString(` id="` + esc(id) + `"`)
+	}
+	w.WriteString(`><span class="badge">使う</span> <span>`)
+	w.WriteString("<code>" + esc(b.File) + "</code> の <code>" + esc(b.Use.Name) + "</code> は、" + baseName(where) + " の <code>" + esc(b.Use.Name) + "</code> をそのまま使います。")
+	w.WriteString("</span>")
+	if url := r.wholeURL(b); url != "" {
+		w.WriteString(` <a class="whole" href="` + esc(url) + `">プログラム全体</a>`)
+	}
+	w.WriteString("</p>\n")
 }
 
 // writeInherited writes a listing that takes its file from the base as
 // one line, which links to the base and to the whole program.
 func (r *codeRenderer) writeInherited(w util.BufWriter, b *chapter.Block) {
+	if b.Use != nil {
+		r.writeUse(w, b)
+		return
+	}
 	esc := template.HTMLEscapeString
 	base := r.base(b)
 	file := "<code>" + esc(b.File) + "</code>"

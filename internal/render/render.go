@@ -67,6 +67,9 @@ type Options struct {
 	// for every listing of such a program; nil, or a nil func, for any
 	// other listing.
 	Base func(b *chapter.Block) *Base
+	// Use says where the declaration that a listing with use= stands
+	// for is: its chapter and the program's page at it, or nil.
+	Use func(b *chapter.Block) *Base
 	// Script names the script that verifies a transcript, or "".
 	Script func(id string) string
 	// RefURL gives the URL of the page that shows the file a diff or a

@@ -295,6 +295,7 @@ func (bd *builder) options(cp *chapterPage, print bool) render.Options {
 		Link:       func(dest string) (string, error) { return bd.link(cp, dest, print) },
 		ListingURL: func(b *chapter.Block) string { return bd.listingURL(cp, b) },
 		Base:       func(b *chapter.Block) *render.Base { return bd.base(cp, b, print) },
+		Use:        func(b *chapter.Block) *render.Base { return bd.use(b, print) },
 	}
 	if print {
 		opts.IDPrefix = cp.print + "-"

@@ -297,3 +297,42 @@ func (bd *builder) legend(f *extract.File, ds []decl, root string) string {
 	b.WriteString("</p>\n</div>\n")
 	return b.String()
 }
+
+// use says where the declaration that a listing with use= stands for is
+// shown: its chapter, at the block that shows it, and its program's page,
+// at its line.
+func (bd *builder) use(b *chapter.Block, print bool) *render.Base {
+	if b.Use == nil || bd.set == nil {
+		return nil
+	}
+	f := bd.set.File(b.Use.Path)
+	if f == nil {
+		return nil
+	}
+	u := &render.Base{Chapter: chapterLabel(f.Chapter), File: f.Name, URL: bd.programURL(f)}
+	_, line, err := f.Decl(b.Use.Name)
+	if err != nil {
+		return u
+	}
+	if u.URL != "" {
+		u.URL += "#L" + strconv.Itoa(line)
+	}
+	// The part of the file that holds the declaration says which block
+	// of which chapter shows it.
+	n := 1
+	for _, p := range f.Parts() {
+		lines := strings.Count(p.Text, "\n")
+		if line >= n && line < n+lines && p.Block != nil {
+			if print {
+				if cp := bd.pageOf(p.Chapter); cp != nil {
+					u.ChapterURL = "#" + cp.print + "-" + cp.ids[p.Block]
+				}
+			} else {
+				u.ChapterURL = bd.blockURL(p.Chapter, p.Block)
+			}
+			break
+		}
+		n += lines
+	}
+	return u
+}
