@@ -659,7 +659,9 @@ func TestBrowserDiffAside(t *testing.T) {
 	base := ts.URL + "/"
 	tb := browsertest.OpenTab(t)
 	tb.GrantClipboard(base)
-	const fig = `document.querySelector("figure.diff")`
+	// The first diff that both removes and adds lines (chapter 4's
+	// first diff only adds imports).
+	const fig = `Array.from(document.querySelectorAll("figure.diff")).find(f => f.querySelector("del.line") && f.querySelector("ins.line"))`
 	for _, theme := range []string{"light", "dark"} {
 		tb.SetColorScheme(theme)
 		tb.Navigate(base + "04.html")
@@ -695,10 +697,24 @@ func TestBrowserDiffAside(t *testing.T) {
 
 	// The copy button copies what the reader would paste: the new side's
 	// declaration whole, as the file has it.
-	res := source.NewResolver(root, nil)
-	for i, decl := range []string{"addr", "handle", "readRequest", "respond"} {
+	ch04, errs := chapter.Load(root, []string{"chapters/04"})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	res := source.NewResolver(root, ch04.Chapters)
+	var diffs []*chapter.Block
+	for _, b := range ch04.Chapters[0].Blocks {
+		if b.Kind == chapter.Diff {
+			diffs = append(diffs, b)
+		}
+	}
+	if len(diffs) < 3 {
+		t.Fatalf("chapter 4 has %d diffs, want several", len(diffs))
+	}
+	for i, b := range diffs {
+		decl := b.To.String()
 		sel := fmt.Sprintf(`document.querySelectorAll("figure.diff")[%d]`, i)
-		region, err := res.Region(&chapter.Ref{Path: "chapters/04/server/main.go", Name: decl})
+		region, err := res.Region(b.To)
 		if err != nil {
 			t.Fatal(err)
 		}

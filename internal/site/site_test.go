@@ -376,7 +376,7 @@ func TestLoadProblems(t *testing.T) {
 		"book/chapters.txt:2: chapters/01 is already listed at line 1",
 		`book/chapters.txt:3: "01" is not a chapter directory like chapters/01`,
 		`book/chapters.txt:4: "chapters/01/x" is not a chapter directory like chapters/01`,
-		"chapters/02/README.md:3: unknown attribute fil: a ```go block takes file, excerpt, quote, base, new, remove",
+		"chapters/02/README.md:3: unknown attribute fil: a ```go block takes file, excerpt, quote, base, new, remove, use",
 	}
 	got := errs.Strings()
 	if !slices.Equal(got, want) {
