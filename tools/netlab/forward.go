@@ -20,7 +20,7 @@ type forwarder struct {
 	delay   time.Duration     // 片道の遅れ（RTT/2）
 	bucket  *tokenBucket      // nil なら帯域の制限なし
 	rewrite func([]byte) bool // アドレスを書き換え、false なら捨てる
-	// 取り込み（pcap）。onRead は読んだときに書き換える前のパケットを、
+	// キャプチャ（pcap）。onRead は読んだときに書き換える前のパケットを、
 	// onWrite は書いたときのパケットを受け取る。nil なら呼ばない
 	onRead, onWrite func(time.Time, []byte)
 	done            <-chan struct{} // 閉じられたら、待っているパケットを捨てて終わる
