@@ -7,12 +7,20 @@
 //     page, and a ¶ link to themselves;
 //   - a soft line break between Japanese characters is not a space, also
 //     next to inline code, emphasis and links (see keepsBreak);
-//   - code is highlighted by chroma (Cache.Highlight), with CSS
-//     classes so that the page has a light and a dark style (CSS);
-//   - a listing is captioned with the file it writes, linking to it; a
-//     transcript says whether a script verifies it, or why not; every code
-//     block has a copy button, which on a transcript copies the commands
-//     only;
+//   - code is highlighted as chroma highlights it (Cache.Highlight), with
+//     CSS classes so that the page has a light and a dark style (CSS); Go
+//     is tokenised by a lexer of its own that makes chroma's tokens
+//     (lexGo), and the HTML written as chroma's formatter writes it
+//     (Formatter), in a fraction of the time;
+//   - a listing is captioned with the file it writes, linking to it and,
+//     at the right, to the whole program at the listing's code
+//     (プログラム全体); a listing of a program that grows from another
+//     chapter's (base=) says what it starts as and what it removes, and
+//     one with nothing in it is a line that says so (see grow.go); a
+//     listing, and a diff that defines a declaration, has an id that a
+//     program's page links back to (BlockIDs); a transcript says whether
+//     a script verifies it, or why not; every code block has a copy
+//     button, which on a transcript copies the commands only;
 //   - a diff shows its removed and added lines marked by a − or + in a
 //     gutter and as <del> and <ins>, highlighted as Go, under a caption
 //     linking both files, and copies its new side; a quote is captioned

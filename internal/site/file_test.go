@@ -135,3 +135,17 @@ func TestHighlightAll(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBuild builds this repository's book, as mdrun book does (with
+// a cache of its own each time), without writing it.
+func BenchmarkBuild(b *testing.B) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, errs := BuildDir(root, Options{}); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+}

@@ -115,12 +115,15 @@ func (bd *builder) pageOf(ch *chapter.Chapter) *chapterPage {
 }
 
 // programURL is the page of a program, from the site's root, or "" when
-// it has none (its chapter is not in the book).
+// it has none: its chapter is not in the book, and no diff names it.
 func (bd *builder) programURL(f *extract.File) string {
-	if bd.pageOf(f.Chapter) == nil {
-		return ""
+	if bd.pageOf(f.Chapter) != nil {
+		return fileURL(f)
 	}
-	return fileURL(f)
+	if sp := bd.refs.pages[f.Path()]; sp != nil {
+		return sp.url
+	}
+	return ""
 }
 
 // blockURL is where a chapter's page shows a block, from the site's root,

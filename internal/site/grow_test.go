@@ -3,6 +3,8 @@ package site
 import (
 	"bytes"
 	"html"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -293,5 +295,55 @@ func TestGrownTokens(t *testing.T) {
 	}
 	if got := cache.Tokenised() - before; got > int64(len(own)) {
 		t.Errorf("the programs' pages tokenised %d texts, want at most %d: the lines mdrun adds and the declarations diffs make", got, len(own))
+	}
+}
+
+// TestGrownBaseOutsideBook: a program may grow from a chapter that the
+// book leaves out: the chapter is named, but not linked, as it has no
+// page; its program is linked when it has a page as a file that a diff
+// names; every link of the site still resolves.
+func TestGrownBaseOutsideBook(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"chapters/01/README.md", "chapters/02/README.md", "chapters/03/README.md"} {
+		data, err := os.ReadFile(filepath.Join(grownFixture, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, root, name, string(data))
+	}
+	write(t, root, "book/index.md", "# 育つ本\n")
+	write(t, root, "book/chapters.txt", "chapters/02\nchapters/03\n")
+	b, _, errs := Load(root)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	// Load takes chapter 1 too, last, as it is not listed: leave it
+	// out, as a book of some chapters would.
+	b.Chapters = slices.DeleteFunc(b.Chapters, func(ch *chapter.Chapter) bool { return ch.Dir == "chapters/01" })
+	b.Theme = theme
+	s, errs := Build(b, Options{})
+	if len(errs) > 0 {
+		t.Fatalf("Build:\n%v", errs)
+	}
+	if errs := CheckLinks(s.Files); len(errs) > 0 {
+		t.Errorf("broken links:\n%v", errs)
+	}
+	lines := readProgram(t, s, "chapters/02/server/main.go.html")
+	if l := lines[3]; l.label != "第1章" || l.href != "" {
+		t.Errorf("L4 (chapter 1's package clause) is labelled %q linking to %q, want 第1章 without a link", l.label, l.href)
+	}
+	// Chapter 1's program has a page as a file that a diff names
+	// (chapter 2's diff from it): the legend links to it.
+	page := string(s.Files["chapters/02/server/main.go.html"])
+	for _, want := range []string{
+		`<span class="from"><span class="from-label">第1章</span></span><span class="ln" id="L4">`,
+		`このプログラムは、第1章の <a href="../../../chapters/01/server/main.go.html"><code>server/main.go</code></a> をもとにしています。`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("chapter 2's program lacks %s", want)
+		}
+	}
+	if want := `<span class="note">（第1章の <a href="chapters/01/server/main.go.html"><code>server/main.go</code></a> をもとに）</span>`; !strings.Contains(string(s.Files["02.html"]), want) {
+		t.Errorf("02.html lacks %s", want)
 	}
 }

@@ -265,7 +265,7 @@ func TestPrintPage(t *testing.T) {
 }
 
 // TestUniqueIDs: no page has an id twice, the print page with every
-// chapter included.
+// chapter included, in the fixtures and the book.
 func TestUniqueIDs(t *testing.T) {
 	s := buildFixture(t)
 	root, err := filepath.Abs("../..")
@@ -276,7 +276,7 @@ func TestUniqueIDs(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("the book has problems:\n%v", errs)
 	}
-	for _, site := range []*Site{s, real} {
+	for _, site := range []*Site{s, buildGrown(t), real} {
 		for _, name := range site.Paths() {
 			if !strings.HasSuffix(name, ".html") {
 				continue
