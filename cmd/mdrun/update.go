@@ -10,7 +10,6 @@ import (
 	"tcpbook/internal/check"
 	"tcpbook/internal/diag"
 	"tcpbook/internal/extract"
-	"tcpbook/internal/godecl"
 	"tcpbook/internal/safefile"
 	"tcpbook/internal/source"
 )
@@ -127,7 +126,7 @@ func fillDiffs(root string, book *chapter.Book) (*chapter.Book, map[string]int, 
 				errs.Add(ch.Path, b.Line, "%s is empty, and there is no %s to fill it from: write the declaration in full in a listing and run `go run ./cmd/mdrun extract` first", b.Describe(), b.To.Path)
 				continue
 			}
-			text, line, err := declOf(b.To.Path, disk, b.To.Name)
+			text, line, err := extract.Decl(b.To.Path, disk, b.To.Name)
 			if err != nil {
 				errs.Add(ch.Path, b.Line, "%s is empty, and %v", b.Describe(), err)
 				continue
@@ -148,19 +147,4 @@ func fillDiffs(root string, book *chapter.Book) (*chapter.Book, map[string]int, 
 		filled[ch.Path] = len(bodies)
 	}
 	return out, filled, errs
-}
-
-// declOf finds a declaration in a Go file as it is on disk.
-func declOf(p string, content []byte, name string) (string, int, error) {
-	body, first := extract.Listings(content)
-	decls, err := godecl.Parse(p, body)
-	if err != nil {
-		return "", 0, fmt.Errorf("%s does not parse: %v", p, err)
-	}
-	for _, d := range decls {
-		if d.Kind != godecl.Package && d.Has(name) {
-			return godecl.Text(godecl.Lines(body), d.First, d.Last), first + d.First - 1, nil
-		}
-	}
-	return "", 0, fmt.Errorf("%s has no declaration %s", p, name)
 }

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -80,7 +79,3 @@ func codeShares(book *chapter.Book, most int) diag.List {
 	return errs
 }
 
-// String is the share as a row of mdrun stats.
-func (s Share) String() string {
-	return fmt.Sprintf("%s\t%d\t%d\t%d%%\t%d%%", s.Chapter.Path, s.Lines, s.CodeLines, s.LinePct, s.CharPct)
-}

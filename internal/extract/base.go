@@ -566,16 +566,7 @@ func suggestPieces(pieces []*piece, name string) string {
 			names = append(names, p.decl.Names...)
 		}
 	}
-	_, method, isMethod := strings.Cut(name, ".")
-	for _, n := range names {
-		if isMethod && strings.HasSuffix(n, "."+method) || !isMethod && strings.HasSuffix(n, "."+name) {
-			return " (did you mean " + n + "?)"
-		}
-	}
-	if len(names) == 0 || len(names) > 30 {
-		return ""
-	}
-	return " (it declares " + strings.Join(names, ", ") + ")"
+	return godecl.Suggest(names, name, "")
 }
 
 // shownBefore returns the line where one of names was shown already, or 0.

@@ -38,11 +38,16 @@ func (s *Set) applyDiff(b *chapter.Block) (string, error) {
 
 // Decl returns the text of the file's top-level declaration name, with
 // its doc comment, and the line of the file where it starts.
-func (f *File) Decl(name string) (string, int, error) {
-	body, first := Listings(f.Content)
-	decls, err := godecl.Parse(f.Path(), body)
+func (f *File) Decl(name string) (string, int, error) { return Decl(f.Path(), f.Content, name) }
+
+// Decl returns the text of the top-level declaration name of the Go file
+// p, whose content is given (a generated file or any other), with its
+// doc comment, and the line of the file where it starts.
+func Decl(p string, content []byte, name string) (string, int, error) {
+	body, first := Listings(content)
+	decls, err := godecl.Parse(p, body)
 	if err != nil {
-		return "", 0, fmt.Errorf("%s does not parse: %v", f.Path(), err)
+		return "", 0, fmt.Errorf("%s does not parse: %v", p, err)
 	}
 	lines := godecl.Lines(body)
 	var found []godecl.Decl
@@ -53,10 +58,10 @@ func (f *File) Decl(name string) (string, int, error) {
 	}
 	switch len(found) {
 	case 0:
-		return "", 0, fmt.Errorf("%s has no top-level declaration %s", f.Path(), name)
+		return "", 0, fmt.Errorf("%s has no top-level declaration %s", p, name)
 	case 1:
 	default:
-		return "", 0, fmt.Errorf("%s declares %s %d times", f.Path(), name, len(found))
+		return "", 0, fmt.Errorf("%s declares %s %d times", p, name, len(found))
 	}
 	d := found[0]
 	return godecl.Text(lines, d.First, d.Last), first + d.First - 1, nil

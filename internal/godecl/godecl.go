@@ -8,11 +8,11 @@ package godecl
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"slices"
 	"strings"
 )
 
@@ -37,8 +37,10 @@ type Decl struct {
 	// comment, and any comment between it and the declaration before)
 	// to its last line. Blank lines before First belong to no Decl.
 	First, Last int
-	// DeclLine is the line of the declaration itself, after its comments.
-	DeclLine int
+	// DeclLine is the line of the declaration itself, after its
+	// comments, and Doc the first line of its doc comment (DeclLine when
+	// it has none): where a #Name ref's region starts.
+	DeclLine, Doc int
 }
 
 // Name is the first of its names, or "package" or "import".
@@ -70,7 +72,7 @@ func Parse(name string, src []byte) ([]Decl, error) {
 	if err != nil {
 		return nil, FirstErr(err)
 	}
-	return split(fset, f, 0), nil
+	return split(fset, f), nil
 }
 
 // ParseFragment splits Go source that may lack a package clause: a
@@ -90,11 +92,12 @@ func ParseFragment(name string, src []byte) (decls []Decl, hasPackage bool, err 
 	if err != nil {
 		return nil, false, shift(FirstErr(err))
 	}
-	decls = split(fset, f, 0)[1:]
+	decls = split(fset, f)[1:]
 	for i := range decls {
 		decls[i].First--
 		decls[i].Last--
 		decls[i].DeclLine--
+		decls[i].Doc--
 	}
 	return decls, false, nil
 }
@@ -110,7 +113,7 @@ func shift(err error) error {
 	return err
 }
 
-func split(fset *token.FileSet, f *ast.File, _ int) []Decl {
+func split(fset *token.FileSet, f *ast.File) []Decl {
 	line := func(p token.Pos) int { return fset.Position(p).Line }
 	// Comments not attached as doc go to the declaration that follows.
 	var decls []Decl
@@ -118,21 +121,24 @@ func split(fset *token.FileSet, f *ast.File, _ int) []Decl {
 	if f.Doc != nil {
 		pkgFirst = line(f.Doc.Pos())
 	}
-	decls = append(decls, Decl{Kind: Package, First: pkgFirst, Last: line(f.Name.End()), DeclLine: line(f.Package)})
+	decls = append(decls, Decl{Kind: Package, First: pkgFirst, Last: line(f.Name.End()), DeclLine: line(f.Package), Doc: pkgFirst})
 	prevEnd := line(f.Name.End())
 	ci := 0
 	for _, d := range f.Decls {
 		start := d.Pos()
 		kind := Other
 		var names []string
+		var doc *ast.CommentGroup
 		switch d := d.(type) {
 		case *ast.FuncDecl:
+			doc = d.Doc
 			n := d.Name.Name
 			if d.Recv != nil && len(d.Recv.List) == 1 {
 				n = RecvType(d.Recv.List[0].Type) + "." + n
 			}
 			names = append(names, n)
 		case *ast.GenDecl:
+			doc = d.Doc
 			if d.Tok == token.IMPORT {
 				// A ref calls a file's imports #import (a keyword, so
 				// no declaration of the file has that name).
@@ -159,7 +165,11 @@ func split(fset *token.FileSet, f *ast.File, _ int) []Decl {
 			first = line(f.Comments[ci].Pos())
 		}
 		last := line(d.End())
-		decls = append(decls, Decl{Kind: kind, Names: names, First: first, Last: last, DeclLine: line(start)})
+		docLine := line(start)
+		if doc != nil {
+			docLine = line(doc.Pos())
+		}
+		decls = append(decls, Decl{Kind: kind, Names: names, First: first, Last: last, DeclLine: line(start), Doc: docLine})
 		prevEnd = last
 	}
 	return decls
@@ -227,5 +237,28 @@ func (d Decl) Describe() string {
 	case Import:
 		return "an import declaration"
 	}
-	return fmt.Sprintf("%s", strings.Join(d.Names, ", "))
+	return strings.Join(d.Names, ", ")
+}
+
+// Suggest says, for a message about a name no declaration has, which
+// names a writer may have meant: the method or function of that name
+// (" (did you mean #T.M?)", with prefix "#"), or the names there are
+// when there are few.
+func Suggest(names []string, name, prefix string) string {
+	var uniq []string
+	for _, n := range names {
+		if n != "_" && !slices.Contains(uniq, n) {
+			uniq = append(uniq, n)
+		}
+	}
+	_, method, isMethod := strings.Cut(name, ".")
+	for _, n := range uniq {
+		if isMethod && strings.HasSuffix(n, "."+method) || !isMethod && strings.HasSuffix(n, "."+name) {
+			return " (did you mean " + prefix + n + "?)"
+		}
+	}
+	if len(uniq) == 0 || len(uniq) > 20 {
+		return ""
+	}
+	return " (it declares " + strings.Join(uniq, ", ") + ")"
 }

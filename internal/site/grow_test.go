@@ -24,19 +24,7 @@ const grownFixture = "testdata/grown"
 // 2's; server/listen.go is taken whole.
 func buildGrown(t *testing.T) *Site {
 	t.Helper()
-	b, _, errs := Load(grownFixture)
-	if len(errs) > 0 {
-		t.Fatalf("Load:\n%v", errs)
-	}
-	b.Theme = theme
-	s, errs := Build(b, Options{})
-	if len(errs) > 0 {
-		t.Fatalf("Build:\n%v", errs)
-	}
-	if errs := CheckLinks(s.Files); len(errs) > 0 {
-		t.Errorf("broken links:\n%v", errs)
-	}
-	return s
+	return buildBook(t, grownFixture)
 }
 
 // A markedLine is a line of a program's page, as a reader sees it.

@@ -9,18 +9,7 @@ import (
 // linked to the chapter that shows it, at that listing, and to its
 // program's page, at its line; the program's page has the declaration.
 func TestUse(t *testing.T) {
-	b, _, errs := Load("testdata/use")
-	if len(errs) > 0 {
-		t.Fatalf("Load:\n%v", errs)
-	}
-	b.Theme = theme
-	s, errs := Build(b, Options{})
-	if len(errs) > 0 {
-		t.Fatalf("Build:\n%v", errs)
-	}
-	if errs := CheckLinks(s.Files); len(errs) > 0 {
-		t.Errorf("broken links:\n%v", errs)
-	}
+	s := buildBook(t, "testdata/use")
 	page := string(s.Files["02.html"])
 	for _, want := range []string{
 		`<span class="badge">使う</span>`,

@@ -14,9 +14,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,6 +26,7 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/extract"
+	"tcpbook/internal/godecl"
 	"tcpbook/internal/safefile"
 )
 
@@ -188,97 +186,26 @@ func (r *Resolver) decls(p string, f *file) ([]decl, error) {
 }
 
 func parseDecls(p string, content []byte) ([]decl, error) {
-	fset := token.NewFileSet()
-	af, err := parser.ParseFile(fset, p, content, parser.ParseComments|parser.SkipObjectResolution)
+	all, err := godecl.Parse(p, content)
 	if err != nil {
-		return nil, fmt.Errorf("cannot find a declaration in %s, which does not parse: %v", p, firstErr(err))
+		return nil, fmt.Errorf("cannot find a declaration in %s, which does not parse: %v", p, err)
 	}
 	var decls []decl
-	for _, d := range af.Decls {
-		var names []string
-		start := d.Pos()
-		switch d := d.(type) {
-		case *ast.FuncDecl:
-			name := d.Name.Name
-			if d.Recv != nil && len(d.Recv.List) == 1 {
-				name = recvType(d.Recv.List[0].Type) + "." + name
-			}
-			names = append(names, name)
-			if d.Doc != nil {
-				start = d.Doc.Pos()
-			}
-		case *ast.GenDecl:
-			if d.Tok == token.IMPORT {
-				names = append(names, "import") // #import: a keyword, no declaration's name
-			}
-			for _, s := range d.Specs {
-				switch s := s.(type) {
-				case *ast.TypeSpec:
-					names = append(names, s.Name.Name)
-				case *ast.ValueSpec:
-					for _, n := range s.Names {
-						names = append(names, n.Name)
-					}
-				}
-			}
-			if d.Doc != nil {
-				start = d.Doc.Pos()
-			}
+	for _, d := range all {
+		if d.Kind != godecl.Package {
+			decls = append(decls, decl{names: d.Names, first: d.Doc, last: d.Last})
 		}
-		decls = append(decls, decl{names: names, first: fset.Position(start).Line, last: fset.Position(d.End()).Line})
 	}
 	return decls, nil
-}
-
-// recvType is the name of a method's receiver type: Server for *Server,
-// Server[T] and *Server[T].
-func recvType(e ast.Expr) string {
-	for {
-		switch t := e.(type) {
-		case *ast.StarExpr:
-			e = t.X
-		case *ast.ParenExpr:
-			e = t.X
-		case *ast.IndexExpr:
-			e = t.X
-		case *ast.IndexListExpr:
-			e = t.X
-		case *ast.Ident:
-			return t.Name
-		default:
-			return "?"
-		}
-	}
-}
-
-func firstErr(err error) error {
-	var list interface{ Unwrap() []error }
-	if errors.As(err, &list) && len(list.Unwrap()) > 0 {
-		return list.Unwrap()[0]
-	}
-	return err
 }
 
 // suggest lists the names a ref could have given, when there are few.
 func suggest(decls []decl, name string) string {
 	var names []string
 	for _, d := range decls {
-		for _, n := range d.names {
-			if n != "_" && !slices.Contains(names, n) {
-				names = append(names, n)
-			}
-		}
+		names = append(names, d.names...)
 	}
-	_, method, isMethod := strings.Cut(name, ".")
-	for _, n := range names {
-		if isMethod && strings.HasSuffix(n, "."+method) || !isMethod && strings.HasSuffix(n, "."+name) {
-			return " (did you mean #" + n + "?)"
-		}
-	}
-	if len(names) == 0 || len(names) > 20 {
-		return ""
-	}
-	return " (it declares " + strings.Join(names, ", ") + ")"
+	return godecl.Suggest(names, name, "#")
 }
 
 func lineStarts(b []byte) []int {
