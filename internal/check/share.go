@@ -78,4 +78,3 @@ func codeShares(book *chapter.Book, most int) diag.List {
 	}
 	return errs
 }
-
