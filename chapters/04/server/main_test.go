@@ -37,3 +37,9 @@ func TestSilentAndHuge(t *testing.T) { servertest.SilentAndHuge(t, chapter) }
 func TestShutdown(t *testing.T)      { servertest.Shutdown(t, chapter) }
 func TestSanitize(t *testing.T)      { servertest.Sanitize(t, sanitize) }
 func FuzzHandle(f *testing.F)        { servertest.FuzzHandle(f, handleConn) }
+
+func TestConnLimit(t *testing.T) {
+	servertest.ConnLimit(t, func(ln net.Listener, limit int, stop <-chan struct{}) {
+		(&server{conns: map[net.Conn]bool{}}).serve(ln, limit, stop)
+	})
+}

@@ -64,3 +64,9 @@ func TestProtocol(t *testing.T)      { servertest.Protocol(t, chapter) }
 func TestSilentAndHuge(t *testing.T) { servertest.SilentAndHuge(t, chapter) }
 func TestShutdown(t *testing.T)      { servertest.Shutdown(t, chapter) }
 func TestSanitize(t *testing.T)      { servertest.Sanitize(t, sanitize) }
+
+func TestConnLimit(t *testing.T) {
+	servertest.ConnLimit(t, func(ln net.Listener, limit int, stop <-chan struct{}) {
+		(&server{conns: map[net.Conn]bool{}}).serve(ln, limit, stop)
+	})
+}
