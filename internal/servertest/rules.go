@@ -101,6 +101,11 @@ var rules = []rule{
 		match: func(h head) bool { return h.skipped > 0 },
 	},
 	{
+		name: "short-tail", stricter: bookStricter,
+		why: "fewer than 4 bytes after a request, then the end of the input: net/http closes without a word (before each request after the first it peeks 4 bytes); the book answers 400 to what cannot be a request",
+		match: func(h head) bool { return h.rest < 4 },
+	},
+	{
 		name: "expect", stricter: stdStricter,
 		why: "an Expect other than 100-continue: net/http answers 417, as RFC 9110 §10.1.1 allows; the book ignores it",
 		match: func(h head) bool {
@@ -143,6 +148,7 @@ type head struct {
 	line    string
 	fields  []string
 	skipped int // bytes of CR and LF net/http skipped before it
+	rest    int // bytes from its start, skipped ones too, to the end of the input
 }
 
 // parseHead reads the head at the start of b, as much of it as there is.
@@ -235,12 +241,12 @@ func splitRequests(in []byte) []head {
 		start := offset()
 		if start == len(in) {
 			if skipped > 0 {
-				heads = append(heads, head{skipped: skipped})
+				heads = append(heads, head{skipped: skipped, rest: skipped})
 			}
 			return heads
 		}
 		h := parseHead(in[start:])
-		h.skipped = skipped
+		h.skipped, h.rest = skipped, len(in)-start+skipped
 		heads = append(heads, h)
 		req, err := http.ReadRequest(r)
 		if err != nil {
