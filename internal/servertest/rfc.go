@@ -189,33 +189,38 @@ var rfcTables = []rfcTable{
 func RFC(t *testing.T, handle func(net.Conn), s Server) {
 	booktest.Quiet(t)
 	std := NewStdServer(t, s.MaxBodyBytes)
+	// All rows at once, not t.Parallel's few at a time: chapter 7's
+	// server takes a second over each GET.
+	var wg sync.WaitGroup
 	for _, table := range rfcTables {
-		t.Run(table.name, func(t *testing.T) {
-			// All rows at once, not t.Parallel's few at a time: chapter
-			// 7's server takes a second over each GET.
-			var wg sync.WaitGroup
-			defer wg.Wait()
-			for _, row := range table.rows {
-				wg.Go(func() {
-					t.Run(row.name, func(t *testing.T) {
-						in := []byte(row.in + nextRequest)
-						why := fmt.Sprintf("(%s)", row.why)
-						if row.rule != "" {
-							r, _ := ruleNamed(row.rule)
-							why += "\nwhere the book and net/http differ: " + r.why
-						}
-						bookOut := runBook(t, handle, in)
-						want := strings.ReplaceAll(row.book, "UC", strconv.Itoa(s.UnknownCoding))
-						if got := parseOutcome(bookOut); !slices.Contains(strings.Split(want, "|"), got.String()) {
-							t.Errorf("the book's server: %s, want %s %s\ninput:  %q\noutput: %q", got, want, why, in, bookOut)
-						}
-						stdOut := std.Run(t, in)
-						if got := parseOutcome(stdOut); got.String() != row.std {
-							t.Errorf("net/http.Server: %s, want %s (the table is wrong about net/http) %s\ninput:  %q\noutput: %q", got, row.std, why, in, stdOut)
-						}
-					})
-				})
-			}
+		wg.Go(func() {
+			t.Run(table.name, func(t *testing.T) {
+				var rows sync.WaitGroup
+				for _, row := range table.rows {
+					rows.Go(func() { t.Run(row.name, func(t *testing.T) { row.check(t, handle, s, std) }) })
+				}
+				rows.Wait()
+			})
 		})
+	}
+	wg.Wait()
+}
+
+// check runs the row on handle and on std.
+func (row rfcRow) check(t *testing.T, handle func(net.Conn), s Server, std *StdServer) {
+	in := []byte(row.in + nextRequest)
+	why := fmt.Sprintf("(%s)", row.why)
+	if row.rule != "" {
+		r, _ := ruleNamed(row.rule)
+		why += "\nwhere the book and net/http differ: " + r.why
+	}
+	bookOut := runBook(t, handle, in)
+	want := strings.ReplaceAll(row.book, "UC", strconv.Itoa(s.UnknownCoding))
+	if got := parseOutcome(bookOut); !slices.Contains(strings.Split(want, "|"), got.String()) {
+		t.Errorf("the book's server: %s, want %s %s\ninput:  %q\noutput: %q", got, want, why, in, bookOut)
+	}
+	stdOut := std.Run(t, in)
+	if got := parseOutcome(stdOut); got.String() != row.std {
+		t.Errorf("net/http.Server: %s, want %s (the table is wrong about net/http) %s\ninput:  %q\noutput: %q", got, row.std, why, in, stdOut)
 	}
 }

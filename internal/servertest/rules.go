@@ -102,7 +102,7 @@ var rules = []rule{
 	},
 	{
 		name: "short-tail", stricter: bookStricter,
-		why: "fewer than 4 bytes after a request, then the end of the input: net/http closes without a word (before each request after the first it peeks 4 bytes); the book answers 400 to what cannot be a request",
+		why:   "fewer than 4 bytes after a request, then the end of the input: net/http closes without a word (before each request after the first it peeks 4 bytes); the book answers 400 to what cannot be a request",
 		match: func(h head) bool { return h.rest < 4 },
 	},
 	{
