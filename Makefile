@@ -52,7 +52,7 @@ test:
 FUZZTIME ?= 100000x
 # FuzzOracle runs each input on two servers, one of them net/http's with
 # its goroutines, and is slower per execution: 20000 executions take
-# about 4 s here (8 s with the build), 100000 about 12 s. A
+# about 5 s here (9 s with the build), 100000 about 12 s. A
 # FUZZTIME given on the command line applies to it too.
 ORACLETIME = $(if $(filter command line environment,$(origin FUZZTIME)),$(FUZZTIME),20000x)
 fuzz:
