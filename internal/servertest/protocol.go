@@ -124,7 +124,7 @@ func (s Server) protocolCases(srv *booktest.Server) []protocolCase {
 				"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",                                                                  // the same
 				"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",                                                                  // the same
 				"GET / HTTP/1.1\r\nHost: a:b\r\n\r\n",                                                                  // a port is digits
-				"GET / HTTP/1.1\r\nHost: [v1.x]\r\n\r\n",                                                               // IPvFuture: an unknown version
+				"GET / HTTP/1.1\r\nHost: [v1.x%41]\r\n\r\n",                                                            // IPvFuture has no pct-encoded
 				"GET http://localhost/ HTTP/1.1\r\n\r\n",                                                               // HTTP/1.1 without Host, even absolute-form
 				"POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n", // TE in HTTP/1.0 (§6.1)
 			} {
@@ -136,7 +136,7 @@ func (s Server) protocolCases(srv *booktest.Server) []protocolCase {
 				}
 				Closed(t, r)
 			}
-			for _, host := range []string{"localhost:8888", "[::1]:8888", "127.0.0.1", "a%2fb", "x:", "!$&'()*+,;=-._~"} {
+			for _, host := range []string{"localhost:8888", "[::1]:8888", "127.0.0.1", "a%2fb", "x:", "!$&'()*+,;=-._~", "[v1.x:y]:80"} {
 				conn := s.Dial(t)
 				Write(t, conn, "GET / HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\n\r\n")
 				if resp, _ := Read(t, bufio.NewReader(conn)); resp.StatusCode != 200 {
