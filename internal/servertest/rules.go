@@ -106,6 +106,24 @@ var rules = []rule{
 		match: func(h head) bool { return h.rest < 4 },
 	},
 	{
+		name: "connection-token", stricter: bookStricter, after: true,
+		why: "an HTTP/1.0 request whose Connection has keep-alive only inside a longer list element (keep-Alive 0000): http.ReadRequest reads the field as a list (RFC 9110 §7.6.1), finds no keep-alive element and the book closes after its answer; net/http.Server looks for the word between any delimiters and goes on",
+		match: func(h head) bool {
+			if h.version() != "HTTP/1.0" {
+				return false
+			}
+			for _, v := range h.values("Connection") {
+				for _, e := range strings.Split(v, ",") {
+					e = strings.ToLower(strings.Trim(e, " \t"))
+					if e != "keep-alive" && strings.Contains(e, "keep-alive") {
+						return true
+					}
+				}
+			}
+			return false
+		},
+	},
+	{
 		name: "expect", stricter: stdStricter,
 		why: "an Expect other than 100-continue: net/http answers 417, as RFC 9110 §10.1.1 allows; the book ignores it",
 		match: func(h head) bool {
