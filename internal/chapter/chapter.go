@@ -146,7 +146,7 @@ func Parse(p string, src []byte) (*Chapter, diag.List) {
 		}
 		info := ""
 		if fc.Info != nil {
-			info = string(fc.Info.Text(src))
+			info = string(fc.Info.Value(src))
 		}
 		lang, rest, _ := strings.Cut(strings.TrimSpace(info), " ")
 		b.Lang = lang

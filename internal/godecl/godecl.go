@@ -80,15 +80,14 @@ func Parse(name string, src []byte) ([]Decl, error) {
 // the source had a package clause of its own.
 func ParseFragment(name string, src []byte) (decls []Decl, hasPackage bool, err error) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, parser.ParseComments|parser.SkipObjectResolution|parser.PackageClauseOnly)
-	if err == nil {
+	if _, err := parser.ParseFile(fset, name, src, parser.ParseComments|parser.SkipObjectResolution|parser.PackageClauseOnly); err == nil {
 		decls, err := Parse(name, src)
 		return decls, true, err
 	}
 	// No package clause: parse it behind a line of our own, and take
 	// that line away again.
 	withPkg := append([]byte("package _\n"), src...)
-	f, err = parser.ParseFile(fset, name, withPkg, parser.ParseComments|parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, name, withPkg, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		return nil, false, shift(FirstErr(err))
 	}

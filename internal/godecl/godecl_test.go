@@ -9,12 +9,12 @@ import (
 
 func TestParseFragment(t *testing.T) {
 	src := "// a is a.\nconst (\n\ta = 1\n\tb = 2\n)\n\n// loose comment\n\n// T is a type.\ntype T struct{}\n\nfunc (t *T) M() {} // trailing\n\nimport \"fmt\"\n"
-	decls, hasPkg, err := ParseFragment("x.go", []byte(src))
+	decls, _, err := ParseFragment("x.go", []byte(src))
 	if err == nil {
 		t.Fatalf("an import after declarations parsed: %v", decls)
 	}
 	src = "import \"fmt\"\n\n// a is a.\nconst (\n\ta = 1\n\tb = 2\n)\n\n// loose comment\n\n// T is a type.\ntype T struct{}\n\nfunc (t *T) M() { fmt.Println() } // trailing\n"
-	decls, hasPkg, err = ParseFragment("x.go", []byte(src))
+	decls, hasPkg, err := ParseFragment("x.go", []byte(src))
 	if err != nil || hasPkg {
 		t.Fatalf("ParseFragment: %v, package %v", err, hasPkg)
 	}

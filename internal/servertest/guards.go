@@ -3,9 +3,11 @@ package servertest
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -44,6 +46,57 @@ func SilentAndHuge(t *testing.T, s Server) {
 		}
 	}
 	s.Served(t, srv)
+}
+
+// ConnLimit runs a chapter's serve in this process with a limit of two
+// connections. Past the limit, serve does not accept: a third client,
+// whose handshake the kernel completes, waits unanswered in the listen
+// queue while two connections are open, and is served as soon as one of
+// them closes. And serve returns when stop is closed, even while it waits
+// for a free slot (as it does when SIGINT comes at the limit).
+func ConnLimit(t *testing.T, serve func(ln net.Listener, limit int, stop <-chan struct{})) {
+	booktest.Quiet(t) // the server's log
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		serve(ln, 2, stop)
+		close(done)
+	}()
+	addr := ln.Addr().String()
+	var first net.Conn
+	for i := range 2 {
+		conn := Dial(t, addr)
+		Write(t, conn, Get("/"))
+		if resp, _ := Read(t, bufio.NewReader(conn)); resp.StatusCode != 200 || resp.Close {
+			t.Fatalf("connection %d of 2: %s close=%v, want 200 kept alive", i+1, resp.Status, resp.Close)
+		}
+		if i == 0 {
+			first = conn
+		}
+	}
+	third := Dial(t, addr)
+	Write(t, third, Get("/"))
+	r := bufio.NewReader(third)
+	// Not a wait for the server: the check that it does not answer.
+	third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if b, err := r.Peek(1); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("with two connections open and a limit of 2, a third got %q, %v; want no answer yet", b, err)
+	}
+	third.SetReadDeadline(time.Now().Add(10 * time.Second))
+	first.Close()
+	if resp, _ := Read(t, r); resp.StatusCode != 200 {
+		t.Fatalf("the third connection, once the first closed: %s, want 200", resp.Status)
+	}
+	close(stop) // serve waits for a free slot again: two are open
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not return after stop was closed, while it waited for a free slot")
+	}
 }
 
 // Sanitize checks a chapter's sanitize, which escapes what the server logs

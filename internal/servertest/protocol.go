@@ -113,6 +113,37 @@ func (s Server) protocolCases(srv *booktest.Server) []protocolCase {
 				Closed(t, r) // the GET after it is not answered
 			}
 		}},
+		{"head-rules", func(t *testing.T) {
+			// What http.ReadRequest lets through and RFC 9112 refuses: each
+			// a 400 and a close (the request after it is not answered).
+			for _, in := range []string{
+				"GET / HTTP/1.1\r\nHost : x\r\n\r\n",                                                                   // space before the colon (§5.1)
+				"POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 2\r\n\r\nhi",                                           // the same, on framing
+				"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",                                                    // obs-fold (§5.2)
+				"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",                                                                 // not uri-host (§3.2, RFC 3986 §3.2.2)
+				"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",                                                                  // the same
+				"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",                                                                  // the same
+				"GET / HTTP/1.1\r\nHost: a:b\r\n\r\n",                                                                  // a port is digits
+				"GET / HTTP/1.1\r\nHost: [v1.x%41]\r\n\r\n",                                                            // IPvFuture has no pct-encoded
+				"GET http://localhost/ HTTP/1.1\r\n\r\n",                                                               // HTTP/1.1 without Host, even absolute-form
+				"POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n", // TE in HTTP/1.0 (§6.1)
+			} {
+				conn := s.Dial(t)
+				Write(t, conn, in+Get("/"))
+				r := bufio.NewReader(conn)
+				if resp, _ := Read(t, r); resp.StatusCode != http.StatusBadRequest || !resp.Close {
+					t.Errorf("input %q: %s close=%v, want 400 and close", in, resp.Status, resp.Close)
+				}
+				Closed(t, r)
+			}
+			for _, host := range []string{"localhost:8888", "[::1]:8888", "127.0.0.1", "a%2fb", "x:", "!$&'()*+,;=-._~", "[v1.x:y]:80"} {
+				conn := s.Dial(t)
+				Write(t, conn, "GET / HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\n\r\n")
+				if resp, _ := Read(t, bufio.NewReader(conn)); resp.StatusCode != 200 {
+					t.Errorf("Host: %s got %s, want 200", host, resp.Status)
+				}
+			}
+		}},
 		{"absolute-form", func(t *testing.T) {
 			// The absolute form must be accepted, and its host wins over
 			// the Host header (RFC 9112 §3.2.2).

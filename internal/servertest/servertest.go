@@ -9,6 +9,16 @@
 // that chapter's server differs. The listen tests serve chapters 2 and 5
 // as well.
 //
+// RFC and FuzzOracle hold the servers to RFC 9112 with net/http.Server
+// as a second opinion, both in memory (StdServer runs net/http with a
+// handler that answers as chapter 4's server does). RFC runs tables of
+// raw requests, one per section the servers implement, and checks the
+// outcome of each (answered, refused with a status, closed) for the
+// chapter's request loop and for net/http. FuzzOracle compares the two on
+// arbitrary input by outcome class; a difference must be one the rules
+// name (rules.go): the book stricter on purpose, or net/http where the
+// RFC lets a server choose.
+//
 // A function that runs the real program calls t.Parallel and
 // booktest.Isolate itself: call it as the whole body of a top-level test.
 package servertest

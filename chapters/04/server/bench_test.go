@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"tcpbook/internal/booktest"
@@ -81,4 +82,17 @@ func BenchmarkHandleOneRequest(b *testing.B) {
 		writes += c.Writes
 	}
 	b.ReportMetric(float64(writes)/float64(b.N), "writes/op")
+}
+
+// BenchmarkSanitize measures sanitize on 1 MiB of bytes that are not
+// UTF-8 (0xff), each of which it escapes: the worst a body can be.
+func BenchmarkSanitize(b *testing.B) {
+	in := strings.Repeat("\xff", 1<<20)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if out := sanitize(in); len(out) != 4*len(in) {
+			b.Fatalf("sanitize wrote %d bytes for %d, want 4 each", len(out), len(in))
+		}
+	}
 }
