@@ -15,7 +15,7 @@ import (
 )
 
 func TestFound(t *testing.T) {
-	for path, want := range map[string]bool{"/": true, "/buffered": true, "/bufferd": false, "/buffered/": false, "/slow": false, "*": false, "": false} {
+	for path, want := range map[string]bool{"/": true, "/buffered": true, "/bufferd": false, "/buffered/": false, "/slow": false, "*": true, "": true} {
 		if got := found(path); got != want {
 			t.Errorf("found(%q) = %v, want %v", path, got, want)
 		}
