@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -410,5 +411,157 @@ func TestSanitize(t *testing.T) {
 		if got := sanitize(c.in); got != c.want {
 			t.Errorf("sanitize(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// TestInterimResponses: the server sends 103 Early Hints and another 1xx
+// before every 200, on a connection it keeps. The client reads past them
+// (RFC 9110 §15.2), says so, takes each 200 as the answer, and sends its
+// three POSTs on one connection instead of reconnecting for the 200 it
+// would otherwise find left unread.
+func TestInterimResponses(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	f := startFake(t, func(f *fakeServer, r *bufio.Reader, c net.Conn) {
+		for {
+			c.SetReadDeadline(time.Now().Add(pause / 2)) // the idle timeout
+			if !f.read(r) {
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"+
+				"HTTP/1.1 199 Still Working\r\n\r\n")
+			reply(c, "ok", false)
+		}
+	})
+	out, err := runClient(t)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	requests, conns := f.counts()
+	if want := []string{"ASCII", "PROGRAMMING", "PLUS", "AGAIN"}; !slices.Equal(requests, want) || conns != 2 {
+		t.Errorf("the server got bodies %q on %d connections, want %q on 2 (three on one, one after the idle close)", requests, conns, want)
+	}
+	for _, msg := range []string{"ASCII", "PROGRAMMING", "PLUS", "AGAIN"} {
+		if !strings.Contains(out, `POST "`+msg+`" → 200 OK "ok"`) {
+			t.Errorf("no 200 for %s:\n%s", msg, out)
+		}
+	}
+	for _, status := range []string{"103 Early Hints", "199 Still Working"} {
+		if n := strings.Count(out, "途中経過のレスポンス "+status+" を受け取りました"); n != 4 {
+			t.Errorf("the client says %d times that it skipped %s, want 4:\n%s", n, status, out)
+		}
+	}
+}
+
+// TestSwitchingProtocols: a 101 the client never asked for (it sends no
+// Upgrade) is an error, not an interim response to skip: what follows it
+// is not HTTP/1.1.
+func TestSwitchingProtocols(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+					io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"+
+						"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+			}()
+		}
+	}()
+	c := &client{addr: ln.Addr().String()}
+	defer c.close()
+	err = c.post("ASCII")
+	if err == nil || !strings.Contains(err.Error(), "頼んでいない 101 Switching Protocols") {
+		t.Fatalf("post: %v, want an error about the 101", err)
+	}
+}
+
+// TestBodyTooLarge: a response whose body is over maxBodyBytes (here it
+// declares 256 MiB and sends as long as the client reads) ends the request
+// with errBodyTooLarge after about maxBodyBytes read, not 256 MiB; a body
+// of exactly maxBodyBytes is read whole.
+func TestBodyTooLarge(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var sent int64
+	chunk := bytes.Repeat([]byte("a"), 64<<10)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(r)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					if req.URL.Path == "/exact" {
+						reply(c, strings.Repeat("a", maxBodyBytes), false)
+						continue
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 268435456\r\n\r\n")
+					for range 256 << 20 / len(chunk) {
+						n, err := c.Write(chunk)
+						mu.Lock()
+						sent += int64(n)
+						mu.Unlock()
+						if err != nil {
+							return
+						}
+					}
+				}
+			}()
+		}
+	}()
+	c := &client{addr: ln.Addr().String()}
+	defer c.close()
+	get := func(path string) ([]byte, error) {
+		req, err := http.NewRequest(http.MethodGet, "http://"+c.addr+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, body, err := c.do(req)
+		return body, err
+	}
+	if body, err := get("/exact"); err != nil || len(body) != maxBodyBytes {
+		t.Fatalf("a body of exactly maxBodyBytes: %d bytes, %v", len(body), err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = get("/big")
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, errBodyTooLarge) || !strings.Contains(err.Error(), "バイトを超える") {
+		t.Fatalf("a 256 MiB body: %v, want errBodyTooLarge", err)
+	}
+	if c.conn != nil {
+		t.Error("the client keeps the connection with the rest of the body unread")
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("reading up to the limit allocated %d MiB", grew>>20)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if sent >= 64<<20 {
+		t.Errorf("the server sent %d MiB: the client went on reading past the limit", sent>>20)
 	}
 }

@@ -7,10 +7,13 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -115,15 +118,113 @@ func TestVaries(t *testing.T) {
 	}
 }
 
-// TestWrongServer: chapter 4's server answers Hello World without Vary;
-// the client says which server it probably is and what to do.
+// TestWrongServer: chapter 4's server answers Hello World without Vary,
+// and so does chapter 2's, with HTTP/1.0 and a close. The client cannot
+// tell which it is: it says what it saw and what to do, without naming
+// a chapter it cannot know.
 func TestWrongServer(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "Hello World\n")
-	}))
-	defer srv.Close()
-	_, err := get(srv.Client(), srv.URL, "gzip")
-	if err == nil || !strings.Contains(err.Error(), "第4章のサーバーが動いていませんか") {
-		t.Fatalf("got %v, want the wrong server noticed", err)
+	for name, handler := range map[string]http.HandlerFunc{
+		"chapter 4": func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "Hello World\n")
+		},
+		"chapter 2": func(w http.ResponseWriter, r *http.Request) {
+			c, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nHello World\n")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(handler)
+			defer srv.Close()
+			_, err := get(srv.Client(), srv.URL, "gzip")
+			if err == nil || !strings.Contains(err.Error(), "前の章のサーバーなど、ほかのサーバーが動いていませんか") ||
+				strings.Contains(err.Error(), "第4章") {
+				t.Fatalf("got %v, want the wrong server noticed without blaming chapter 4's", err)
+			}
+		})
+	}
+}
+
+func TestShare(t *testing.T) {
+	for _, c := range []struct {
+		sent int64
+		n    int
+		want string
+	}{
+		{1949, 4776, "（受け取ったのはその 41%）"},
+		{-1, 4776, ""}, // chunked: the length is not known
+		{20, 0, ""},    // an empty body, gzipped
+		{0, 0, ""},
+	} {
+		if got := share(c.sent, c.n); got != c.want {
+			t.Errorf("share(%d, %d) = %q, want %q", c.sent, c.n, got, c.want)
+		}
+	}
+}
+
+// stdout runs f with os.Stdout sent to a file and returns what f wrote.
+func stdout(t *testing.T, f func()) string {
+	t.Helper()
+	file, err := os.CreateTemp(t.TempDir(), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	saved := os.Stdout
+	os.Stdout = file
+	defer func() { os.Stdout = saved }()
+	f()
+	b, err := os.ReadFile(file.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestSizes: a gzip body sent chunked (no Content-Length) and an empty
+// body gzipped. The client says "なし" for the missing length and gives
+// no percentage it cannot compute: no -1, NaN or Inf.
+func TestSizes(t *testing.T) {
+	doc := []byte(strings.Repeat("TCP と HTTP の話\n", 300))
+	for _, c := range []struct {
+		name    string
+		body    []byte
+		chunked bool
+		want    string
+	}{
+		{"chunked", gzipped(t, doc), true, "GET / Accept-Encoding: gzip → 200 OK、Content-Encoding: gzip、Content-Length: なし\n" +
+			"展開すると 6000 バイトになりました\n"},
+		{"empty", gzipped(t, nil), false, "GET / Accept-Encoding: gzip → 200 OK、Content-Encoding: gzip、Content-Length: 23\n" +
+			"展開すると 0 バイトになりました\n"},
+		{"sized", gzipped(t, doc), false, fmt.Sprintf("GET / Accept-Encoding: gzip → 200 OK、Content-Encoding: gzip、Content-Length: %d\n"+
+			"展開すると 6000 バイトになりました（受け取ったのはその %.0f%%）\n", len(gzipped(t, doc)), 100*float64(len(gzipped(t, doc)))/6000)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", "gzip")
+				w.Header().Set("Vary", "Accept-Encoding")
+				if !c.chunked {
+					w.Header().Set("Content-Length", strconv.Itoa(len(c.body)))
+				}
+				w.Write(c.body[:1])
+				if c.chunked {
+					http.NewResponseController(w).Flush()
+				}
+				w.Write(c.body[1:])
+			}))
+			defer srv.Close()
+			var err error
+			out := stdout(t, func() { _, err = get(srv.Client(), srv.URL, "gzip") })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != c.want {
+				t.Errorf("stdout:\n%s\nwant:\n%s", out, c.want)
+			}
+		})
 	}
 }

@@ -212,7 +212,7 @@ func TestGood(t *testing.T) {
 	if r.err != nil || r.stderr != "" {
 		t.Fatalf("exit: %v\nstdout:\n%s\nstderr:\n%s", r.err, r.stdout, r.stderr)
 	}
-	want := "GET / → 200 OK、Transfer-Encoding: chunked、Content-Encoding: 、Trailer: Content-Digest\n" +
+	want := "GET / → 200 OK、Transfer-Encoding: chunked、Content-Encoding: なし、Trailer: Content-Digest\n" +
 		"チャンク 1: 5 バイト\n" +
 		"チャンク 2: 14 バイト\n" +
 		"    1 行目\n" +
@@ -233,6 +233,36 @@ func TestGood(t *testing.T) {
 	if req.Method != "GET" || req.RequestURI != "/" || req.Proto != "HTTP/1.1" || req.Host != addr || req.Header.Get("Accept-Encoding") != "gzip" {
 		t.Errorf("the client sent %s %s %s, Host %q, Accept-Encoding %q; want GET / HTTP/1.1, Host %s, Accept-Encoding gzip",
 			req.Method, req.RequestURI, req.Proto, req.Host, req.Header.Get("Accept-Encoding"), addr)
+	}
+}
+
+// TestInterimResponses: 103 Early Hints and another 1xx before the 200.
+// The client says it got each, reads past them (RFC 9110 §15.2), and
+// reads the 200's chunked body as in TestGood.
+func TestInterimResponses(t *testing.T) {
+	t.Parallel()
+	if !booktest.Isolate(t) {
+		return
+	}
+	bin := booktest.Build(t, "chapters/07/client")
+	body := "1 行目\n"
+	startFake(t, answer("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"+
+		"HTTP/1.1 102 Processing\r\n\r\n"+
+		head("")+chunked([][2]string{{"", body}}, "Content-Digest: "+digestOf([]byte(body))+"\r\n")))
+	r := runClient(t, bin)
+	if r.err != nil || r.stderr != "" {
+		t.Fatalf("exit: %v\nstdout:\n%s\nstderr:\n%s", r.err, r.stdout, r.stderr)
+	}
+	want := "途中経過のレスポンス 103 Early Hints を受け取りました。最終のレスポンスを待ちます\n" +
+		"途中経過のレスポンス 102 Processing を受け取りました。最終のレスポンスを待ちます\n" +
+		"GET / → 200 OK、Transfer-Encoding: chunked、Content-Encoding: なし、Trailer: Content-Digest\n" +
+		"チャンク 1: 9 バイト\n" +
+		"    1 行目\n" +
+		"チャンク 2: 0 バイト（最後のチャンク）\n" +
+		"トレーラー: Content-Digest: " + digestOf([]byte(body)) + "\n" +
+		"1 行を 1 個のチャンクで受け取りました。Content-Digest は受け取ったボディと合っています\n"
+	if r.stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
 	}
 }
 
@@ -317,7 +347,7 @@ func TestBadResponses(t *testing.T) {
 		return
 	}
 	bin := booktest.Build(t, "chapters/07/client")
-	status := "GET / → 200 OK、Transfer-Encoding: chunked、Content-Encoding: 、Trailer: Content-Digest\n"
+	status := "GET / → 200 OK、Transfer-Encoding: chunked、Content-Encoding: なし、Trailer: Content-Digest\n"
 	goodDigest := "Content-Digest: " + digestOf([]byte("hello\n")) + "\r\n"
 	for _, c := range []struct {
 		name    string
@@ -413,26 +443,31 @@ func TestBadResponses(t *testing.T) {
 	}, {
 		name:    "closed mid-chunk, gzip",
 		respond: answer(head("gzip") + "a\r\n\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\r\n1a\r\nhel"),
-		stdout:  strings.Replace(status, "Content-Encoding: ", "Content-Encoding: gzip", 1) + "チャンク 1: 10 バイト\nチャンク 2: 26 バイト\n",
+		stdout:  strings.Replace(status, "Content-Encoding: なし", "Content-Encoding: gzip", 1) + "チャンク 1: 10 バイト\nチャンク 2: 26 バイト\n",
 		stderr:  "ボディを読めません: unexpected EOF",
 	}, {
 		name:    "HTTP/1.0, ended by close",
 		respond: answer("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nHello World\n"),
-		stdout:  "GET / → 200 OK、Transfer-Encoding: 、Content-Encoding: 、Trailer: \n",
+		stdout:  "GET / → 200 OK、Transfer-Encoding: なし、Content-Encoding: なし、Trailer: なし\n",
 		stderr: "ボディが chunked で届きませんでした。\n" +
 			"前の章のサーバーが動いていませんか。その端末で Ctrl-C を押して止め、\n" +
 			"go run ./chapters/07/server でこの章のサーバーを起動してください。",
 	}, {
 		name:    "HTTP/1.0 with Transfer-Encoding",
 		respond: answer("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n"),
-		stdout:  "GET / → 200 OK、Transfer-Encoding: 、Content-Encoding: 、Trailer: \n",
+		stdout:  "GET / → 200 OK、Transfer-Encoding: なし、Content-Encoding: なし、Trailer: なし\n",
 		stderr: "ボディが chunked で届きませんでした。\n" +
 			"前の章のサーバーが動いていませんか。その端末で Ctrl-C を押して止め、\n" +
 			"go run ./chapters/07/server でこの章のサーバーを起動してください。",
 	}, {
+		name:    "101 not asked for",
+		respond: answer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n" + head("") + chunked(nil, "")),
+		stdout:  "",
+		stderr:  "頼んでいない 101 Switching Protocols が届きました（このクライアントはプロトコルを切り替えません）",
+	}, {
 		name:    "not 200",
 		respond: answer("HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nNot Found\n"),
-		stdout:  "GET / → 404 Not Found、Transfer-Encoding: 、Content-Encoding: 、Trailer: \n",
+		stdout:  "GET / → 404 Not Found、Transfer-Encoding: なし、Content-Encoding: なし、Trailer: なし\n",
 		stderr:  "200 OK ではありません: 404 Not Found",
 	}} {
 		t.Run(c.name, func(t *testing.T) {
@@ -516,7 +551,7 @@ func TestDeadline(t *testing.T) {
 		return
 	}
 	bin := booktest.Build(t, "chapters/07/client")
-	status := "GET / → 200 OK、Transfer-Encoding: chunked、Content-Encoding: 、Trailer: Content-Digest\n"
+	status := "GET / → 200 OK、Transfer-Encoding: chunked、Content-Encoding: なし、Trailer: Content-Digest\n"
 	cases := []struct {
 		name    string
 		respond func(c net.Conn)
@@ -598,7 +633,7 @@ func TestOlderServer(t *testing.T) {
 	r.failed(t, "ボディが chunked で届きませんでした。\n"+
 		"前の章のサーバーが動いていませんか。その端末で Ctrl-C を押して止め、\n"+
 		"go run ./chapters/07/server でこの章のサーバーを起動してください。")
-	if want := "GET / → 200 OK、Transfer-Encoding: 、Content-Encoding: gzip、Trailer: \n"; r.stdout != want {
+	if want := "GET / → 200 OK、Transfer-Encoding: なし、Content-Encoding: gzip、Trailer: なし\n"; r.stdout != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
 	}
 }

@@ -418,3 +418,40 @@ func TestMayPipeline(t *testing.T) {
 		}
 	}
 }
+
+// A response that declares 256 MiB and sends as long as the client reads:
+// the client stops after maxBodyBytes, says why, does not send the
+// requests again for the same body, and does not go on receiving the rest.
+func TestBodyTooLarge(t *testing.T) {
+	var mu sync.Mutex
+	var sent int64
+	chunk := []byte(strings.Repeat("a", 64<<10))
+	f := startFake(t, func(f *fake, _ int, r *bufio.Reader, c net.Conn) {
+		if _, ok := f.read(r); !ok {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 268435456\r\n\r\n")
+		for range (256 << 20) / len(chunk) {
+			n, err := c.Write(chunk)
+			mu.Lock()
+			sent += int64(n)
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	})
+	out, err := send(t, f, gets("/1", "/2")...)
+	if err == nil || !strings.Contains(err.Error(), "バイトを超えるので、読むのをやめました") ||
+		!strings.Contains(err.Error(), "送り直しません") {
+		t.Fatalf("error %v\n%s", err, out)
+	}
+	if _, conns := f.counts(); conns != 1 {
+		t.Errorf("%d connections, want 1 (nothing sent again)", conns)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if sent >= 64<<20 {
+		t.Errorf("the server sent %d MiB: the client went on reading past the limit", sent>>20)
+	}
+}
