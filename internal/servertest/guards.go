@@ -53,7 +53,9 @@ func SilentAndHuge(t *testing.T, s Server) {
 // whose handshake the kernel completes, waits unanswered in the listen
 // queue while two connections are open, and is served as soon as one of
 // them closes. And serve returns when stop is closed, even while it waits
-// for a free slot (as it does when SIGINT comes at the limit).
+// for a free slot (as it does when SIGINT comes at the limit). serve
+// returns once the connections' handlers have ended too: they log, and
+// the test silences the log only while it runs.
 func ConnLimit(t *testing.T, serve func(ln net.Listener, limit int, stop <-chan struct{})) {
 	booktest.Quiet(t) // the server's log
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

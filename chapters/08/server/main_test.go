@@ -52,6 +52,12 @@ func FuzzOracle(f *testing.F)        { servertest.FuzzOracle(f, handleConn, chap
 
 func TestConnLimit(t *testing.T) {
 	servertest.ConnLimit(t, func(ln net.Listener, limit int, stop <-chan struct{}) {
-		(&server{conns: map[net.Conn]bool{}}).serve(ln, limit, stop)
+		s := &server{conns: map[net.Conn]bool{}}
+		s.serve(ln, limit, stop)
+		// The handlers log until they end: wait for them, as main does,
+		// before the test gives os.Stdout back.
+		if err := s.shutdown(shutdownTimeout); err != nil {
+			t.Error(err)
+		}
 	})
 }
