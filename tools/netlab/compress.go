@@ -27,6 +27,7 @@ type CompressResults struct {
 	Kind    string          `json:"kind"` // "compress"
 	Meta    Metadata        `json:"meta"`
 	Rate    string          `json:"rate"` // such as "1mbit"
+	Drops                   // the link's loss and queue limit, if any
 	RTTMS   float64         `json:"rtt_ms"`
 	N       int             `json:"n"` // requests per Accept-Encoding, a new connection each
 	Fetches []CompressFetch `json:"fetches"`
@@ -86,6 +87,7 @@ type CompressPlan struct {
 	CPUFor   time.Duration
 	Log      io.Writer
 	Metadata *Metadata
+	Drops    Drops // what the link loses: none by default
 }
 
 // contentEncodingLine is what a gzip response adds to the header.
@@ -93,7 +95,7 @@ const contentEncodingLine = "Content-Encoding: gzip\r\n"
 
 // MeasureCompress runs the plan.
 func MeasureCompress(p CompressPlan) (*CompressResults, error) {
-	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate})
+	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate, Drops: p.Drops})
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +108,7 @@ func MeasureCompress(p CompressPlan) (*CompressResults, error) {
 		return nil, err
 	}
 	defer srv.Stop()
-	r := &CompressResults{Kind: KindCompress, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N, BreakEven: map[string]int{}}
+	r := &CompressResults{Kind: KindCompress, Drops: p.Drops, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N, BreakEven: map[string]int{}}
 	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
 	host := "localhost:" + strconv.Itoa(int(p.Port))
 	var document []byte

@@ -42,6 +42,7 @@ type PipelineResults struct {
 	N      int              `json:"n"`       // small GETs per batch
 	SlowMS float64          `json:"slow_ms"` // how long the server waits before answering /slow
 	Repeat int              `json:"repeat"`  // batches per series and RTT
+	Drops                   // the link's loss and queue limit, if any
 	Series []PipelineSeries `json:"series"`
 }
 
@@ -82,6 +83,7 @@ type PipelinePlan struct {
 	Slow   time.Duration // what the h2c server waits on /slow: the same as Exe's
 	Port   uint16        // where Exe listens; the h2c server listens on Port+1
 	Log    io.Writer
+	Drops  Drops // what the link loses: none by default
 }
 
 // ModelRTT is how many RTTs the N small GETs take in the model: one RTT
@@ -103,7 +105,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	if p.N < 1 || p.Repeat < 1 {
 		return nil, errors.New("need at least one request and one batch")
 	}
-	r := &PipelineResults{Kind: KindPipeline, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
+	r := &PipelineResults{Kind: KindPipeline, Drops: p.Drops, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
 	for _, mode := range PipeModes {
 		for _, slow := range []bool{false, true} {
 			name := mode
@@ -139,7 +141,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 }
 
 func measurePipelineAt(p PipelinePlan, rtt time.Duration, r *PipelineResults, meta *Metadata) error {
-	l, err := NewLink(Config{RTT: rtt})
+	l, err := NewLink(Config{RTT: rtt, Drops: p.Drops})
 	if err != nil {
 		return err
 	}

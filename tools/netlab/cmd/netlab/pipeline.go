@@ -24,6 +24,7 @@ func pipelineCmd(args []string) error {
 	slow := fs.Duration("slow", time.Second, "how long EXE waits before answering /slow (the h2c server waits as long)")
 	port := fs.Uint("port", 8888, "the port EXE listens on, on localhost; the h2c server listens on the next")
 	out := fs.String("json", "", "write the results to this file")
+	drops := dropFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netlab pipeline [flags] EXE [ARG...]")
 		fs.PrintDefaults()
@@ -49,7 +50,7 @@ func pipelineCmd(args []string) error {
 	}
 	r, err := netlab.MeasurePipeline(netlab.PipelinePlan{
 		Exe: fs.Arg(0), Args: fs.Args()[1:], RTTs: rtts, N: *n, Repeat: *repeat,
-		Slow: *slow, Port: uint16(*port), Log: os.Stderr,
+		Slow: *slow, Port: uint16(*port), Log: os.Stderr, Drops: *drops,
 	}, &meta)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ func streamCmd(args []string) error {
 	n := fs.Int("n", 10, "requests per case")
 	port := fs.Uint("port", 8888, "the port the server listens on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
+	drops := dropFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netlab stream [flags] EXE [ARG...]")
 		fmt.Fprintln(fs.Output(), "cases: GET / on HTTP/1.1 (chunked) with and without gzip, GET / on HTTP/1.0, GET /buffered with and without gzip")
@@ -53,7 +54,7 @@ func streamCmd(args []string) error {
 	}
 	r, err := netlab.MeasureStream(netlab.StreamPlan{
 		Exe: fs.Arg(0), Args: fs.Args()[1:], RTT: rtts[0], Rate: rate, N: *n, Port: uint16(*port),
-		Cases: netlab.StreamCases, Log: os.Stderr, Metadata: &meta,
+		Cases: netlab.StreamCases, Log: os.Stderr, Metadata: &meta, Drops: *drops,
 	})
 	if err != nil {
 		return err
