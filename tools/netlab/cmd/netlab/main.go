@@ -80,7 +80,8 @@
 //	-json FILE        write the results there
 //
 // trace, idle, compress, stream and pipeline take -loss, -seed and -queue
-// too; compress and stream limit the rate by default (-rate 1mbit).
+// too; compress and stream limit the rate by default (-rate 1mbit) and
+// take -burst.
 //
 // The link needs root, or unprivileged user namespaces: netlab run as an
 // ordinary user runs itself again in a user namespace.
