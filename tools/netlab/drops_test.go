@@ -25,10 +25,10 @@ func sendAll(t *testing.T, f *forwarder, n, size int) (delivered []int, dropped 
 	if f.stats == nil {
 		f.stats = new(linkStats)
 	}
-	stop := runForwarder(t, f, from)
 	for i := range n {
-		from.in <- numbered(i, size)
+		from.in <- numbered(i, size) // all before the forwarder starts: a burst
 	}
+	stop := runForwarder(t, f, from)
 	deadline := time.Now().Add(10 * time.Second)
 	for f.stats.packets.Load()+f.stats.dropped.Load() < int64(n) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -121,7 +121,7 @@ func equal(a, b []bool) bool {
 // at the tail, counting them.
 func TestForwarderQueue(t *testing.T) {
 	const size, burst = 1000, 3000                        // three packets leave at once
-	f := &forwarder{bucket: newTokenBucket(20000, burst)} // then one per 50 ms
+	f := &forwarder{bucket: newTokenBucket(10000, burst)} // then one per 100 ms
 	f.setDrops(Drops{Queue: 10}, 1)
 	delivered, dropped := sendAll(t, f, 100, size)
 	if want := burst/size + 10; len(delivered) != want || dropped != int64(100-want) {
