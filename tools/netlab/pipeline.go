@@ -46,17 +46,17 @@ type PipelineResults struct {
 }
 
 // PipelineSeries is one way of sending, without or with /slow first, at
-// several RTTs, with time = a + k·RTT fitted to the medians of Small.
+// several RTTs, with time = a + k·RTT fitted to every batch's SmallMS at
+// RTT > 0 (RTTFit).
 type PipelineSeries struct {
 	Name string `json:"name"` // such as "pipelined" or "pipelined+slow"
 	Mode string `json:"mode"`
 	Slow bool   `json:"slow"`
 	// ModelRTT is k as the model predicts it: how many RTTs the N small
 	// GETs take, connecting included.
-	ModelRTT    float64         `json:"model_rtt"`
-	Points      []PipelinePoint `json:"points"`
-	SlopeRTT    *float64        `json:"slope_rtt,omitempty"`
-	InterceptMS *float64        `json:"intercept_ms,omitempty"`
+	ModelRTT float64         `json:"model_rtt"`
+	Points   []PipelinePoint `json:"points"`
+	RTTFit
 }
 
 // PipelinePoint is one series at one RTT.
@@ -121,21 +121,27 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 			return nil, fmt.Errorf("RTT %v: %w", rtt, err)
 		}
 	}
+	if meta != nil {
+		r.Meta = *meta
+	}
+	r.Refit()
+	return r, nil
+}
+
+// Refit fits every series again from its batches and records the method
+// in the meta.
+func (r *PipelineResults) Refit() {
 	for i := range r.Series {
 		s := &r.Series[i]
 		var x, y []float64
 		for _, pt := range s.Points {
-			x, y = append(x, pt.RTTMS), append(y, pt.SmallMedianMS)
+			for _, v := range pt.SmallMS {
+				x, y = append(x, pt.RTTMS), append(y, v)
+			}
 		}
-		if a, k, err := Fit(x, y); err == nil {
-			k, a = round(k, 3), round(a, 3)
-			s.SlopeRTT, s.InterceptMS = &k, &a
-		}
+		s.RTTFit.fit(x, y)
 	}
-	if meta != nil {
-		r.Meta = *meta
-	}
-	return r, nil
+	r.Meta.Fit = FitMethod
 }
 
 func measurePipelineAt(p PipelinePlan, rtt time.Duration, r *PipelineResults, meta *Metadata) error {
@@ -446,8 +452,8 @@ func checkBody(path string, status int, body []byte) error {
 }
 
 // PrintTable writes a row per series: the median time until the N small
-// GETs had their responses at each RTT, the fitted k and a, and the
-// model's k.
+// GETs had their responses at each RTT, the fitted k with its 95%
+// interval and a, and the model's k.
 func (r *PipelineResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "%d small GETs per batch, from no connection; +slow: GET /slow (answered after %s) first; median of %d batches\n\n",
 		r.N, fmtMS(r.SlowMS), r.Repeat)
@@ -477,7 +483,7 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 			fmt.Fprintf(w, " %.1f ms |", p.SmallMedianMS)
 		}
 		if s.SlopeRTT != nil {
-			fmt.Fprintf(w, " %.2f | %g | %.1f ms |", *s.SlopeRTT, s.ModelRTT, *s.InterceptMS)
+			fmt.Fprintf(w, " %s | %g | %.1f ms |", s.K(), s.ModelRTT, *s.InterceptMS)
 		} else {
 			fmt.Fprintf(w, " – | %g | – |", s.ModelRTT)
 		}

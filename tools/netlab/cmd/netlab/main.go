@@ -12,6 +12,10 @@
 //		arguments may follow EXE in the same word ("NAME=EXE ARG...").
 //	netlab table FILE
 //		Print the table of a results file that any netlab command wrote.
+//	netlab refit FILE...
+//		Fit the lines of latency and pipeline results again from the
+//		samples they hold (every sample at RTT > 0, 95% intervals) and
+//		write the files back; nothing is measured again.
 //	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
 //		For latency results, draw time per request against RTT: each
 //		series' medians, its fitted line, both axes in ms; for load
@@ -101,6 +105,8 @@ func main() {
 		err = timeCmd(args)
 	case "table":
 		err = tableCmd(args)
+	case "refit":
+		err = refitCmd(args)
 	case "info":
 		err = infoCmd(args)
 	case "chart":
@@ -139,6 +145,7 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
 	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
 	netlab table FILE
+	netlab refit FILE...
 	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
 	netlab info
 	netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]
