@@ -105,8 +105,8 @@ type Point struct {
 	RTTMS   float64       `json:"rtt_ms"`
 	Samples []Sample      `json:"samples"`
 	// MedianMS and MinMS summarise the steady samples: all for new
-	// connections; on a kept-alive connection all but the first, which
-	// includes the handshake.
+	// connections; on kept-alive connections all but each connection's
+	// first, which includes the handshake.
 	MedianMS float64 `json:"median_ms"`
 	MinMS    float64 `json:"min_ms"`
 	Carried  Stats   `json:"carried"` // what the link carried for this point, closing included
@@ -146,13 +146,20 @@ func (s *Series) FitSeries() {
 	s.RTTFit.fit(x, y)
 }
 
-// steadySamples leaves out a kept-alive connection's first request, which
-// includes the handshake.
+// steadySamples leaves out, on kept-alive connections, each connection's
+// first request, which includes the handshake: the first sample, and any
+// later one that dialed (a point measured in several runs has one per run).
 func steadySamples(mode string, samples []Sample) []Sample {
-	if mode == ModeKeep && len(samples) > 1 {
-		return samples[1:]
+	if mode != ModeKeep || len(samples) < 2 {
+		return samples
 	}
-	return samples
+	var steady []Sample
+	for i, s := range samples {
+		if i > 0 && s.Dial == 0 {
+			steady = append(steady, s)
+		}
+	}
+	return steady
 }
 
 // Refit fits every series again from its samples and records the method

@@ -44,6 +44,12 @@ func TestSeriesFit(t *testing.T) {
 	if p.MedianMS != 22 || p.MinMS != 21 {
 		t.Errorf("new connections: median %v min %v, want 22 and 21", p.MedianMS, p.MinMS)
 	}
+	// Two runs on kept-alive connections: each run's first request, the
+	// one that dialed, stays out.
+	two := steadySamples(ModeKeep, []Sample{{Dial: 1, Total: 9}, {Total: 2}, {Dial: 1, Total: 8}, {Total: 3}})
+	if len(two) != 2 || two[0].Total != 2 || two[1].Total != 3 {
+		t.Errorf("steady samples of two kept-alive runs: %v", two)
+	}
 	// One RTT gives no line.
 	one := Series{Points: s.Points[:1]}
 	one.FitSeries()

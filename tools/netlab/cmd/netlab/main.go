@@ -5,9 +5,10 @@
 //
 //	netlab time [flags] SERVER...
 //		Time requests to each SERVER across the link at each RTT, with a
-//		new connection per request and on one kept-alive connection, fit
-//		time = a + k·RTT per series, print a table, and write the results
-//		and the run's metadata to -json.
+//		new connection per request and on one kept-alive connection, the
+//		runs in a random order (-seed), fit time = a + k·RTT per series
+//		with 95% intervals, print a table, and write the results and the
+//		run's metadata to -json.
 //		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE;
 //		arguments may follow EXE in the same word ("NAME=EXE ARG...").
 //	netlab table FILE
@@ -66,7 +67,9 @@
 // Flags of netlab time:
 //
 //	-rtt 0,10ms,50ms  the RTTs
-//	-n 20             requests per series and RTT
+//	-n 20             requests per series, RTT and repeat
+//	-repeat 1         runs per series and RTT, each with a fresh server
+//	-seed N           seed of the runs' random order (default: from the clock)
 //	-rate 10mbit      limit each direction's bandwidth (token bucket); tc(8)
 //	                  units: bit kbit mbit gbit, or bytes bps kbps mbps
 //	-burst BYTES      the token bucket's size (default: 1 ms of rate, at least 3000)
@@ -184,6 +187,8 @@ func timeCmd(args []string) error {
 	fs.Var(sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
+	repeat := fs.Int("repeat", 1, "runs per series and RTT, each of -n requests to a fresh server")
+	seed := fs.Uint64("seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
 		fs.PrintDefaults()
@@ -215,8 +220,14 @@ func timeCmd(args []string) error {
 	if *cc != "" {
 		sys["net.ipv4.tcp_congestion_control"] = *cc
 	}
+	if *repeat < 1 {
+		return fmt.Errorf("-repeat %d: want at least 1", *repeat)
+	}
+	if *seed == 0 {
+		*seed = uint64(time.Now().UnixNano())
+	}
 	plan := netlab.Plan{
-		Targets: targets, RTTs: rtts, N: *n, Port: uint16(*port), Log: os.Stderr,
+		Targets: targets, RTTs: rtts, N: *n, Repeat: *repeat, Seed: *seed, Port: uint16(*port), Log: os.Stderr,
 		Link: netlab.Config{Rate: rate, Burst: *burst, Sysctl: sys},
 	}
 	res := netlab.Results{Kind: netlab.KindLatency, Link: netlab.LinkInfo{Port: uint16(*port), Pcap: *pcapFile}}
