@@ -13,7 +13,7 @@ import (
 // (netlab.FitMethod), and write each file back. Nothing is measured again.
 func refitCmd(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: netlab refit FILE...")
+		return errors.New("usage: netlab refit FILE [FILE ...]")
 	}
 	for _, name := range args {
 		t, err := readAny(name)
