@@ -26,7 +26,9 @@ const KindCompress = "compress"
 type CompressResults struct {
 	Kind    string          `json:"kind"` // "compress"
 	Meta    Metadata        `json:"meta"`
-	Rate    string          `json:"rate"` // such as "1mbit"
+	Rate    string          `json:"rate"`            // such as "1mbit"
+	Burst   int             `json:"burst,omitempty"` // -burst, if given
+	Drops                   // the link's loss and queue limit, if any
 	RTTMS   float64         `json:"rtt_ms"`
 	N       int             `json:"n"` // requests per Accept-Encoding, a new connection each
 	Fetches []CompressFetch `json:"fetches"`
@@ -79,6 +81,7 @@ type CompressPlan struct {
 	Args     []string
 	RTT      time.Duration
 	Rate     float64 // bytes per second
+	Burst    int     // the bucket's size in bytes; 0: DefaultBurst(Rate)
 	N        int
 	Port     uint16
 	Accepts  []string // Accept-Encoding values; "" sends none
@@ -86,6 +89,7 @@ type CompressPlan struct {
 	CPUFor   time.Duration
 	Log      io.Writer
 	Metadata *Metadata
+	Drops    Drops // what the link loses: none by default
 }
 
 // contentEncodingLine is what a gzip response adds to the header.
@@ -93,7 +97,7 @@ const contentEncodingLine = "Content-Encoding: gzip\r\n"
 
 // MeasureCompress runs the plan.
 func MeasureCompress(p CompressPlan) (*CompressResults, error) {
-	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate})
+	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate, Burst: p.Burst, Drops: p.Drops})
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +110,7 @@ func MeasureCompress(p CompressPlan) (*CompressResults, error) {
 		return nil, err
 	}
 	defer srv.Stop()
-	r := &CompressResults{Kind: KindCompress, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N, BreakEven: map[string]int{}}
+	r := &CompressResults{Kind: KindCompress, Drops: p.Drops, Burst: p.Burst, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N, BreakEven: map[string]int{}}
 	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
 	host := "localhost:" + strconv.Itoa(int(p.Port))
 	var document []byte

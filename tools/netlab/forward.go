@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"io"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
@@ -25,11 +26,33 @@ type forwarder struct {
 	onRead, onWrite func(time.Time, []byte)
 	done            <-chan struct{} // 閉じられたら、待っているパケットを捨てて終わる
 	stats           *linkStats
+	loss            float64     // パケットを失う確率（Drops.Loss）
+	rng             *rand.Rand  // loss のための乱数。loss が 0 なら使わない
+	queue           int         // 帯域の制限を待てるパケットの数。0 なら制限なし
+	waiting         []time.Time // 帯域の制限を待っているパケットが出ていく時刻
 }
 
 // linkStats counts what the link carried, both directions together.
 type linkStats struct {
-	packets, bytes atomic.Int64
+	packets, bytes, dropped atomic.Int64
+}
+
+// setDrops は、d のとおりにパケットを落とすようにします。stream は向きごとに
+// 違う数にします。同じ Seed からでも、向きごとに別の乱数の列になります。
+func (f *forwarder) setDrops(d Drops, stream uint64) {
+	f.loss, f.queue = d.Loss, d.Queue
+	f.rng = rand.New(rand.NewPCG(d.Seed, stream))
+}
+
+// full は、時刻 now に帯域の制限を待っているパケット（出ていく時刻がまだ
+// 来ていないもの）を数え、queue 個に達していれば true を返します。
+func (f *forwarder) full(now time.Time) bool {
+	i := 0
+	for i < len(f.waiting) && !f.waiting[i].After(now) {
+		i++ // 出ていく時刻は並んだ順に増えるので、前から見ればよい
+	}
+	f.waiting = f.waiting[i:]
+	return f.queue > 0 && len(f.waiting) >= f.queue
 }
 
 // forward は、from から読んだパケットを、読んだ時刻から決まる due の時刻に
@@ -83,9 +106,16 @@ func (f *forwarder) read(queue chan<- packet) {
 		if f.rewrite != nil && !f.rewrite(p) {
 			continue
 		}
+		if (f.loss > 0 && f.rng.Float64() < f.loss) || (f.bucket != nil && f.full(now)) {
+			f.stats.dropped.Add(1) // 失った（loss）か、待つ場所がない（queue）
+			continue
+		}
 		leave := now // 帯域の制限がなければ、すぐにリンクに出る
 		if f.bucket != nil {
 			leave = f.bucket.reserve(now, n)
+			if f.queue > 0 && leave.After(now) {
+				f.waiting = append(f.waiting, leave)
+			}
 		}
 		queue <- packet{p, leave.Add(f.delay)}
 	}

@@ -21,6 +21,7 @@ type IdleResults struct {
 	RTTMS float64   `json:"rtt_ms"`
 	GapMS float64   `json:"gap_ms"` // the idle gap before each request of AfterIdle
 	N     int       `json:"n"`      // requests back to back, and after a gap
+	Drops           // the link's loss and queue limit, if any
 	Runs  []IdleRun `json:"runs"`
 }
 
@@ -58,16 +59,17 @@ type IdlePlan struct {
 	N         int
 	Port      uint16
 	Log       io.Writer
+	Drops     Drops // what the link loses: none by default
 }
 
 // MeasureIdle runs the plan: a link per congestion control and
 // tcp_slow_start_after_idle (both set in both namespaces), and on it one
 // connection per response.
 func MeasureIdle(p IdlePlan, meta *Metadata) (*IdleResults, error) {
-	r := &IdleResults{Kind: KindIdle, RTTMS: ms(p.RTT), GapMS: ms(p.Gap), N: p.N}
+	r := &IdleResults{Kind: KindIdle, Drops: p.Drops, RTTMS: ms(p.RTT), GapMS: ms(p.Gap), N: p.N}
 	for _, cc := range p.CCs {
 		for _, ssai := range p.SSAI {
-			l, err := NewLink(Config{RTT: p.RTT, Sysctl: map[string]string{
+			l, err := NewLink(Config{RTT: p.RTT, Drops: p.Drops, Sysctl: map[string]string{
 				"net.ipv4.tcp_congestion_control":    cc,
 				"net.ipv4.tcp_slow_start_after_idle": ssai,
 			}})

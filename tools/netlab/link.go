@@ -13,12 +13,17 @@ type Config struct {
 	// "10mbit"); 0 means no limit.
 	Rate float64
 	// Burst is the token bucket's size in bytes; 0 means DefaultBurst(Rate).
+	// The bucket starts full: the first Burst bytes leave at once.
 	Burst int
+	// Drops are the ways the link loses packets: none by default.
+	Drops
 	// Pcap, if not nil, receives every packet the link carries, as the
 	// client's side sees it: a packet the client sends at the time the
 	// link reads it, and a packet the client receives at the time the link
 	// delivers it, both with the server's address 10.77.0.2. Flush it
-	// after Close.
+	// after Close. A packet the link drops on the way to the server is
+	// there (the client sent it); one dropped on the way to the client is
+	// not (the client never saw it).
 	Pcap *PcapWriter
 	// Sysctl sets sysctls in both namespaces before the link carries a
 	// packet, such as "net.ipv4.tcp_congestion_control": "reno". Only the
@@ -26,14 +31,36 @@ type Config struct {
 	Sysctl map[string]string
 }
 
+// Drops are the ways a link loses packets, each direction on its own.
+// The zero value loses none.
+type Drops struct {
+	// Loss is the probability (0 to 1) that the link loses a packet, drawn
+	// for every packet as the link reads it, before the queue: a lost
+	// packet takes no room in the queue and none of the rate. Each
+	// direction draws from its own stream of a PCG seeded with Seed, so the
+	// same Seed loses the same packets (by their place in their direction).
+	Loss float64 `json:"loss,omitempty"`
+	Seed uint64  `json:"seed,omitempty"`
+	// Queue is a drop-tail limit, in packets, on the packets that wait for
+	// the rate limit: a packet that comes when Queue packets have been
+	// given a time to leave that has not yet come is dropped. It needs a
+	// Rate; 0 means no limit: packets wait in a 4,096-packet queue per
+	// direction, and when that is full the link stops reading from the
+	// sender's TUN device until there is room; it never drops.
+	Queue int `json:"queue,omitempty"`
+}
+
 // Stats is what a link has carried, both directions together.
 type Stats struct {
 	Packets int64 `json:"packets"`
 	Bytes   int64 `json:"bytes"`
+	Dropped int64 `json:"dropped,omitempty"` // packets lost (Loss) or dropped (Queue)
 }
 
 // Sub returns s minus an earlier t.
-func (s Stats) Sub(t Stats) Stats { return Stats{s.Packets - t.Packets, s.Bytes - t.Bytes} }
+func (s Stats) Sub(t Stats) Stats {
+	return Stats{s.Packets - t.Packets, s.Bytes - t.Bytes, s.Dropped - t.Dropped}
+}
 
 // ErrNoLink wraps every error that says the link cannot be created here
 // (not Linux, no privilege, no TUN device), as opposed to a link that was

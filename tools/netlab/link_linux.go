@@ -38,8 +38,8 @@ type Link struct {
 // error that means the link cannot be created here wraps ErrNoLink; its
 // text says what to do (Help).
 func NewLink(cfg Config) (_ *Link, err error) {
-	if cfg.RTT < 0 || cfg.Rate < 0 {
-		return nil, errors.New("netlab: negative RTT or rate")
+	if cfg.RTT < 0 || cfg.Rate < 0 || cfg.Queue < 0 || !(cfg.Loss >= 0 && cfg.Loss <= 1) {
+		return nil, errors.New("netlab: negative RTT, rate or queue, or a loss outside 0 to 1")
 	}
 	l := &Link{cfg: cfg, done: make(chan struct{})}
 	defer func() {
@@ -64,6 +64,8 @@ func NewLink(cfg Config) (_ *Link, err error) {
 	half := cfg.RTT / 2
 	toServer := &forwarder{from: l.tunC, to: l.tunS, delay: half, rewrite: toLoopback, done: l.done, stats: &l.stats}
 	toClient := &forwarder{from: l.tunS, to: l.tunC, delay: half, rewrite: fromLoopback, done: l.done, stats: &l.stats}
+	toServer.setDrops(cfg.Drops, 1)
+	toClient.setDrops(cfg.Drops, 2)
 	if cfg.Rate > 0 {
 		toServer.bucket = newTokenBucket(cfg.Rate, cfg.Burst)
 		toClient.bucket = newTokenBucket(cfg.Rate, cfg.Burst)
@@ -84,7 +86,7 @@ func (l *Link) Config() Config { return l.cfg }
 
 // Stats returns what the link has carried so far.
 func (l *Link) Stats() Stats {
-	return Stats{Packets: l.stats.packets.Load(), Bytes: l.stats.bytes.Load()}
+	return Stats{l.stats.packets.Load(), l.stats.bytes.Load(), l.stats.dropped.Load()}
 }
 
 // Dial connects from the client's namespace to addr, such as

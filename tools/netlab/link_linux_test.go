@@ -173,6 +173,43 @@ func TestLinkRate(t *testing.T) {
 	}
 }
 
+// With 5% loss each way, TCP still delivers every byte, retransmitting
+// what the link lost, and the link counts the lost packets. Seed 1 keeps
+// the handshake (the first packets of both directions), whose loss would
+// cost the 1 s initial RTO.
+func TestLinkLoss(t *testing.T) {
+	if !inNamespaces(t) {
+		return
+	}
+	const total = 100_000
+	l := newTestLink(t, Config{RTT: 2 * time.Millisecond, Drops: Drops{Loss: 0.05, Seed: 1}})
+	ln, err := l.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Minute))
+		c.Write(make([]byte, total))
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	c := dialTest(t, l, net.JoinHostPort(ServerIP, port))
+	start := time.Now()
+	if n, err := io.Copy(io.Discard, c); err != nil || n != total {
+		t.Fatalf("read %d bytes, %v; want %d", n, err, total)
+	}
+	s := l.Quiet()
+	t.Logf("%d bytes in %v; the link carried %d packets and dropped %d", total, time.Since(start).Round(time.Millisecond), s.Packets, s.Dropped)
+	if s.Dropped == 0 {
+		t.Errorf("the link carried %d packets at 5%% loss and dropped none", s.Packets)
+	}
+}
+
 // The pcap file holds every packet the link carried, as the client sees
 // them: the handshake first, with the SYN+ACK at least an RTT after the
 // SYN; tcpdump reads it.

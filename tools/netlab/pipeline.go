@@ -42,6 +42,7 @@ type PipelineResults struct {
 	N      int              `json:"n"`       // small GETs per batch
 	SlowMS float64          `json:"slow_ms"` // how long the server waits before answering /slow
 	Repeat int              `json:"repeat"`  // batches per series and RTT
+	Drops                   // the link's loss and queue limit, if any
 	Series []PipelineSeries `json:"series"`
 }
 
@@ -83,6 +84,7 @@ type PipelinePlan struct {
 	Port   uint16        // where Exe listens; the h2c server listens on Port+1
 	Seed   uint64        // orders the batches (MeasureOrder)
 	Log    io.Writer
+	Drops  Drops // what the link loses: none by default
 }
 
 // ModelRTT is how many RTTs the N small GETs take in the model: one RTT
@@ -106,7 +108,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	if p.N < 1 || p.Repeat < 1 {
 		return nil, errors.New("need at least one request and one batch")
 	}
-	r := &PipelineResults{Kind: KindPipeline, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
+	r := &PipelineResults{Kind: KindPipeline, Drops: p.Drops, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
 	for _, mode := range PipeModes {
 		for _, slow := range []bool{false, true} {
 			name := mode
@@ -183,7 +185,7 @@ func (r *PipelineResults) Refit() {
 // rtt, to a fresh server, and returns the batch's times and the packets
 // the link carried, closing included.
 func measureBatch(p PipelinePlan, rtt time.Duration, s PipelineSeries, meta *Metadata) (batchResult, int64, error) {
-	l, err := NewLink(Config{RTT: rtt})
+	l, err := NewLink(Config{RTT: rtt, Drops: p.Drops})
 	if err != nil {
 		return batchResult{}, 0, err
 	}

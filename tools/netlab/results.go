@@ -27,6 +27,7 @@ type Results struct {
 type LinkInfo struct {
 	Rate  string `json:"rate,omitempty"` // such as "10mbit"; empty for no limit
 	Burst int    `json:"burst,omitempty"`
+	Drops        // -loss, -seed, -queue, if set
 	Pcap  string `json:"pcap,omitempty"` // the capture file, if any
 	Port  uint16 `json:"port"`
 }

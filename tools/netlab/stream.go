@@ -26,6 +26,8 @@ type StreamResults struct {
 	Kind    string        `json:"kind"` // "stream"
 	Meta    Metadata      `json:"meta"`
 	Rate    string        `json:"rate"`
+	Burst   int           `json:"burst,omitempty"` // -burst, if given
+	Drops                 // the link's loss and queue limit, if any
 	RTTMS   float64       `json:"rtt_ms"`
 	N       int           `json:"n"` // requests per case, a new connection each
 	Fetches []StreamFetch `json:"fetches"`
@@ -74,16 +76,18 @@ type StreamPlan struct {
 	Args     []string
 	RTT      time.Duration
 	Rate     float64 // bytes per second
+	Burst    int     // the bucket's size in bytes; 0: DefaultBurst(Rate)
 	N        int
 	Port     uint16
 	Cases    []StreamCase
 	Log      io.Writer
 	Metadata *Metadata
+	Drops    Drops // what the link loses: none by default
 }
 
 // MeasureStream runs the plan. Every case must give the same decoded body.
 func MeasureStream(p StreamPlan) (*StreamResults, error) {
-	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate})
+	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate, Burst: p.Burst, Drops: p.Drops})
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +100,7 @@ func MeasureStream(p StreamPlan) (*StreamResults, error) {
 		return nil, err
 	}
 	defer srv.Stop()
-	r := &StreamResults{Kind: KindStream, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N}
+	r := &StreamResults{Kind: KindStream, Drops: p.Drops, Burst: p.Burst, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N}
 	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
 	host := "localhost:" + strconv.Itoa(int(p.Port))
 	var body []byte

@@ -43,6 +43,7 @@ type TracePlan struct {
 	Port   uint16
 	Sysctl map[string]string
 	Log    io.Writer
+	Drops  Drops // what the link loses: none by default
 }
 
 // Trace measures p: its kept-alive series first, then its new connections,
@@ -58,7 +59,7 @@ func Trace(p TracePlan, meta *Metadata, pcap io.Writer) (*TraceResults, error) {
 		RTTs:    []time.Duration{p.RTT},
 		N:       p.N,
 		Port:    p.Port,
-		Link:    Config{Pcap: pw, Sysctl: p.Sysctl},
+		Link:    Config{Pcap: pw, Sysctl: p.Sysctl, Drops: p.Drops},
 		Log:     p.Log,
 	}
 	series, err := Measure(plan, meta)
@@ -73,7 +74,7 @@ func Trace(p TracePlan, meta *Metadata, pcap io.Writer) (*TraceResults, error) {
 		return nil, err
 	}
 	r := &TraceResults{
-		Kind: KindTrace, Meta: *meta, Link: LinkInfo{Port: p.Port}, RTTMS: ms(p.RTT),
+		Kind: KindTrace, Meta: *meta, Link: LinkInfo{Port: p.Port, Drops: p.Drops}, RTTMS: ms(p.RTT),
 		Server: p.Server, Series: series, Exchanges: Exchanges(TCPSegments(packets)),
 	}
 	r.WritesKeep, r.WritesClose = 1, 1

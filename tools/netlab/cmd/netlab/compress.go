@@ -24,6 +24,8 @@ func compressCmd(args []string) error {
 	cpuFor := fs.Duration("cpu", 300e6, "how long to compress each prefix for its CPU time")
 	port := fs.Uint("port", 8888, "the port the server listens on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
+	burst := fs.Int("burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
+	drops := dropFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netlab compress [flags] EXE [ARG...]")
 		fs.PrintDefaults()
@@ -64,8 +66,8 @@ func compressCmd(args []string) error {
 		return fmt.Errorf("-port %d: want 1 to 65535", *port)
 	}
 	r, err := netlab.MeasureCompress(netlab.CompressPlan{
-		Exe: fs.Arg(0), Args: fs.Args()[1:], RTT: rtts[0], Rate: rate, N: *n, Port: uint16(*port),
-		Accepts: strings.Split(*accepts, ","), Sizes: sz, CPUFor: *cpuFor, Log: os.Stderr, Metadata: &meta,
+		Exe: fs.Arg(0), Args: fs.Args()[1:], RTT: rtts[0], Rate: rate, Burst: *burst, N: *n, Port: uint16(*port),
+		Accepts: strings.Split(*accepts, ","), Sizes: sz, CPUFor: *cpuFor, Log: os.Stderr, Metadata: &meta, Drops: *drops,
 	})
 	if err != nil {
 		return err

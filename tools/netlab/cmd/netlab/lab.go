@@ -72,6 +72,7 @@ func traceCmd(args []string) error {
 	fs.IntVar(&o.Size, "size", 0, "the body's size in bytes")
 	sys := sysctls{}
 	fs.Var(sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
+	drops := dropFlags(fs)
 	fs.Parse(args)
 	if *pcapFile == "" || fs.NArg() != 0 || *n < 1 {
 		return errors.New("usage: netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] [-size N] -pcap FILE [-json FILE]")
@@ -90,7 +91,7 @@ func traceCmd(args []string) error {
 	}
 	defer f.Close()
 	res, err := netlab.Trace(netlab.TracePlan{
-		Exe: exe, Server: o, RTT: *rtt, N: *n, Port: uint16(*port), Sysctl: sys, Log: os.Stderr,
+		Exe: exe, Server: o, RTT: *rtt, N: *n, Port: uint16(*port), Sysctl: sys, Log: os.Stderr, Drops: *drops,
 	}, &meta, f)
 	if err != nil {
 		return err
@@ -114,6 +115,7 @@ func idleCmd(args []string) error {
 	size := fs.Int("size", 65536, "the larger response's body in bytes (0: leave it out)")
 	port := fs.Uint("port", 8888, "the port the server listens on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
+	drops := dropFlags(fs)
 	fs.Parse(args)
 	if fs.NArg() != 0 || *n < 1 {
 		return errors.New("usage: netlab idle [-rtt 50ms] [-gap 1s] [-n 5] [-cc reno,bbr] [-ssai 1,0] [-size 65536] [-json FILE]")
@@ -132,7 +134,7 @@ func idleCmd(args []string) error {
 	meta := netlab.CollectMetadata(commandLine())
 	res, err := netlab.MeasureIdle(netlab.IdlePlan{
 		Exe: exe, Responses: responses, CCs: splitList(*ccs), SSAI: splitList(*ssai),
-		RTT: *rtt, Gap: *gap, N: *n, Port: uint16(*port), Log: os.Stderr,
+		RTT: *rtt, Gap: *gap, N: *n, Port: uint16(*port), Log: os.Stderr, Drops: *drops,
 	}, &meta)
 	if err != nil {
 		return err

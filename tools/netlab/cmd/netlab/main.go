@@ -6,7 +6,7 @@
 //	netlab time [flags] SERVER...
 //		Time requests to each SERVER across the link at each RTT, with a
 //		new connection per request and on one kept-alive connection, the
-//		runs in a random order (-seed), fit time = a + k·RTT per series
+//		runs in a random order (-order-seed), fit time = a + k·RTT per series
 //		with 95% intervals, print a table, and write the results and the
 //		run's metadata to -json.
 //		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE;
@@ -69,16 +69,26 @@
 //	-rtt 0,10ms,50ms  the RTTs
 //	-n 20             requests per series, RTT and repeat
 //	-repeat 1         runs per series and RTT, each with a fresh server
-//	-seed N           seed of the runs' random order (default: from the clock)
+//	-order-seed N     seed of the runs' random order (default: from the clock)
 //	-rate 10mbit      limit each direction's bandwidth (token bucket); tc(8)
 //	                  units: bit kbit mbit gbit, or bytes bps kbps mbps
-//	-burst BYTES      the token bucket's size (default: 1 ms of rate, at least 3000)
+//	-burst BYTES      the token bucket's size (default: 1 ms of rate, at least 3000);
+//	                  it starts full: the first BYTES leave at once
+//	-loss P           lose each packet with probability P (1% or 0.01), each
+//	                  direction on its own random stream
+//	-seed N           seed those streams (default 0): the same N, the same losses
+//	-queue N          drop-tail: drop a packet when N packets wait for -rate in
+//	                  its direction (default 0: up to 4096 wait, none dropped)
 //	-pcap FILE        write every packet the link carries to FILE
 //	                  (pcap, LINKTYPE_RAW; read it with tcpdump -r FILE)
 //	-cc NAME          congestion control in both namespaces (reno, cubic, bbr)
 //	-sysctl K=V       set a net.* sysctl in both namespaces (repeatable)
 //	-port 8888        where the servers listen, on localhost
 //	-json FILE        write the results there
+//
+// trace, idle, compress, stream and pipeline take -loss, -seed and -queue
+// too; compress and stream limit the rate by default (-rate 1mbit) and
+// take -burst.
 //
 // The link needs root, or unprivileged user namespaces: netlab run as an
 // ordinary user runs itself again in a user namespace.
@@ -92,6 +102,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,7 +157,7 @@ func main() {
 
 func usage() {
 	fmt.Fprint(os.Stderr, `usage:
-	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
+	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-burst BYTES] [-loss 1%] [-seed N] [-queue N] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
 	netlab table FILE
 	netlab refit FILE...
 	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
@@ -157,6 +168,8 @@ func usage() {
 	netlab load [-c 1,16,64] [-d 2s] [-repeat 3] [-json FILE] NAME[:new|:keep]=EXE...
 	netlab memory [-counts 0,1000,2000] [-json FILE] NAME:new|keep=EXE...
 	netlab timewait [-n 1000] [-json FILE] NAME:new|keep=EXE...
+	netlab compress|stream|pipeline [flags] EXE [ARG...]
+trace, idle, compress, stream and pipeline also take -loss, -seed and -queue.
 Run "netlab COMMAND -h" for the flags.
 `)
 	os.Exit(2)
@@ -175,12 +188,33 @@ func (s sysctls) Set(v string) error {
 	return nil
 }
 
+// dropFlags adds -loss, -seed and -queue to fs, for every command that
+// creates the link.
+func dropFlags(fs *flag.FlagSet) *netlab.Drops {
+	d := new(netlab.Drops)
+	fs.Func("loss", "lose each packet with probability `P`, each direction on its own: 1% or 0.01 (default 0)", func(s string) error {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+		if strings.HasSuffix(s, "%") {
+			v /= 100
+		}
+		if err != nil || !(v >= 0 && v <= 1) {
+			return errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
+		}
+		d.Loss = v
+		return nil
+	})
+	fs.Uint64Var(&d.Seed, "seed", 0, "seed of the random losses: the same seed loses the same packets")
+	fs.IntVar(&d.Queue, "queue", 0, "drop-tail limit: packets that may wait for -rate in each direction (0: 4096, and the link waits instead of dropping)")
+	return d
+}
+
 func timeCmd(args []string) error {
 	fs := flag.NewFlagSet("netlab time", flag.ExitOnError)
 	rttList := fs.String("rtt", "0,10ms,50ms", "the RTTs, comma-separated")
 	n := fs.Int("n", 20, "requests per series and RTT")
 	rateFlag := fs.String("rate", "", "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
 	burst := fs.Int("burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
+	drops := dropFlags(fs)
 	pcapFile := fs.String("pcap", "", "write every packet the link carries to this pcap file")
 	cc := fs.String("cc", "", "congestion control in both namespaces, such as reno or bbr")
 	sys := sysctls{}
@@ -188,7 +222,7 @@ func timeCmd(args []string) error {
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
 	repeat := fs.Int("repeat", 1, "runs per series and RTT, each of -n requests to a fresh server")
-	seed := fs.Uint64("seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
+	orderSeed := fs.Uint64("order-seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
 		fs.PrintDefaults()
@@ -223,14 +257,14 @@ func timeCmd(args []string) error {
 	if *repeat < 1 {
 		return fmt.Errorf("-repeat %d: want at least 1", *repeat)
 	}
-	if *seed == 0 {
-		*seed = uint64(time.Now().UnixNano())
+	if *orderSeed == 0 {
+		*orderSeed = uint64(time.Now().UnixNano())
 	}
 	plan := netlab.Plan{
-		Targets: targets, RTTs: rtts, N: *n, Repeat: *repeat, Seed: *seed, Port: uint16(*port), Log: os.Stderr,
-		Link: netlab.Config{Rate: rate, Burst: *burst, Sysctl: sys},
+		Targets: targets, RTTs: rtts, N: *n, Repeat: *repeat, Seed: *orderSeed, Port: uint16(*port), Log: os.Stderr,
+		Link: netlab.Config{Rate: rate, Burst: *burst, Sysctl: sys, Drops: *drops},
 	}
-	res := netlab.Results{Kind: netlab.KindLatency, Link: netlab.LinkInfo{Port: uint16(*port), Pcap: *pcapFile}}
+	res := netlab.Results{Kind: netlab.KindLatency, Link: netlab.LinkInfo{Port: uint16(*port), Pcap: *pcapFile, Drops: *drops}}
 	if rate > 0 {
 		res.Link.Rate = netlab.FormatRate(rate)
 		res.Link.Burst = *burst

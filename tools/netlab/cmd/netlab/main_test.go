@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -84,5 +86,34 @@ func TestParseTargetsArgs(t *testing.T) {
 	want := []netlab.Target{{Name: "unbuffered", Exe: exe, Args: []string{"serve", "-unbuffered"}, Modes: []string{"keep"}}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("parseTargets = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+// -loss reads a share or a percentage from 0 to 1; -seed and -queue are
+// whole numbers; none set is no loss and no queue limit.
+func TestDropFlags(t *testing.T) {
+	parse := func(args ...string) (netlab.Drops, error) {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		d := dropFlags(fs)
+		return *d, fs.Parse(args)
+	}
+	for _, c := range []struct {
+		args []string
+		want netlab.Drops
+	}{
+		{nil, netlab.Drops{}},
+		{[]string{"-loss", "1%", "-seed", "7", "-queue", "50"}, netlab.Drops{Loss: 0.01, Seed: 7, Queue: 50}},
+		{[]string{"-loss", "0.05"}, netlab.Drops{Loss: 0.05}},
+		{[]string{"-loss", "100%"}, netlab.Drops{Loss: 1}},
+	} {
+		if got, err := parse(c.args...); err != nil || got != c.want {
+			t.Errorf("%q: %+v, %v; want %+v", c.args, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"2", "-1%", "101%", "x", "%"} {
+		if _, err := parse("-loss", bad); err == nil {
+			t.Errorf("-loss %q gave no error", bad)
+		}
 	}
 }

@@ -19,6 +19,8 @@ func streamCmd(args []string) error {
 	n := fs.Int("n", 10, "requests per case")
 	port := fs.Uint("port", 8888, "the port the server listens on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
+	burst := fs.Int("burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
+	drops := dropFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netlab stream [flags] EXE [ARG...]")
 		fmt.Fprintln(fs.Output(), "cases: GET / on HTTP/1.1 (chunked) with and without gzip, GET / on HTTP/1.0, GET /buffered with and without gzip")
@@ -52,8 +54,8 @@ func streamCmd(args []string) error {
 		return fmt.Errorf("-port %d: want 1 to 65535", *port)
 	}
 	r, err := netlab.MeasureStream(netlab.StreamPlan{
-		Exe: fs.Arg(0), Args: fs.Args()[1:], RTT: rtts[0], Rate: rate, N: *n, Port: uint16(*port),
-		Cases: netlab.StreamCases, Log: os.Stderr, Metadata: &meta,
+		Exe: fs.Arg(0), Args: fs.Args()[1:], RTT: rtts[0], Rate: rate, Burst: *burst, N: *n, Port: uint16(*port),
+		Cases: netlab.StreamCases, Log: os.Stderr, Metadata: &meta, Drops: *drops,
 	})
 	if err != nil {
 		return err
