@@ -56,7 +56,7 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 	}
 	if meta != nil {
 		seed := p.Seed
-		meta.OrderSeed = &seed
+		meta.OrderSeed, meta.Fit = &seed, FitMethod
 	}
 	order := MeasureOrder(len(p.RTTs), len(series), max(p.Repeat, 1), p.Seed)
 	for i, c := range order {
