@@ -22,8 +22,9 @@ var seriesStyle = []struct{ color, marker, dash string }{
 }
 
 // LatencySVG draws time per request against the RTT: each series' medians
-// as markers and its fitted line time = a + k·RTT, with both axes in ms.
-// The SVG carries a <title> and a <desc> that states every fit in words.
+// as markers and its fitted line time = a + k·RTT, with both axes in ms;
+// the legend gives k's 95% interval. The SVG carries a <title> and a
+// <desc> that states every fit in words.
 func (r *Results) LatencySVG(w io.Writer, title string) error {
 	const width, height = 720, 440
 	const left, right, top, bottom = 64, 250, 40, 56
@@ -42,13 +43,13 @@ func (r *Results) LatencySVG(w io.Writer, title string) error {
 	var desc []string
 	for _, s := range r.Series {
 		if s.SlopeRTT != nil {
-			desc = append(desc, fmt.Sprintf("%s: %.2f ms + %.2f × RTT", s.Name, *s.InterceptMS, *s.SlopeRTT))
+			desc = append(desc, fmt.Sprintf("%s: %.2f ms + %.2f × RTT, k %s", s.Name, *s.InterceptMS, *s.SlopeRTT, s.K()))
 		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="sans-serif" font-size="13">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, "<title id=\"title\">%s</title>\n", html.EscapeString(title))
-	fmt.Fprintf(&b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString("Time per request (ms) against RTT (ms), medians and fitted lines. "+strings.Join(desc, "; ")+". "+r.Describe()+"."))
+	fmt.Fprintf(&b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString("Time per request (ms) against RTT (ms), medians and fitted lines (fitted to every sample at RTT > 0; k with its 95% interval). "+strings.Join(desc, "; ")+". "+r.Describe()+"."))
 	fmt.Fprintf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height)
 	// Grid, ticks and axis labels.
 	for x := 0.0; x <= xmax+xstep/2; x += xstep {
@@ -72,13 +73,14 @@ func (r *Results) LatencySVG(w io.Writer, title string) error {
 			b.WriteString(marker(st.marker, st.color, px(p.RTTMS), py(p.MedianMS)))
 		}
 		// Legend: a piece of the line, the marker, the name and the fit.
-		ly := float64(top + 10 + 40*i)
+		ly := float64(top + 10 + 48*i)
 		lx := float64(width - right + 16)
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2" stroke-dasharray="%s"/>`+"\n", lx, ly, lx+36, ly, st.color, st.dash)
 		b.WriteString(marker(st.marker, st.color, lx+18, ly))
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", lx+44, ly+4, html.EscapeString(s.Name))
 		if s.SlopeRTT != nil {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">%.2f ms + %.2f × RTT</text>`+"\n", lx+44, ly+19, *s.InterceptMS, *s.SlopeRTT)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">k %s</text>`+"\n", lx+44, ly+33, html.EscapeString(s.K()))
 		}
 		b.WriteString("</g>\n")
 	}

@@ -19,7 +19,11 @@ func TestLatencySVG(t *testing.T) {
 	}{{"ch02", ModeNew, 2, 1}, {"ch04", ModeKeep, 1, 0.3}, {"http", ModeNew, 2, 1}, {"http", ModeKeep, 1, 0.3}} {
 		s := Series{Name: c.name + "-" + c.mode, Server: c.name, Mode: c.mode}
 		for _, rtt := range []float64{0, 10, 50} {
-			s.Points = append(s.Points, Point{RTT: ms2d(rtt), RTTMS: rtt, MedianMS: c.a + c.k*rtt})
+			var samples []Sample
+			for _, e := range []float64{0, -0.1, 0, 0.1} { // the first is kept-alive's handshake
+				samples = append(samples, Sample{Total: ms2d(c.a + c.k*rtt + e)})
+			}
+			s.Points = append(s.Points, NewPoint(ms2d(rtt), c.mode, samples, Stats{}))
 		}
 		s.FitSeries()
 		r.Series = append(r.Series, s)
@@ -75,7 +79,7 @@ func TestLatencySVG(t *testing.T) {
 	if title != "Time per request against RTT" {
 		t.Errorf("title %q", title)
 	}
-	for _, want := range []string{"ch02-new: 1.00 ms + 2.00 × RTT", "ch04-keep: 0.30 ms + 1.00 × RTT", "RTT (ms)"} {
+	for _, want := range []string{"ch02-new: 1.00 ms + 2.00 × RTT, k 2.00 [", "ch04-keep: 0.30 ms + 1.00 × RTT", "RTT (ms)", ">k 1.00 ["} {
 		if !strings.Contains(desc+svg, want) {
 			t.Errorf("the chart does not say %q", want)
 		}

@@ -15,7 +15,7 @@
 // Creating the link needs root, or an unprivileged user namespace in which
 // the program is root (RerunInUserNamespace). Everything else in the
 // package (the token bucket, the forwarder loop, pcap files, metadata,
-// least-squares fits and results files) works anywhere.
+// least-squares fits with 95% intervals, results files) works anywhere.
 //
 // Besides the link, the package has the lab's own server (Serve: chapter
 // 4's response, buffered or not, with Nagle's algorithm on or off), the

@@ -21,24 +21,48 @@ type Target struct {
 type Plan struct {
 	Targets []Target
 	RTTs    []time.Duration
-	N       int    // requests per series and RTT
+	N       int    // requests per series, RTT and repeat
+	Repeat  int    // runs per series and RTT, each with a fresh server; 1 if 0
+	Seed    uint64 // orders the runs (MeasureOrder)
 	Port    uint16 // where the servers listen (on localhost in their namespace)
 	Link    Config // the link's settings; RTT is set from RTTs
 	Log     io.Writer
 }
 
-// Measure runs the plan: for each RTT it creates a link and measures each
-// target with a fresh server process per series. It returns the series
-// with their fitted lines; meta gets the link's namespaces' settings.
+// Measure runs the plan: every series at every RTT, Repeat times, in the
+// random order MeasureOrder gives for p.Seed; each run gets a link of its
+// own and a fresh server process. It returns the series with their fitted
+// lines; meta gets the link's namespaces' settings and the seed.
 func Measure(p Plan, meta *Metadata) ([]Series, error) {
 	if p.N < 1 {
 		return nil, fmt.Errorf("need at least one request per series")
 	}
+	type kind struct {
+		t    Target
+		mode string
+	}
+	var kinds []kind
 	var series []Series
-	index := map[string]int{}
-	for _, rtt := range p.RTTs {
+	for _, t := range p.Targets {
+		for _, mode := range t.Modes {
+			kinds = append(kinds, kind{t, mode})
+			series = append(series, Series{Name: t.Name + "-" + mode, Server: t.Name, Mode: mode})
+		}
+	}
+	samples := make([][][]Sample, len(series)) // by series, then RTT
+	carried := make([][]Stats, len(series))
+	for i := range series {
+		samples[i], carried[i] = make([][]Sample, len(p.RTTs)), make([]Stats, len(p.RTTs))
+	}
+	if meta != nil {
+		seed := p.Seed
+		meta.OrderSeed, meta.Fit = &seed, FitMethod
+	}
+	order := MeasureOrder(len(p.RTTs), len(series), max(p.Repeat, 1), p.Seed)
+	for i, c := range order {
+		k, rtt := kinds[c.Series], p.RTTs[c.RTT]
 		if p.Log != nil {
-			fmt.Fprintf(p.Log, "measuring at RTT %v\n", rtt)
+			fmt.Fprintf(p.Log, "measuring %s-%s at RTT %v, repeat %d (%d of %d)\n", k.t.Name, k.mode, rtt, c.Repeat+1, i+1, len(order))
 		}
 		cfg := p.Link
 		cfg.RTT = rtt
@@ -49,48 +73,42 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 		if meta != nil && meta.Server == nil {
 			meta.AddLink(l)
 		}
-		err = measureLink(l, p, func(t Target, mode string, pt Point) {
-			name := t.Name + "-" + mode
-			i, ok := index[name]
-			if !ok {
-				i = len(series)
-				index[name] = i
-				series = append(series, Series{Name: name, Server: t.Name, Mode: mode})
-			}
-			series[i].Points = append(series[i].Points, pt)
-		})
+		got, stats, err := measureRun(l, p, k.t, k.mode)
 		l.Close()
 		if err != nil {
 			return nil, fmt.Errorf("RTT %v: %w", rtt, err)
 		}
+		samples[c.Series][c.RTT] = append(samples[c.Series][c.RTT], got...)
+		sum := &carried[c.Series][c.RTT]
+		sum.Packets, sum.Bytes = sum.Packets+stats.Packets, sum.Bytes+stats.Bytes
 	}
 	for i := range series {
+		for j, rtt := range p.RTTs {
+			series[i].Points = append(series[i].Points, NewPoint(rtt, series[i].Mode, samples[i][j], carried[i][j]))
+		}
 		series[i].FitSeries()
 	}
 	return series, nil
 }
 
-func measureLink(l *Link, p Plan, add func(Target, string, Point)) error {
+// measureRun times p.N requests to a fresh server for t across l, one
+// way, and returns the samples and what the link carried, closing included.
+func measureRun(l *Link, p Plan, t Target, mode string) ([]Sample, Stats, error) {
 	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
 	client := &Client{
 		Dial: func(ctx context.Context) (net.Conn, error) { return l.Dial(ctx, "tcp", addr) },
 		Host: "localhost:" + strconv.Itoa(int(p.Port)),
 	}
-	for _, t := range p.Targets {
-		for _, mode := range t.Modes {
-			srv, err := StartServer(l, p.Port, t.Exe, t.Args...)
-			if err != nil {
-				return err
-			}
-			before := l.Stats() // quiet: the last series waited for its closing packets
-			samples, err := client.Time(p.N, mode == ModeKeep)
-			after := l.Quiet()
-			srv.Stop()
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", t.Name, mode, err)
-			}
-			add(t, mode, NewPoint(l.Config().RTT, mode, samples, after.Sub(before)))
-		}
+	srv, err := StartServer(l, p.Port, t.Exe, t.Args...)
+	if err != nil {
+		return nil, Stats{}, err
 	}
-	return nil
+	before := l.Stats()
+	samples, err := client.Time(p.N, mode == ModeKeep)
+	after := l.Quiet() // the closing packets
+	srv.Stop()
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("%s %s: %w", t.Name, mode, err)
+	}
+	return samples, after.Sub(before), nil
 }

@@ -29,6 +29,12 @@ type Metadata struct {
 	Host   NetInfo  `json:"host"`
 	Client *NetInfo `json:"client_netns,omitempty"`
 	Server *NetInfo `json:"server_netns,omitempty"`
+	// Fit is how the lines time = a + k·RTT were fitted (FitMethod); empty
+	// in files fitted before intervals, to the medians of every RTT.
+	Fit string `json:"fit,omitempty"`
+	// OrderSeed seeds the random order of the measurements (MeasureOrder);
+	// nil for runs made in one pass with the RTTs ascending.
+	OrderSeed *uint64 `json:"order_seed,omitempty"`
 }
 
 // NetInfo is the TCP settings of one network namespace that shape the

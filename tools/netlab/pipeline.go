@@ -47,17 +47,17 @@ type PipelineResults struct {
 }
 
 // PipelineSeries is one way of sending, without or with /slow first, at
-// several RTTs, with time = a + k·RTT fitted to the medians of Small.
+// several RTTs, with time = a + k·RTT fitted to every batch's SmallMS at
+// RTT > 0 (RTTFit).
 type PipelineSeries struct {
 	Name string `json:"name"` // such as "pipelined" or "pipelined+slow"
 	Mode string `json:"mode"`
 	Slow bool   `json:"slow"`
 	// ModelRTT is k as the model predicts it: how many RTTs the N small
 	// GETs take, connecting included.
-	ModelRTT    float64         `json:"model_rtt"`
-	Points      []PipelinePoint `json:"points"`
-	SlopeRTT    *float64        `json:"slope_rtt,omitempty"`
-	InterceptMS *float64        `json:"intercept_ms,omitempty"`
+	ModelRTT float64         `json:"model_rtt"`
+	Points   []PipelinePoint `json:"points"`
+	RTTFit
 }
 
 // PipelinePoint is one series at one RTT.
@@ -82,6 +82,7 @@ type PipelinePlan struct {
 	Repeat int
 	Slow   time.Duration // what the h2c server waits on /slow: the same as Exe's
 	Port   uint16        // where Exe listens; the h2c server listens on Port+1
+	Seed   uint64        // orders the batches (MeasureOrder)
 	Log    io.Writer
 	Drops  Drops // what the link loses: none by default
 }
@@ -99,8 +100,10 @@ func ModelRTT(mode string, n int, slow bool) float64 {
 	return float64(n + 1)
 }
 
-// MeasurePipeline runs the plan: a link per RTT, Exe and an h2c server
-// behind it, and every series there.
+// MeasurePipeline runs the plan: every series at every RTT, Repeat
+// batches each, in the random order MeasureOrder gives for p.Seed; each
+// batch gets a link of its own and a fresh server behind it (Exe, or the
+// h2c server for h2c).
 func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	if p.N < 1 || p.Repeat < 1 {
 		return nil, errors.New("need at least one request and one batch")
@@ -115,87 +118,113 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 			r.Series = append(r.Series, PipelineSeries{Name: name, Mode: mode, Slow: slow, ModelRTT: ModelRTT(mode, p.N, slow)})
 		}
 	}
-	for _, rtt := range p.RTTs {
+	type sum struct {
+		small, all     []time.Duration
+		conns, packets int64
+	}
+	sums := make([][]sum, len(r.Series)) // by series, then RTT
+	for i := range sums {
+		sums[i] = make([]sum, len(p.RTTs))
+	}
+	if meta != nil {
+		seed := p.Seed
+		meta.OrderSeed = &seed
+	}
+	order := MeasureOrder(len(p.RTTs), len(r.Series), p.Repeat, p.Seed)
+	for i, c := range order {
+		s, rtt := r.Series[c.Series], p.RTTs[c.RTT]
 		if p.Log != nil {
-			fmt.Fprintf(p.Log, "pipeline: RTT %v\n", rtt)
+			fmt.Fprintf(p.Log, "pipeline: %s at RTT %v, batch %d (%d of %d)\n", s.Name, rtt, c.Repeat+1, i+1, len(order))
 		}
-		if err := measurePipelineAt(p, rtt, r, meta); err != nil {
-			return nil, fmt.Errorf("RTT %v: %w", rtt, err)
+		res, packets, err := measureBatch(p, rtt, s, meta)
+		if err != nil {
+			return nil, fmt.Errorf("RTT %v: %s: %w", rtt, s.Name, err)
 		}
+		t := &sums[c.Series][c.RTT]
+		t.small, t.all = append(t.small, res.small), append(t.all, res.all)
+		t.conns += int64(res.conns)
+		t.packets += packets
 	}
 	for i := range r.Series {
-		s := &r.Series[i]
-		var x, y []float64
-		for _, pt := range s.Points {
-			x, y = append(x, pt.RTTMS), append(y, pt.SmallMedianMS)
-		}
-		if a, k, err := Fit(x, y); err == nil {
-			k, a = round(k, 3), round(a, 3)
-			s.SlopeRTT, s.InterceptMS = &k, &a
+		for j, rtt := range p.RTTs {
+			t := sums[i][j]
+			pt := PipelinePoint{RTTMS: ms(rtt)}
+			for k := range t.small {
+				pt.SmallMS, pt.AllMS = append(pt.SmallMS, round(ms(t.small[k]), 3)), append(pt.AllMS, round(ms(t.all[k]), 3))
+			}
+			pt.SmallMedianMS, pt.AllMedianMS = round(ms(Median(t.small)), 3), round(ms(Median(t.all)), 3)
+			pt.Conns = round(float64(t.conns)/float64(p.Repeat), 2)
+			pt.Packets = round(float64(t.packets)/float64(p.Repeat), 1)
+			r.Series[i].Points = append(r.Series[i].Points, pt)
 		}
 	}
 	if meta != nil {
 		r.Meta = *meta
 	}
+	r.Refit()
 	return r, nil
 }
 
-func measurePipelineAt(p PipelinePlan, rtt time.Duration, r *PipelineResults, meta *Metadata) error {
+// Refit fits every series again from its batches and records the method
+// in the meta.
+func (r *PipelineResults) Refit() {
+	for i := range r.Series {
+		s := &r.Series[i]
+		var x, y []float64
+		for _, pt := range s.Points {
+			for _, v := range pt.SmallMS {
+				x, y = append(x, pt.RTTMS), append(y, v)
+			}
+		}
+		s.RTTFit.fit(x, y)
+	}
+	r.Meta.Fit = FitMethod
+}
+
+// measureBatch sends one batch of series s across a link of its own at
+// rtt, to a fresh server, and returns the batch's times and the packets
+// the link carried, closing included.
+func measureBatch(p PipelinePlan, rtt time.Duration, s PipelineSeries, meta *Metadata) (batchResult, int64, error) {
 	l, err := NewLink(Config{RTT: rtt, Drops: p.Drops})
 	if err != nil {
-		return err
+		return batchResult{}, 0, err
 	}
 	defer l.Close()
 	if meta != nil && meta.Server == nil {
 		meta.AddLink(l)
 	}
-	srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	h2, err := startH2C(l, p.Port+1, p.Slow)
-	if err != nil {
-		return err
-	}
-	defer h2.Close()
 	b := &batch{
 		dial: func(ctx context.Context, port uint16) (net.Conn, error) {
 			return l.Dial(ctx, "tcp", net.JoinHostPort(ServerIP, strconv.Itoa(int(port))))
 		},
 		dialAsync: func(port uint16) (net.Conn, error) { return dialAsync(l, port) },
 		port:      p.Port,
-		h2:        h2,
 	}
-	for i := range r.Series {
-		s := &r.Series[i]
-		paths := make([]string, 0, p.N+1)
-		if s.Slow {
-			paths = append(paths, "/slow")
+	if s.Mode == PipeH2C {
+		if b.h2, err = startH2C(l, p.Port+1, p.Slow); err != nil {
+			return batchResult{}, 0, err
 		}
-		for range p.N {
-			paths = append(paths, "/")
+		defer b.h2.Close()
+	} else {
+		srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
+		if err != nil {
+			return batchResult{}, 0, err
 		}
-		pt := PipelinePoint{RTTMS: ms(rtt)}
-		var small, all []time.Duration
-		conns := 0
-		before := l.Quiet()
-		for range p.Repeat {
-			res, err := b.run(s.Mode, paths)
-			if err != nil {
-				return fmt.Errorf("%s: %w", s.Name, err)
-			}
-			small, all = append(small, res.small), append(all, res.all)
-			pt.SmallMS, pt.AllMS = append(pt.SmallMS, round(ms(res.small), 3)), append(pt.AllMS, round(ms(res.all), 3))
-			conns += res.conns
-			l.Quiet() // the closing packets, before the next batch
-		}
-		pt.SmallMedianMS, pt.AllMedianMS = round(ms(Median(small)), 3), round(ms(Median(all)), 3)
-		pt.Conns = round(float64(conns)/float64(p.Repeat), 2)
-		pt.Packets = round(float64(l.Stats().Sub(before).Packets)/float64(p.Repeat), 1)
-		s.Points = append(s.Points, pt)
+		defer srv.Stop()
 	}
-	return nil
+	paths := make([]string, 0, p.N+1)
+	if s.Slow {
+		paths = append(paths, "/slow")
+	}
+	for range p.N {
+		paths = append(paths, "/")
+	}
+	before := l.Quiet()
+	res, err := b.run(s.Mode, paths)
+	if err != nil {
+		return batchResult{}, 0, err
+	}
+	return res, l.Quiet().Sub(before).Packets, nil // the closing packets too
 }
 
 // h2cServer is net/http's server in netlab's process, listening in the
@@ -448,8 +477,8 @@ func checkBody(path string, status int, body []byte) error {
 }
 
 // PrintTable writes a row per series: the median time until the N small
-// GETs had their responses at each RTT, the fitted k and a, and the
-// model's k.
+// GETs had their responses at each RTT, the fitted k with its 95%
+// interval and a, and the model's k.
 func (r *PipelineResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "%d small GETs per batch, from no connection; +slow: GET /slow (answered after %s) first; median of %d batches\n\n",
 		r.N, fmtMS(r.SlowMS), r.Repeat)
@@ -479,7 +508,7 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 			fmt.Fprintf(w, " %.1f ms |", p.SmallMedianMS)
 		}
 		if s.SlopeRTT != nil {
-			fmt.Fprintf(w, " %.2f | %g | %.1f ms |", *s.SlopeRTT, s.ModelRTT, *s.InterceptMS)
+			fmt.Fprintf(w, " %s | %g | %.1f ms |", s.K(), s.ModelRTT, *s.InterceptMS)
 		} else {
 			fmt.Fprintf(w, " – | %g | – |", s.ModelRTT)
 		}

@@ -17,7 +17,7 @@ import (
 // time axis. Under each panel a legend gives every series' fit and the
 // model's k; the SVG's <title> and <desc> state the same in words.
 func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
-	const width, height = 900, 500
+	const width, height = 960, 500
 	const top, panelH, panelW, gap, left = 56, 290, 340, 110, 76
 	type panel struct {
 		heading string
@@ -42,7 +42,7 @@ func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
 		return len(PipeModes) + slices.IndexFunc(r.Series, func(t PipelineSeries) bool { return t.Name == s.Name })
 	}
 	fit := func(s PipelineSeries) string {
-		return fmt.Sprintf("%.2f ms + %.2f × RTT (model %g)", *s.InterceptMS, *s.SlopeRTT, s.ModelRTT)
+		return fmt.Sprintf("%.2f ms + %s × RTT (model %g)", *s.InterceptMS, s.K(), s.ModelRTT)
 	}
 	var xmax float64
 	for _, s := range r.Series {
@@ -69,7 +69,7 @@ func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="sans-serif" font-size="13">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, "<title id=\"title\">%s</title>\n", html.EscapeString(title))
 	fmt.Fprintf(&b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString(fmt.Sprintf(
-		"Time until the %d small GETs of a batch had their responses (ms, median of %d batches, connecting included) against RTT (ms), per way of sending, with fitted lines; left without /slow, right with GET /slow first, each with its own time axis. ",
+		"Time until the %d small GETs of a batch had their responses (ms, median of %d batches, connecting included) against RTT (ms), per way of sending, with lines fitted to every batch and k's 95%% interval in brackets; left without /slow, right with GET /slow first, each with its own time axis. ",
 		r.N, r.Repeat)+strings.Join(desc, ". ")+". "+r.Describe()+"."))
 	fmt.Fprintf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height)
 	for pi, pn := range panels {
@@ -122,7 +122,7 @@ func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
 			b.WriteString(marker(st.marker, st.color, lx+18, ly))
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", lx+44, ly+4, html.EscapeString(s.Name))
 			if s.SlopeRTT != nil {
-				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12">%s</text>`+"\n", lx+164, ly+4, html.EscapeString(fit(s)))
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">%s</text>`+"\n", lx+150, ly+4, html.EscapeString(fit(s)))
 			}
 			b.WriteString("</g>\n")
 		}

@@ -11,13 +11,18 @@ import (
 func ms2d(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 
 // A series at three RTTs gets its line; the first request of a kept-alive
-// connection (which includes the handshake) stays out of the summary.
+// connection (which includes the handshake) stays out of the summary, and
+// RTT 0 (no timer, so 0.4 ms faster here) stays out of the fit.
 func TestSeriesFit(t *testing.T) {
 	s := Series{Name: "x-keep", Server: "x", Mode: ModeKeep}
 	for _, rtt := range []float64{0, 10, 50} {
 		samples := []Sample{{Dial: ms2d(rtt), Total: ms2d(2*rtt + 1)}} // handshake + request
+		lateness := 0.5
+		if rtt == 0 {
+			lateness = 0.1
+		}
 		for i := range 5 {
-			samples = append(samples, Sample{Total: ms2d(rtt + 0.5 + 0.1*float64(i-2))})
+			samples = append(samples, Sample{Total: ms2d(rtt + lateness + 0.1*float64(i-2))})
 		}
 		s.Points = append(s.Points, NewPoint(ms2d(rtt), ModeKeep, samples, Stats{Packets: 14}))
 	}
@@ -28,10 +33,22 @@ func TestSeriesFit(t *testing.T) {
 	if s.SlopeRTT == nil || *s.SlopeRTT != 1 || *s.InterceptMS != 0.5 {
 		t.Fatalf("fit: slope %v intercept %v, want 1 and 0.5", s.SlopeRTT, s.InterceptMS)
 	}
+	// Two RTTs above 0, five steady samples each, ±0.2 ms about the line:
+	// Sxx = 10·20² = 4000, Σr² = 2·(0.04+0.01+0+0.01+0.04) = 0.2,
+	// s = √(0.2/8) = 0.158, se(k) = 0.0025, t(0.975, 8) = 2.306.
+	if s.FitSamples != 10 || s.SlopeRTTCI95 == nil || *s.SlopeRTTCI95 != [2]float64{0.994, 1.006} {
+		t.Errorf("fit: %d samples, interval %v; want 10 and [0.994, 1.006]", s.FitSamples, s.SlopeRTTCI95)
+	}
 	// New connections: every sample counts.
 	p := NewPoint(ms2d(10), ModeNew, []Sample{{Dial: ms2d(10), Total: ms2d(21)}, {Dial: ms2d(10), Total: ms2d(23)}}, Stats{})
 	if p.MedianMS != 22 || p.MinMS != 21 {
 		t.Errorf("new connections: median %v min %v, want 22 and 21", p.MedianMS, p.MinMS)
+	}
+	// Two runs on kept-alive connections: each run's first request, the
+	// one that dialed, stays out.
+	two := steadySamples(ModeKeep, []Sample{{Dial: 1, Total: 9}, {Total: 2}, {Dial: 1, Total: 8}, {Total: 3}})
+	if len(two) != 2 || two[0].Total != 2 || two[1].Total != 3 {
+		t.Errorf("steady samples of two kept-alive runs: %v", two)
 	}
 	// One RTT gives no line.
 	one := Series{Points: s.Points[:1]}
@@ -50,14 +67,14 @@ func TestSeriesFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := json.Marshal(back)
-	for _, key := range []string{`"slope_rtt":1`, `"intercept_ms":0.5`, `"median_ms":50.5`, `"kernel"`, `"congestion_control"`} {
+	for _, key := range []string{`"slope_rtt":1`, `"slope_rtt_ci95":[0.994,1.006]`, `"intercept_ms":0.5`, `"median_ms":50.5`, `"kernel"`, `"congestion_control"`} {
 		if !strings.Contains(string(data), key) {
 			t.Errorf("results JSON lacks %s", key)
 		}
 	}
 	var b strings.Builder
 	back.PrintTable(&b)
-	for _, want := range []string{"| series | RTT 0 | RTT 10 ms | RTT 50 ms | k | a | packets / request |", "| x-keep | 0.50 ms | 10.50 ms | 50.50 ms | 1.00 | 0.50 ms | 2.3 |"} {
+	for _, want := range []string{"| series | RTT 0 | RTT 10 ms | RTT 50 ms | k | a | packets / request |", "| x-keep | 0.10 ms | 10.50 ms | 50.50 ms | 1.00 [0.99, 1.01] | 0.50 ms | 2.3 |"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}

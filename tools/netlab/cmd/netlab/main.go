@@ -5,13 +5,18 @@
 //
 //	netlab time [flags] SERVER...
 //		Time requests to each SERVER across the link at each RTT, with a
-//		new connection per request and on one kept-alive connection, fit
-//		time = a + k·RTT per series, print a table, and write the results
-//		and the run's metadata to -json.
+//		new connection per request and on one kept-alive connection, the
+//		runs in a random order (-order-seed), fit time = a + k·RTT per series
+//		with 95% intervals, print a table, and write the results and the
+//		run's metadata to -json.
 //		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE;
 //		arguments may follow EXE in the same word ("NAME=EXE ARG...").
 //	netlab table FILE
 //		Print the table of a results file that any netlab command wrote.
+//	netlab refit FILE...
+//		Fit the lines of latency and pipeline results again from the
+//		samples they hold (every sample at RTT > 0, 95% intervals) and
+//		write the files back; nothing is measured again.
 //	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
 //		For latency results, draw time per request against RTT: each
 //		series' medians, its fitted line, both axes in ms; for load
@@ -62,7 +67,9 @@
 // Flags of netlab time:
 //
 //	-rtt 0,10ms,50ms  the RTTs
-//	-n 20             requests per series and RTT
+//	-n 20             requests per series, RTT and repeat
+//	-repeat 1         runs per series and RTT, each with a fresh server
+//	-order-seed N     seed of the runs' random order (default: from the clock)
 //	-rate 10mbit      limit each direction's bandwidth (token bucket); tc(8)
 //	                  units: bit kbit mbit gbit, or bytes bps kbps mbps
 //	-burst BYTES      the token bucket's size (default: 1 ms of rate, at least 3000);
@@ -112,6 +119,8 @@ func main() {
 		err = timeCmd(args)
 	case "table":
 		err = tableCmd(args)
+	case "refit":
+		err = refitCmd(args)
 	case "info":
 		err = infoCmd(args)
 	case "chart":
@@ -150,6 +159,7 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
 	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-burst BYTES] [-loss 1%] [-seed N] [-queue N] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
 	netlab table FILE
+	netlab refit FILE...
 	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
 	netlab info
 	netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]
@@ -211,6 +221,8 @@ func timeCmd(args []string) error {
 	fs.Var(sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
+	repeat := fs.Int("repeat", 1, "runs per series and RTT, each of -n requests to a fresh server")
+	orderSeed := fs.Uint64("order-seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
 		fs.PrintDefaults()
@@ -242,8 +254,14 @@ func timeCmd(args []string) error {
 	if *cc != "" {
 		sys["net.ipv4.tcp_congestion_control"] = *cc
 	}
+	if *repeat < 1 {
+		return fmt.Errorf("-repeat %d: want at least 1", *repeat)
+	}
+	if *orderSeed == 0 {
+		*orderSeed = uint64(time.Now().UnixNano())
+	}
 	plan := netlab.Plan{
-		Targets: targets, RTTs: rtts, N: *n, Port: uint16(*port), Log: os.Stderr,
+		Targets: targets, RTTs: rtts, N: *n, Repeat: *repeat, Seed: *orderSeed, Port: uint16(*port), Log: os.Stderr,
 		Link: netlab.Config{Rate: rate, Burst: *burst, Sysctl: sys, Drops: *drops},
 	}
 	res := netlab.Results{Kind: netlab.KindLatency, Link: netlab.LinkInfo{Port: uint16(*port), Pcap: *pcapFile, Drops: *drops}}

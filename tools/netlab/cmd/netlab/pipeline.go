@@ -15,12 +15,13 @@ import (
 // server EXE (chapter 8's) across the link, sequential on one kept-alive
 // connection, pipelined, on n parallel connections, and over HTTP/2
 // without TLS to net/http's server in netlab; each without and with GET
-// /slow first.
+// /slow first. The batches run in a random order that -order-seed fixes.
 func pipelineCmd(args []string) error {
 	fs := flag.NewFlagSet("netlab pipeline", flag.ExitOnError)
 	rttFlag := fs.String("rtt", "10ms,25ms,50ms", "the RTTs, comma-separated")
 	n := fs.Int("n", 10, "small GETs per batch")
 	repeat := fs.Int("repeat", 5, "batches per series and RTT")
+	orderSeed := fs.Uint64("order-seed", 0, "seed of the batches' random order (0: from the clock); recorded in the results")
 	slow := fs.Duration("slow", time.Second, "how long EXE waits before answering /slow (the h2c server waits as long)")
 	port := fs.Uint("port", 8888, "the port EXE listens on, on localhost; the h2c server listens on the next")
 	out := fs.String("json", "", "write the results to this file")
@@ -48,9 +49,12 @@ func pipelineCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *orderSeed == 0 {
+		*orderSeed = uint64(time.Now().UnixNano())
+	}
 	r, err := netlab.MeasurePipeline(netlab.PipelinePlan{
 		Exe: fs.Arg(0), Args: fs.Args()[1:], RTTs: rtts, N: *n, Repeat: *repeat,
-		Slow: *slow, Port: uint16(*port), Log: os.Stderr, Drops: *drops,
+		Slow: *slow, Port: uint16(*port), Seed: *orderSeed, Log: os.Stderr, Drops: *drops,
 	}, &meta)
 	if err != nil {
 		return err

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"tcpbook/tools/netlab"
+)
+
+// refitCmd is netlab refit FILE...: fit the lines of latency and pipeline
+// results again from the samples they hold, with today's method
+// (netlab.FitMethod), and write each file back. Nothing is measured again.
+func refitCmd(args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: netlab refit FILE [FILE ...]")
+	}
+	for _, name := range args {
+		t, err := readAny(name)
+		if err != nil {
+			return err
+		}
+		switch r := t.(type) {
+		case *netlab.Results:
+			r.Refit()
+			err = r.WriteFile(name)
+		case *netlab.PipelineResults:
+			r.Refit()
+			err = writeJSON(name, r)
+		default:
+			fmt.Fprintf(os.Stderr, "%s: no fitted lines; left as it is\n", name)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s: refitted\n", name)
+	}
+	return nil
+}
