@@ -102,7 +102,7 @@ serve:
 
 # The measurements of chapters 5-8, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07 and bench-ch08 in
-# chapter order (6.5 minutes on a 2-core machine: 6 min 28 s on
+# chapter order (6.5 minutes on a 2-core machine: 6 min 27 s on
 # 2026-12-06, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
@@ -140,7 +140,7 @@ bench-build = bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
 	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
 	for p in $(1); do go build -o $$bin/$${p\#*=} ./$${p%=*}; done; nl=$$bin/netlab
 
-# Chapter 5 (about 4 minutes; 3 min 42 s in that run): latency across a delayed link at several
+# Chapter 5 (about 4 minutes; 3 min 39 s in that run): latency across a delayed link at several
 # RTTs with the fitted lines (latency.json, latency.svg); the unbuffered
 # server's packets (unbuffered.pcap, unbuffered.json); Nagle's algorithm
 # with delayed ACKs (nagle.json, nagle.svg); kept-alive requests after an
@@ -185,7 +185,7 @@ bench-ch06:
 	$$nl compress -rate 1mbit -rtt 50ms -n 10 -json "$$out/compress.json" $$bin/ch06; \
 	echo "第6章の結果: $$out"
 
-# Chapter 7 (about a minute; 60 s): a body that chapter 7's server produces over
+# Chapter 7 (about a minute; 58 s): a body that chapter 7's server produces over
 # time (10 lines, 100 ms each), fetched across a 1 Mbit/s link at 50 ms
 # RTT, streamed (chunked with and without gzip, and to the close on
 # HTTP/1.0) and buffered whole first (GET /buffered, Content-Length): when
@@ -197,7 +197,7 @@ bench-ch07:
 	$$nl stream -rate 1mbit -rtt 50ms -n 10 -json "$$out/stream.json" $$bin/ch07; \
 	echo "第7章の結果: $$out"
 
-# Chapter 8 (about 1.5 minutes; 93 s): batches of 10 small GETs to chapter 8's
+# Chapter 8 (about 1.5 minutes; 99 s): batches of 10 small GETs to chapter 8's
 # server across the link at RTTs of 10, 25 and 50 ms, sequential on one
 # kept-alive connection, pipelined, on parallel connections, and over
 # HTTP/2 without TLS (net/http on both sides), each without and with GET
