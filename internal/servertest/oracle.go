@@ -268,8 +268,11 @@ func (s *StdServer) Run(t testing.TB, in []byte) []byte {
 // A memConn is a net.Conn in memory for the net/http.Server: reads come
 // from in, then io.EOF (the client has half-closed); writes are kept
 // until the server closes it or its sending side. Deadlines are accepted
-// and ignored: a read never blocks.
+// and ignored: a read never blocks. The addresses and deadlines are
+// booktest.Conn's, the in-memory connection the chapters' own request
+// loops run on; Read, Write and Close are memConn's own.
 type memConn struct {
+	booktest.Conn
 	mu     sync.Mutex
 	in     []byte
 	out    bytes.Buffer
@@ -309,12 +312,6 @@ func (c *memConn) Close() error {
 	}
 	return nil
 }
-
-func (c *memConn) LocalAddr() net.Addr                { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8888} }
-func (c *memConn) RemoteAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000} }
-func (c *memConn) SetDeadline(t time.Time) error      { return nil }
-func (c *memConn) SetReadDeadline(t time.Time) error  { return nil }
-func (c *memConn) SetWriteDeadline(t time.Time) error { return nil }
 
 // explain returns the rule that allows the book's outcome b and net/http's
 // s to differ on the input in, or "" if they do not differ in Class; an
