@@ -17,7 +17,7 @@ import (
 
 // ClosedLoop says what kind of load netlab load makes, for its results.
 const ClosedLoop = "closed loop: each connection sends its next request only when the previous response has arrived, " +
-	"so the offered load adapts to the server and p50 is about connections ÷ throughput (Little's law), " +
+	"so the offered load adapts to the server and the mean time per request is connections ÷ throughput (Little's law), " +
 	"not a property of the server alone; compare servers by requests/s and server CPU per request"
 
 // LoadTarget is a server and a way to connect to it.
@@ -54,6 +54,10 @@ type LoadRun struct {
 	RPS      float64 `json:"rps"`
 	P50MS    float64 `json:"p50_ms"`
 	P99MS    float64 `json:"p99_ms"`
+	// MeanMS is the mean time per request. Little's law relates means:
+	// in a closed loop it is close to LittleMS whatever the server; the
+	// median (P50MS) is not, since the times are skewed to the right.
+	MeanMS float64 `json:"mean_ms"`
 	// LittleMS is Conns ÷ RPS: what a closed loop's mean time per request
 	// must be whatever the server.
 	LittleMS float64 `json:"littles_law_ms"`
@@ -73,6 +77,7 @@ type LoadPoint struct {
 	ServerCPUUS    Spread  `json:"server_cpu_us_per_request"`
 	MedianP50MS    float64 `json:"p50_ms"` // of the run with the median RPS
 	MedianP99MS    float64 `json:"p99_ms"`
+	MedianMeanMS   float64 `json:"mean_ms"`
 	MedianLittleMS float64 `json:"littles_law_ms"`
 	Errors         int     `json:"errors"` // over all repeats
 }
@@ -176,6 +181,11 @@ func loadRun(p LoadPlan, t LoadTarget, conns int) (LoadRun, error) {
 	r.RPS = round(float64(r.Requests)/p.Duration.Seconds(), 1)
 	r.P50MS = round(ms(percentile(all, 50)), 3)
 	r.P99MS = round(ms(percentile(all, 99)), 3)
+	var sum time.Duration
+	for _, d := range all {
+		sum += d
+	}
+	r.MeanMS = round(ms(sum/time.Duration(len(all))), 3)
 	r.LittleMS = round(float64(conns)/r.RPS*1000, 3)
 	r.ServerCPUUS = round(float64((c1.server-c0.server).Microseconds())/float64(r.Requests), 2)
 	r.ClientCPUUS = round(float64((c1.client-c0.client).Microseconds())/float64(r.Requests), 2)
@@ -270,7 +280,7 @@ func SummariseLoad(runs []LoadRun) []LoadPoint {
 		slices.SortStableFunc(g, func(a, b LoadRun) int { return cmpFloat(a.RPS, b.RPS) })
 		mid := g[(len(g)-1)/2] // the run with the median RPS (the lower one of an even count)
 		p := LoadPoint{Series: k.series, Conns: k.conns,
-			MedianP50MS: mid.P50MS, MedianP99MS: mid.P99MS, MedianLittleMS: mid.LittleMS}
+			MedianP50MS: mid.P50MS, MedianP99MS: mid.P99MS, MedianMeanMS: mid.MeanMS, MedianLittleMS: mid.LittleMS}
 		var rps, cpu []float64
 		for _, r := range g {
 			rps = append(rps, r.RPS)
