@@ -46,10 +46,10 @@ func TestTablesDeterministic(t *testing.T) {
 			{Case: TimeWaitCase{Name: "ch02"}, ClosedFirst: "server", Connections: 10, ClientPorts: 10, ServerSide: 10}}},
 	}
 	wants := map[string][]string{
-		"trace":    {"| 1 | 1 | no | 13 | 11 | 129 |", "| 2 | 1 | yes | 14 | 11 | 148 |", "unbuffered"},
-		"idle":     {"| reno | 1 | 0.00 RTT | 2.06 RTT |", "unbuffered Hello: back to back", "RTT 50 ms, idle gap 1000 ms"},
-		"load":     {"| ch04-keep | 55 | 155 | 19.0 µs | 9.5 µs |", "| http-keep | 42 | 102 | 24.5 µs | 11.5 µs |", "closed-loop", "CPU 0", "CPU 1"},
-		"memory":   {"| ch04 | after one request | 4.0 MiB | 16.0 MiB | 11.7 KiB | 4.6 KiB |", "GOGC=1"},
+		"trace":    {"| 1 | 1 | 2.06 | 103.0 | 51.0 | 11 | 129 | 13 | なし |", "| 2 | 1 | 0.00 | 0.0 | 0.0 | 11 | 148 | 14 | あり |", "まとめずに書く"},
+		"idle":     {"| reno | 1 | 0.00 | 2.06 |", "まとめずに書く Hello（RTT）: 続けて | 間を空けて |", "RTT 50 ms、間は 1000 ms"},
+		"load":     {"| 系列 | リクエスト / 秒: 1 本 | 16 本 | サーバーの CPU / リクエスト（µs）: 1 本 | 16 本 |", "| ch04-keep | 55 | 155 | 19.0 | 9.5 |", "| http-keep | 42 | 102 | 24.5 | 11.5 |", "閉ループ", "CPU 0", "CPU 1"},
+		"memory":   {"| サーバー | アイドルのコネクション | 1 本あたりの RSS（KiB） |", "| ch04 | リクエスト 1 つのあと | 11.7 | 4.6 | 4.0 | 16.0 |", "GOGC=1"},
 		"timewait": {"| ch02 | 10 | 10 | 0 | – | – |", "32768-60999"},
 	}
 	for kind, tab := range tables {
