@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tcpbook/internal/transcript"
 )
 
 // sampleLoad is a load results file with two series at two counts.
@@ -76,6 +78,10 @@ func TestTablesDeterministic(t *testing.T) {
 		if strings.Contains(out, meta.Start.Format("2006-01-02")) || strings.Contains(out, meta.Start.Format(time.RFC3339)) {
 			t.Errorf("%s: the table shows the run's date", kind)
 		}
+		// The book shows the output as a table (a .table transcript).
+		if _, err := transcript.Tables(a.String()); err != nil {
+			t.Errorf("%s: the book cannot show the table: %v\n%s", kind, err, a.String())
+		}
 		for _, w := range wants[kind] {
 			if !strings.Contains(out, w) {
 				t.Errorf("%s: the table lacks %q:\n%s", kind, w, out)
@@ -104,7 +110,7 @@ func TestThroughputSVG(t *testing.T) {
 			t.Fatalf("not well-formed: %v", err)
 		}
 	}
-	for _, want := range []string{"<title id=\"title\">Throughput</title>", "ch04-keep with 16 connections: 155 requests/s (150–160)", "Closed-loop"} {
+	for _, want := range []string{"<title id=\"title\">Throughput</title>", "ch04-keep、16 本: 1 秒あたり 155 リクエスト（150〜160）", "閉ループ", ">1 秒あたりのリクエスト<", ">同時に使うコネクション（本）<"} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("the SVG lacks %q", want)
 		}
