@@ -2,6 +2,7 @@ package site
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"tcpbook/internal/site/browsertest"
@@ -102,5 +103,45 @@ func TestBrowserResultTable(t *testing.T) {
 			screenshot(tb, "05-chart-"+size.name+"-"+theme)
 			tb.Clean("05.html " + where)
 		}
+	}
+}
+
+// TestBrowserResultTables reads every .table transcript of chapters 5-8
+// on a phone (390 px): each is a table with a caption, the page is no
+// wider than the window, and the first two columns (the series and the
+// first key column) are in view without scrolling. It photographs each.
+func TestBrowserResultTables(t *testing.T) {
+	browsertest.Browser(t) // or skip before building the book
+	_, base := realSite(t)
+	tb := browsertest.OpenTab(t)
+	tb.Do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	tb.SetColorScheme("light")
+	tables := 0
+	for _, page := range []string{"05.html", "06.html", "07.html", "08.html"} {
+		tb.Navigate(base + page)
+		if w := tb.Eval(`document.documentElement.scrollWidth <= window.innerWidth`); w != "true" {
+			t.Errorf("%s is wider than the phone: %s px", page, tb.Eval("document.documentElement.scrollWidth"))
+		}
+		ids := tb.Eval(`Array.from(document.querySelectorAll("figure.table")).map(f => f.id).join(" ")`)
+		for _, id := range strings.Fields(ids) {
+			tables++
+			fig := `document.getElementById("` + id + `")`
+			if tb.Eval(fig+`.querySelectorAll("table.results > caption").length > 0 && `+fig+`.querySelectorAll("table.results").length === `+fig+`.querySelectorAll("table.results > caption").length`) != "true" {
+				t.Errorf("%s#%s: not every table has a caption, or there is no table", page, id)
+				continue
+			}
+			// The first table's first two header cells, within its box
+			// and the window.
+			inView := `(w => Array.from(w.querySelectorAll("thead th")).slice(0, 2).every(th => ((r, b) => r.left >= b.left - 0.5 && r.right <= b.right + 0.5 && r.right <= window.innerWidth)(th.getBoundingClientRect(), w.getBoundingClientRect())))(` + fig + `.querySelector(".table-wrap"))`
+			if tb.Eval(inView) != "true" {
+				t.Errorf("%s#%s: the first two columns are not in view at 390 px", page, id)
+			}
+			tb.Eval(fig + `.scrollIntoView({block: "start"})`)
+			screenshot(tb, "phone-table-"+id)
+		}
+		tb.Clean(page)
+	}
+	if tables < 9 {
+		t.Errorf("%d .table transcripts in chapters 5-8, want 9 or more", tables)
 	}
 }

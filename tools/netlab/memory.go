@@ -168,7 +168,7 @@ func (r *MemoryResults) PrintTable(w io.Writer) {
 	if len(r.Series) == 0 {
 		return
 	}
-	t := mdTable{head: []string{"サーバー", "アイドルのコネクション", "1 本あたりの RSS（KiB）", "1 本あたりのカーネルのソケットのキャッシュ（KiB、両端）"}, align: "llrr"}
+	t := mdTable{head: []string{"サーバー", "アイドルのコネクション", "1 本あたりの RSS（KiB）", "1 本あたりのカーネルのソケット（KiB、両端）"}, align: "llrr"}
 	for i, l := range r.Series[0].Levels {
 		h := fmt.Sprintf("%d 本", l.Conns)
 		if i == 0 {
