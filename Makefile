@@ -161,7 +161,7 @@ bench-ch05:
 	$$nl time -rtt 0,5ms,10ms,25ms,50ms -n 20 -json $$out/nagle.json \
 		"unbuffered:keep=$$nl serve -unbuffered" "unbuffered-nagle:keep=$$nl serve -unbuffered -nagle" \
 		"buffered-nagle:keep=$$nl serve -nagle"; \
-	$$nl chart -title "Nagle's algorithm and delayed ACKs, kept-alive connections" -o $$out/nagle.svg $$out/nagle.json; \
+	$$nl chart -title "Nagle のアルゴリズムと遅延 ACK（使い続けるコネクション）" -o $$out/nagle.svg $$out/nagle.json; \
 	echo "--- アイドルのあとのウィンドウ: netlab idle"; \
 	$$nl idle -rtt 50ms -gap 1s -n 5 -cc reno,bbr -ssai 1,0 -size 65536 -json $$out/idle.json; \
 	echo "--- ループバックの負荷: netlab load"; \

@@ -9,6 +9,7 @@
 //	```go                        a fragment, type-checked on its own
 //	```console {#an-id}          a transcript, verified by a script in testdata/scripts
 //	```console {unverified="reason"}  a transcript no script can verify
+//	```console {#an-id .table}   a transcript whose output's markdown table the book shows as a table
 //	```diff {from=A to=B}        the diff of two files of the repository (A#Name: one declaration)
 //	```go {quote=F#Name}         a declaration of a file of the repository, with its doc comment
 //	```go {file=F base=B}        a listing of a file that starts as another chapter's file B:

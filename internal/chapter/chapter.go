@@ -68,6 +68,10 @@ type Block struct {
 	// ID is a transcript's id ({#id}); Unverified the reason given with
 	// {unverified="..."} for a transcript no script can check.
 	ID, Unverified string
+	// Table marks a transcript whose output is a markdown table
+	// ({#id .table}): the book shows the command, then the table as a
+	// table (see transcript.Tables).
+	Table bool
 	// From and To are the two sides of a diff, and From alone the file a
 	// quote quotes: each a file of the repository, maybe narrowed to one
 	// declaration.
@@ -112,7 +116,7 @@ func Markdown() goldmark.Markdown {
 // attributes a block of each language may carry.
 var allowed = map[string][]string{
 	"go":      {"file", "excerpt", "quote", "base", "new", "remove", "use"},
-	"console": {"id", "unverified"},
+	"console": {"id", "unverified", "class"},
 	"diff":    {"from", "to"},
 }
 
@@ -299,9 +303,12 @@ func unknownAttr(lang, name string) string {
 	}
 	var forms []string
 	for _, a := range allowed[lang] {
-		if a == "id" {
+		switch a {
+		case "id":
 			forms = append(forms, "#id")
-		} else {
+		case "class":
+			forms = append(forms, ".table")
+		default:
 			forms = append(forms, a)
 		}
 	}
@@ -390,6 +397,12 @@ func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool
 			b.ID = a.value
 		case "unverified":
 			b.Unverified = a.value
+		case "class":
+			if a.value != "table" {
+				err("a console block's one class is .table, for an output that is a markdown table: {#an-id .table}, not .%s", strings.ReplaceAll(a.value, " ", " ."))
+				return false
+			}
+			b.Table = true
 		}
 	}
 	if (b.Base != nil || b.New != nil || b.Remove != nil || b.Use != nil) && b.Kind != Listing {

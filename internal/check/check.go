@@ -184,10 +184,11 @@ func excerpts(ch *chapter.Chapter, files []*extract.File) diag.List {
 }
 
 // transcripts checks that each transcript is verified by a script, or
-// marked unverified, that every id a script names exists, that what a
-// script starts it also ends, and that every line of a script that uses
-// one of booktest's commands uses it as booktest reads it. Which command
-// does what is transcript.ScriptCommands' to say.
+// marked unverified, that one marked .table has a table to show, that
+// every id a script names exists, that what a script starts it also
+// ends, and that every line of a script that uses one of booktest's
+// commands uses it as booktest reads it. Which command does what is
+// transcript.ScriptCommands' to say.
 func transcripts(book *chapter.Book) (verified, unverified int, errs diag.List) {
 	refs, bad, err := transcript.ScanScripts(book.Root)
 	if err != nil {
@@ -228,6 +229,11 @@ func transcripts(book *chapter.Book) (verified, unverified int, errs diag.List) 
 		for _, b := range ch.Blocks {
 			if b.Kind != chapter.Transcript {
 				continue
+			}
+			if b.Table {
+				if msg := transcript.TableProblem(b.Body); msg != "" {
+					errs.Add(ch.Path, b.Line, "transcript %s is marked .table, but %s", b.ID, msg)
+				}
 			}
 			checked := false
 			for _, r := range byID[b.ID] {

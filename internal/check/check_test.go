@@ -57,6 +57,21 @@ func TestTranscripts(t *testing.T) {
 		"\n" +
 		"```console {#ch01-both unverified=\"timing\"}\n" + // 19
 		"$ make bench\n" +
+		"```\n" +
+		"\n" +
+		"```console {#ch01-table .table}\n" + // 23: its output is no table
+		"$ go run ./tools/netlab/cmd/netlab table r.json\n" +
+		"Linux\n" +
+		"| a | b |\n" +
+		"| 1 | 2 |\n" +
+		"```\n" +
+		"\n" +
+		"```console {#ch01-table-ok .table}\n" + // 30
+		"$ go run ./tools/netlab/cmd/netlab table r.json\n" +
+		"Linux\n" +
+		"| a | b |\n" +
+		"|:--|--:|\n" +
+		"| 1 | 2 |\n" +
 		"```\n"
 	root := writeBook(t, map[string]string{
 		"go.mod":                "module tb\n",
@@ -68,6 +83,8 @@ func TestTranscripts(t *testing.T) {
 			"interrupt ch01-server\n" + // 5
 			"run ch01-nosuch\n" + // 6
 			"run ch01-both\n" + // 7
+			"run ch01-table\n" +
+			"run ch01-table-ok\n" +
 			"-- run ch01-lonely --\n" +
 			"run ch01-lonely\n",
 		"testdata/scripts/b.txtar": "start ch01-server\n" + // 1: never interrupted in b
@@ -87,6 +104,7 @@ func TestTranscripts(t *testing.T) {
 	want := []string{
 		`chapters/01/README.md:11: transcript ch01-lonely is verified by no script in testdata/scripts (add one that runs it, or mark it {unverified="reason"})`,
 		`chapters/01/README.md:19: transcript ch01-both is marked unverified, but testdata/scripts/a.txtar:7 verifies it; drop the unverified attribute`,
+		"chapters/01/README.md:23: transcript ch01-table is marked .table, but no markdown table in the output (a | header | row, then a |---| row)",
 		`testdata/scripts/a.txtar:6: run ch01-nosuch: no console block has this id`,
 		`testdata/scripts/b.txtar:1: start ch01-server without interrupt ch01-server or waitexit ch01-server: its output would never be compared`,
 		`testdata/scripts/b.txtar:3: start takes no !: usage: start ID`,
@@ -96,9 +114,10 @@ func TestTranscripts(t *testing.T) {
 	if got := errs.Strings(); !slices.Equal(got, want) {
 		t.Errorf("transcripts problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	// ch01-run by run, ch01-server by interrupt; ch01-both counts as unverified.
-	if verified != 2 || unverified != 2 {
-		t.Errorf("verified, unverified = %d, %d; want 2, 2", verified, unverified)
+	// ch01-run and the two tables by run, ch01-server by interrupt;
+	// ch01-both counts as unverified.
+	if verified != 4 || unverified != 2 {
+		t.Errorf("verified, unverified = %d, %d; want 4, 2", verified, unverified)
 	}
 
 	// With only some chapters loaded, an id no loaded chapter has may be

@@ -120,6 +120,13 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 		write = func(util.BufWriter, []byte, ast.Node) error { return nil }
 	case b.Kind == chapter.Diff:
 		write = func(w util.BufWriter, _ []byte, _ ast.Node) error { return r.writeDiff(w, b.Body) }
+	case b.Kind == chapter.Transcript && b.Table:
+		write = func(w util.BufWriter, src []byte, n ast.Node) error {
+			if ok, err := r.writeTable(w, b); ok || err != nil {
+				return err
+			}
+			return r.writeCode(w, src, n)
+		}
 	}
 	if err := write(w, src, n); err != nil {
 		return ast.WalkStop, err
@@ -293,6 +300,9 @@ func (r *codeRenderer) describe(b *chapter.Block) (class, caption, copyText stri
 		return class + " quote", r.quoteCaption(b), ""
 	case chapter.Transcript:
 		copyText = Commands(b.Body)
+		if b.Table {
+			class += " table"
+		}
 		if b.Unverified != "" {
 			return class + " transcript unverified",
 				`<span class="badge">未検証</span> <span class="reason">` + esc(b.Unverified) + `</span>`,

@@ -31,7 +31,10 @@
 //   - a block quote that starts with GitHub's alert marker ([!NOTE],
 //     [!TIP], [!IMPORTANT], [!WARNING], [!CAUTION]) is an aside: a box
 //     with role=note and a Japanese label (注, ヒント, 重要, 警告, 注意);
-//   - a table scrolls on its own on a narrow screen.
+//   - a table scrolls on its own on a narrow screen;
+//   - a transcript marked .table shows its command as a console block
+//     does and the markdown table of its output as an HTML table,
+//     captioned by the output's paragraph before it (see writeTable).
 //
 // It renders the tree the chapter package parsed; it never parses the
 // markdown again.

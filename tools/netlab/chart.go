@@ -9,6 +9,22 @@ import (
 	"strings"
 )
 
+// svgOpen opens a chart's SVG: its size, its role as an image named by
+// its <title> and <desc>, and a font-family list that has Japanese fonts
+// (the labels are Japanese) before the generic sans-serif; the SVG is shown
+// as an <img>, which cannot load web fonts, so these are the reader's own.
+func svgOpen(b *strings.Builder, width, height int, title, desc string) {
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="%s" font-size="13">`+"\n",
+		width, height, width, height, html.EscapeString(chartFonts))
+	fmt.Fprintf(b, "<title id=\"title\">%s</title>\n", html.EscapeString(title))
+	fmt.Fprintf(b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString(desc))
+	fmt.Fprintf(b, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height)
+}
+
+// chartFonts are the charts' fonts: the Japanese fonts of macOS, of
+// Windows and of Linux distributions (Noto CJK, IPA), then sans-serif.
+const chartFonts = `"Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", Meiryo, "Noto Sans CJK JP", "Noto Sans JP", "IPAPGothic", "IPAGothic", sans-serif`
+
 // seriesStyle gives each series a colour (Okabe–Ito, safe for colour
 // blindness), a marker and a dash pattern, so that series stay apart in
 // grey and where their points coincide.
@@ -43,14 +59,11 @@ func (r *Results) LatencySVG(w io.Writer, title string) error {
 	var desc []string
 	for _, s := range r.Series {
 		if s.SlopeRTT != nil {
-			desc = append(desc, fmt.Sprintf("%s: %.2f ms + %.2f × RTT, k %s", s.Name, *s.InterceptMS, *s.SlopeRTT, s.K()))
+			desc = append(desc, fmt.Sprintf("%s: %.2f ms + %.2f × RTT、k = %s", s.Name, *s.InterceptMS, *s.SlopeRTT, s.K()))
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="sans-serif" font-size="13">`+"\n", width, height, width, height)
-	fmt.Fprintf(&b, "<title id=\"title\">%s</title>\n", html.EscapeString(title))
-	fmt.Fprintf(&b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString("Time per request (ms) against RTT (ms), medians and fitted lines (fitted to every sample at RTT > 0; k with its 95% interval). "+strings.Join(desc, "; ")+". "+r.Describe()+"."))
-	fmt.Fprintf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height)
+	svgOpen(&b, width, height, title, "RTT（ms）に対するリクエスト 1 つの時間（ms）。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。")
 	// Grid, ticks and axis labels.
 	for x := 0.0; x <= xmax+xstep/2; x += xstep {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="middle">%g</text>`+"\n", px(x), top, px(x), py(0), px(x), py(0)+18, x)
@@ -59,8 +72,8 @@ func (r *Results) LatencySVG(w io.Writer, title string) error {
 		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" text-anchor="end">%g</text>`+"\n", left, py(y), px(xmax), py(y), left-6, py(y)+4, y)
 	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/><line x1="%d" y1="%d" x2="%d" y2="%.1f" stroke="black"/>`+"\n", left, py(0), px(xmax), py(0), left, top, left, py(0))
-	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">RTT (ms)</text>`+"\n", left+pw/2, height-12)
-	fmt.Fprintf(&b, `<text x="16" y="%.1f" text-anchor="middle" transform="rotate(-90 16 %.1f)">time per request (ms)</text>`+"\n", top+ph/2, top+ph/2)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">RTT（ms）</text>`+"\n", left+pw/2, height-12)
+	fmt.Fprintf(&b, `<text x="16" y="%.1f" text-anchor="middle" transform="rotate(-90 16 %.1f)">リクエスト 1 つの時間（ms）</text>`+"\n", top+ph/2, top+ph/2)
 	for i, s := range r.Series {
 		st := seriesStyle[i%len(seriesStyle)]
 		fmt.Fprintf(&b, "<g class=\"series\" data-series=\"%s\">\n", html.EscapeString(s.Name))
@@ -80,7 +93,7 @@ func (r *Results) LatencySVG(w io.Writer, title string) error {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", lx+44, ly+4, html.EscapeString(s.Name))
 		if s.SlopeRTT != nil {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">%.2f ms + %.2f × RTT</text>`+"\n", lx+44, ly+19, *s.InterceptMS, *s.SlopeRTT)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">k %s</text>`+"\n", lx+44, ly+33, html.EscapeString(s.K()))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">k = %s</text>`+"\n", lx+44, ly+33, html.EscapeString(s.K()))
 		}
 		b.WriteString("</g>\n")
 	}
@@ -144,19 +157,16 @@ func (r *LoadResults) ThroughputSVG(w io.Writer, title string) error {
 	var b strings.Builder
 	var desc []string
 	for _, p := range r.Points {
-		desc = append(desc, fmt.Sprintf("%s with %d connections: %.0f requests/s (%.0f–%.0f), %.1f µs server CPU per request",
+		desc = append(desc, fmt.Sprintf("%s、%d 本: 1 秒あたり %.0f リクエスト（%.0f〜%.0f）、リクエスト 1 つあたりのサーバーの CPU 時間 %.1f µs",
 			p.Series, p.Conns, p.RPS.Median, p.RPS.Min, p.RPS.Max, p.ServerCPUUS.Median))
 	}
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="sans-serif" font-size="13">`+"\n", width, height, width, height)
-	fmt.Fprintf(&b, "<title id=\"title\">%s</title>\n", html.EscapeString(title))
-	fmt.Fprintf(&b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString("Left: requests per second against concurrent connections; right: server CPU time per request. Medians of the repeats, bars from the lowest to the highest. "+strings.Join(desc, "; ")+". "+r.Meta.describe()+". Closed-loop load."))
-	fmt.Fprintf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height)
+	svgOpen(&b, width, height, title, "同時に使うコネクションの数に対して、左は 1 秒あたりのリクエストの数、右はリクエスト 1 つあたりのサーバーの CPU 時間。点は繰り返しの中央値、縦の線は最小から最大まで。"+strings.Join(desc, "。")+"。"+r.Meta.describe()+"。閉ループの負荷。")
 	panels := []struct {
 		label string
 		value func(LoadPoint) Spread
 	}{
-		{"requests per second", func(p LoadPoint) Spread { return p.RPS }},
-		{"server CPU per request (µs)", func(p LoadPoint) Spread { return p.ServerCPUUS }},
+		{"1 秒あたりのリクエスト", func(p LoadPoint) Spread { return p.RPS }},
+		{"リクエスト 1 つあたりのサーバー CPU（µs）", func(p LoadPoint) Spread { return p.ServerCPUUS }},
 	}
 	for pi, panel := range panels {
 		x0 := float64(left + pi*(panelW+gap))
@@ -180,7 +190,7 @@ func (r *LoadResults) ThroughputSVG(w io.Writer, title string) error {
 		for i, c := range conns {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%d</text>`+"\n", x0+slot*(float64(i)+0.5), py(0)+18, c)
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">concurrent connections</text>`+"\n", x0+panelW/2, height-14)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">同時に使うコネクション（本）</text>`+"\n", x0+panelW/2, height-14)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", x0+panelW/2, top-14, html.EscapeString(panel.label))
 		for si, name := range series {
 			st := seriesStyle[si%len(seriesStyle)]

@@ -79,7 +79,7 @@ func TestLatencySVG(t *testing.T) {
 	if title != "Time per request against RTT" {
 		t.Errorf("title %q", title)
 	}
-	for _, want := range []string{"ch02-new: 1.00 ms + 2.00 × RTT, k 2.00 [", "ch04-keep: 0.30 ms + 1.00 × RTT", "RTT (ms)", ">k 1.00 ["} {
+	for _, want := range []string{"ch02-new: 1.00 ms + 2.00 × RTT、k = 2.00 [", "ch04-keep: 0.30 ms + 1.00 × RTT", ">RTT（ms）<", ">k = 1.00 [", `font-family="&#34;Hiragino Sans&#34;`, "Noto Sans CJK JP", "IPAGothic", `sans-serif" font-size`} {
 		if !strings.Contains(desc+svg, want) {
 			t.Errorf("the chart does not say %q", want)
 		}
@@ -87,7 +87,7 @@ func TestLatencySVG(t *testing.T) {
 	if groups != 4 || fits != 4 || points != 4*3+4 { // 3 RTTs each, and one in each legend entry
 		t.Errorf("%d series groups, %d fitted lines, %d markers; want 4, 4, 16", groups, fits, points)
 	}
-	if !strings.Contains(svg, `>time per request (ms)<`) {
+	if !strings.Contains(svg, `>リクエスト 1 つの時間（ms）<`) {
 		t.Error("no ms axis label")
 	}
 }

@@ -274,42 +274,40 @@ func breakEven(document []byte, level int) int {
 // PrintTable writes the fetches, the prefixes' sizes and CPU times, and
 // where compression starts to pay.
 func (r *CompressResults) PrintTable(w io.Writer) {
-	fmt.Fprintf(w, "GET / across the link (rate %s, RTT %g ms), %d requests each, a new connection per request\n\n", r.Rate, r.RTTMS, r.N)
-	fmt.Fprintln(w, "| Accept-Encoding | Content-Encoding | Content-Length | decoded | on the wire / request | packets / request | time (median) | fastest |")
-	fmt.Fprintln(w, "|:--|:--|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintf(w, "リンク（帯域 %s、RTT %g ms）越しの GET /、それぞれ %d 回、リクエストごとに新しいコネクション\n\n", r.Rate, r.RTTMS, r.N)
+	t := mdTable{head: []string{"Accept-Encoding", "Content-Encoding", "時間の中央値（ms）", "最速（ms）",
+		"リンクのバイト / リクエスト", "パケット / リクエスト", "Content-Length（バイト）", "展開後（バイト）"}, align: "llrrrrrr"}
 	for _, f := range r.Fetches {
-		fmt.Fprintf(w, "| %s | %s | %d B | %d B | %.0f B | %.1f | %.1f ms | %.1f ms |\n",
-			orNone(f.AcceptEncoding), orNone(f.ContentEncoding), f.ContentLength, f.DecodedBytes, f.WireBytes, f.Packets, f.MedianMS, f.MinMS)
+		t.rows = append(t.rows, []string{orNone(f.AcceptEncoding), orNone(f.ContentEncoding),
+			fmt.Sprintf("%.1f", f.MedianMS), fmt.Sprintf("%.1f", f.MinMS), fmt.Sprintf("%.0f", f.WireBytes),
+			fmt.Sprintf("%.1f", f.Packets), fmt.Sprint(f.ContentLength), fmt.Sprint(f.DecodedBytes)})
 	}
+	t.write(w)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "The document's first bytes gzipped in netlab's process (a reused gzip.Writer): size and CPU time per body")
+	fmt.Fprintln(w, "文書の先頭を netlab のプロセスで gzip にしたもの（gzip.Writer を使い回す）: ボディごとの大きさと CPU 時間")
 	fmt.Fprintln(w)
-	fmt.Fprint(w, "| body |")
+	t = mdTable{head: []string{"ボディ（バイト）"}, align: "r"}
 	for _, lv := range CompressLevels {
-		fmt.Fprintf(w, " %s | CPU |", lv.Name)
+		t.head = append(t.head, lv.Name+"（バイト、元との比）", "CPU（µs）")
+		t.align += "rr"
 	}
-	fmt.Fprintln(w)
-	fmt.Fprint(w, "|--:|")
-	for range CompressLevels {
-		fmt.Fprint(w, "--:|--:|")
-	}
-	fmt.Fprintln(w)
 	for _, s := range r.Sizes {
-		fmt.Fprintf(w, "| %d B |", s.Size)
+		row := []string{fmt.Sprint(s.Size)}
 		for _, lv := range s.Levels {
-			fmt.Fprintf(w, " %d B (%.0f%%) | %.1f µs |", lv.Bytes, 100*float64(lv.Bytes)/float64(s.Size), lv.CPUUS)
+			row = append(row, fmt.Sprintf("%d (%.0f%%)", lv.Bytes, 100*float64(lv.Bytes)/float64(s.Size)), fmt.Sprintf("%.1f", lv.CPUUS))
 		}
-		fmt.Fprintln(w)
+		t.rows = append(t.rows, row)
 	}
+	t.write(w)
 	fmt.Fprintln(w)
 	for _, lv := range CompressLevels {
-		fmt.Fprintf(w, "%s: gzip body + %q smaller than the body from %d bytes of this document\n", lv.Name, contentEncodingLine, r.BreakEven[lv.Name])
+		fmt.Fprintf(w, "%s: gzip のボディに %q を足しても元のボディより小さくなるのは、この文書の %d バイトから\n", lv.Name, contentEncodingLine, r.BreakEven[lv.Name])
 	}
 }
 
 func orNone(s string) string {
 	if s == "" {
-		return "(none)"
+		return "（なし）"
 	}
 	return s
 }
@@ -317,5 +315,5 @@ func orNone(s string) string {
 // Describe says in one line on what machine the run was made.
 func (r *CompressResults) Describe() string {
 	m := r.Meta
-	return fmt.Sprintf("Linux %s, %s, %d CPUs, rate %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
+	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
 }

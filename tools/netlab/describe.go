@@ -14,9 +14,9 @@ func (r *TraceResults) Describe() string { return r.Meta.describe() }
 func (r *IdleResults) Describe() string {
 	m := r.Meta
 	m.Server = nil
-	s := fmt.Sprintf("RTT %g ms, idle gap %g ms, median of %d requests each way; %s", r.RTTMS, r.GapMS, r.N, m.describe())
+	s := fmt.Sprintf("RTT %g ms、間は %g ms、それぞれリクエスト %d 個の中央値。%s", r.RTTMS, r.GapMS, r.N, m.describe())
 	if r.Meta.Server != nil {
-		s += fmt.Sprintf(", initcwnd %d", r.Meta.Server.InitCwnd)
+		s += fmt.Sprintf("、initcwnd %d", r.Meta.Server.InitCwnd)
 	}
 	return s
 }
@@ -26,14 +26,14 @@ func (r *IdleResults) Describe() string {
 // throughput by Little's law; pinned; repeated and interleaved), then the
 // machine.
 func (r *LoadResults) Describe() string {
-	return fmt.Sprintf("Medians of %d interleaved repeats of %g s (after %g s of warm-up); %s; closed-loop, so p50 ≈ connections ÷ requests/s. %s",
+	return fmt.Sprintf("%[2]g 秒（その前に %[3]g 秒の慣らし）を交互に %[1]d 回繰り返した中央値。%[4]s。閉ループなので、平均の時間 ≈ コネクション ÷ リクエスト / 秒。%[5]s",
 		r.Repeats, r.DurationS, r.WarmupS, r.pinning(), r.Meta.describe())
 }
 
 // Describe says in one line how the run was made, for a table's caption.
 // It gives the servers' environment and how per connection is found.
 func (r *MemoryResults) Describe() string {
-	return fmt.Sprintf("Servers run with %s; per connection is the slope fitted over the counts. %s",
+	return fmt.Sprintf("サーバーは %s で動かす。1 本あたりは、本数に当てはめた直線の傾き。%s",
 		strings.Join(r.ServerEnv, " "), r.Meta.describe())
 }
 
@@ -41,6 +41,6 @@ func (r *MemoryResults) Describe() string {
 // It gives the settings that decide how many TIME_WAIT sockets a machine
 // can hold and for how long.
 func (r *TimeWaitResults) Describe() string {
-	return fmt.Sprintf("ip_local_port_range %s, tcp_tw_reuse %s, tcp_max_tw_buckets %s; TIME_WAIT lasts 60 s on Linux. %s",
+	return fmt.Sprintf("ip_local_port_range %s、tcp_tw_reuse %s、tcp_max_tw_buckets %s。Linux の TIME_WAIT は 60 秒。%s",
 		r.PortRange, r.TWReuse, r.MaxTWBuckets, r.Meta.describe())
 }

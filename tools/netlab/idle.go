@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -205,26 +206,34 @@ func (r *IdleResults) PrintTable(w io.Writer) {
 		}
 		runs[k][run.Response.Name] = run
 	}
-	fmt.Fprint(w, "| congestion control | tcp_slow_start_after_idle |")
+	t := mdTable{head: []string{"輻輳制御", "tcp_slow_start_after_idle"}, align: "lr"}
 	for _, name := range names {
-		fmt.Fprintf(w, " %s: back to back | after the gap |", name)
+		t.head = append(t.head, idleResponseName(name)+"（RTT）: 続けて", "間を空けて")
+		t.align += "rr"
 	}
-	fmt.Fprintln(w)
-	fmt.Fprint(w, "|:--|--:|")
-	for range names {
-		fmt.Fprint(w, "--:|--:|")
-	}
-	fmt.Fprintln(w)
 	for _, k := range keys {
-		fmt.Fprintf(w, "| %s | %s |", k.cc, k.ssai)
+		row := []string{k.cc, k.ssai}
 		for _, name := range names {
 			run, ok := runs[k][name]
 			if !ok {
-				fmt.Fprint(w, " – | – |")
+				row = append(row, "–", "–")
 				continue
 			}
-			fmt.Fprintf(w, " %.2f RTT | %.2f RTT |", run.BackToBackRTTs, run.AfterIdleRTTs)
+			row = append(row, fmt.Sprintf("%.2f", run.BackToBackRTTs), fmt.Sprintf("%.2f", run.AfterIdleRTTs))
 		}
-		fmt.Fprintln(w)
+		t.rows = append(t.rows, row)
 	}
+	t.write(w)
+}
+
+// idleResponseName is a response's name as the Japanese table heads it;
+// a name it does not know stays as the file has it.
+func idleResponseName(name string) string {
+	if name == "unbuffered Hello" {
+		return "まとめずに書く Hello"
+	}
+	if size, ok := strings.CutSuffix(name, "-byte body"); ok {
+		return size + " バイトのボディ"
+	}
+	return name
 }

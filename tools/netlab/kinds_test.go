@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tcpbook/internal/transcript"
 )
 
 // sampleLoad is a load results file with two series at two counts.
@@ -46,10 +48,10 @@ func TestTablesDeterministic(t *testing.T) {
 			{Case: TimeWaitCase{Name: "ch02"}, ClosedFirst: "server", Connections: 10, ClientPorts: 10, ServerSide: 10}}},
 	}
 	wants := map[string][]string{
-		"trace":    {"| 1 | 1 | no | 13 | 11 | 129 |", "| 2 | 1 | yes | 14 | 11 | 148 |", "unbuffered"},
-		"idle":     {"| reno | 1 | 0.00 RTT | 2.06 RTT |", "unbuffered Hello: back to back", "RTT 50 ms, idle gap 1000 ms"},
-		"load":     {"| ch04-keep | 55 | 155 | 19.0 µs | 9.5 µs |", "| http-keep | 42 | 102 | 24.5 µs | 11.5 µs |", "closed-loop", "CPU 0", "CPU 1"},
-		"memory":   {"| ch04 | after one request | 4.0 MiB | 16.0 MiB | 11.7 KiB | 4.6 KiB |", "GOGC=1"},
+		"trace":    {"| 1 | 1 | 2.06 | 103.0 | 51.0 | 11 | 129 | 13 | なし |", "| 2 | 1 | 0.00 | 0.0 | 0.0 | 11 | 148 | 14 | あり |", "まとめずに書く"},
+		"idle":     {"| reno | 1 | 0.00 | 2.06 |", "まとめずに書く Hello（RTT）: 続けて | 間を空けて |", "RTT 50 ms、間は 1000 ms"},
+		"load":     {"| 系列 | リクエスト / 秒: 1 本 | 16 本 | サーバーの CPU / リクエスト（µs）: 1 本 | 16 本 |", "| ch04-keep | 55 | 155 | 19.0 | 9.5 |", "| http-keep | 42 | 102 | 24.5 | 11.5 |", "閉ループ", "CPU 0", "CPU 1"},
+		"memory":   {"| サーバー | アイドルのコネクション | 1 本あたりの RSS（KiB） |", "| ch04 | リクエスト 1 つのあと | 11.7 | 4.6 | 4.0 | 16.0 |", "GOGC=1"},
 		"timewait": {"| ch02 | 10 | 10 | 0 | – | – |", "32768-60999"},
 	}
 	for kind, tab := range tables {
@@ -75,6 +77,10 @@ func TestTablesDeterministic(t *testing.T) {
 		}
 		if strings.Contains(out, meta.Start.Format("2006-01-02")) || strings.Contains(out, meta.Start.Format(time.RFC3339)) {
 			t.Errorf("%s: the table shows the run's date", kind)
+		}
+		// The book shows the output as a table (a .table transcript).
+		if _, err := transcript.Tables(a.String()); err != nil {
+			t.Errorf("%s: the book cannot show the table: %v\n%s", kind, err, a.String())
 		}
 		for _, w := range wants[kind] {
 			if !strings.Contains(out, w) {
@@ -104,7 +110,7 @@ func TestThroughputSVG(t *testing.T) {
 			t.Fatalf("not well-formed: %v", err)
 		}
 	}
-	for _, want := range []string{"<title id=\"title\">Throughput</title>", "ch04-keep with 16 connections: 155 requests/s (150–160)", "Closed-loop"} {
+	for _, want := range []string{"<title id=\"title\">Throughput</title>", "ch04-keep、16 本: 1 秒あたり 155 リクエスト（150〜160）", "閉ループ", ">1 秒あたりのリクエスト<", ">同時に使うコネクション（本）<"} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("the SVG lacks %q", want)
 		}

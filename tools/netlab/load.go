@@ -9,7 +9,6 @@ import (
 	"net"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -323,56 +322,44 @@ func (r *LoadResults) PrintTable(w io.Writer) {
 		}
 	}
 	slices.Sort(conns)
-	fmt.Fprint(w, "| series |")
-	for _, head := range []string{"requests/s", "server CPU / request"} {
+	t := mdTable{head: []string{"系列"}, align: "l"}
+	for _, head := range []string{"リクエスト / 秒", "サーバーの CPU / リクエスト（µs）"} {
 		for i, c := range conns {
+			h := fmt.Sprintf("%d 本", c)
 			if i == 0 {
-				fmt.Fprintf(w, " %s (%s) |", head, connCount(c))
-			} else {
-				fmt.Fprintf(w, " (%d) |", c)
+				h = head + ": " + h
 			}
+			t.head = append(t.head, h)
+			t.align += "r"
 		}
 	}
-	fmt.Fprintln(w)
-	fmt.Fprint(w, "|:--|")
-	for range 2 * len(conns) {
-		fmt.Fprint(w, "--:|")
-	}
-	fmt.Fprintln(w)
 	errs := 0
 	for _, name := range series {
-		var rps, cpu strings.Builder
+		rps, cpu := []string{name}, []string{}
 		for _, c := range conns {
 			i := slices.IndexFunc(r.Points, func(p LoadPoint) bool { return p.Series == name && p.Conns == c })
 			if i < 0 {
-				rps.WriteString(" – |")
-				cpu.WriteString(" – |")
+				rps, cpu = append(rps, "–"), append(cpu, "–")
 				continue
 			}
 			p := r.Points[i]
-			fmt.Fprintf(&rps, " %.0f |", p.RPS.Median)
-			fmt.Fprintf(&cpu, " %.1f µs |", p.ServerCPUUS.Median)
+			rps = append(rps, fmt.Sprintf("%.0f", p.RPS.Median))
+			cpu = append(cpu, fmt.Sprintf("%.1f", p.ServerCPUUS.Median))
 			errs += p.Errors
 		}
-		fmt.Fprintf(w, "| %s |%s%s\n", name, rps.String(), cpu.String())
+		t.rows = append(t.rows, append(rps, cpu...))
 	}
+	t.write(w)
 	if errs > 0 {
-		fmt.Fprintf(w, "\n%d requests failed.\n", errs)
+		fmt.Fprintf(w, "\n%d 個のリクエストが失敗しました。\n", errs)
 	}
-}
-
-func connCount(c int) string {
-	if c == 1 {
-		return "1 connection"
-	}
-	return strconv.Itoa(c) + " connections"
 }
 
 func (r *LoadResults) pinning() string {
 	if len(r.ClientCPUs) == 0 {
-		return "client and server not pinned"
+		return "クライアントとサーバーは CPU に固定しない"
 	}
-	return fmt.Sprintf("load generator on CPU %s, server on CPU %s", cpuList(r.ClientCPUs), cpuList(r.ServerCPUs))
+	return fmt.Sprintf("負荷をかける側は CPU %s、サーバーは CPU %s", cpuList(r.ClientCPUs), cpuList(r.ServerCPUs))
 }
 
 func cpuList(cpus []int) string {

@@ -168,25 +168,25 @@ func (r *MemoryResults) PrintTable(w io.Writer) {
 	if len(r.Series) == 0 {
 		return
 	}
-	fmt.Fprint(w, "| server | idle connection |")
-	for _, l := range r.Series[0].Levels {
-		fmt.Fprintf(w, " RSS at %d |", l.Conns)
+	t := mdTable{head: []string{"サーバー", "アイドルのコネクション", "1 本あたりの RSS（KiB）", "1 本あたりのカーネルのソケット（KiB、両端）"}, align: "llrr"}
+	for i, l := range r.Series[0].Levels {
+		h := fmt.Sprintf("%d 本", l.Conns)
+		if i == 0 {
+			h = "RSS（MiB）: " + h
+		}
+		t.head = append(t.head, h)
+		t.align += "r"
 	}
-	fmt.Fprintln(w, " RSS per connection | kernel socket cache per connection (both ends) |")
-	fmt.Fprint(w, "|:--|:--|")
-	for range r.Series[0].Levels {
-		fmt.Fprint(w, "--:|")
-	}
-	fmt.Fprintln(w, "--:|--:|")
 	for _, s := range r.Series {
-		state := "before its first request"
+		state := "最初のリクエストの前"
 		if s.Target.Request {
-			state = "after one request"
+			state = "リクエスト 1 つのあと"
 		}
-		fmt.Fprintf(w, "| %s | %s |", s.Target.Name, state)
+		row := []string{s.Target.Name, state, fmt.Sprintf("%.1f", s.RSSPerConn/1024), fmt.Sprintf("%.1f", s.SlabPerConn/1024)}
 		for _, l := range s.Levels {
-			fmt.Fprintf(w, " %.1f MiB |", float64(l.RSS)/(1<<20))
+			row = append(row, fmt.Sprintf("%.1f", float64(l.RSS)/(1<<20)))
 		}
-		fmt.Fprintf(w, " %.1f KiB | %.1f KiB |\n", s.RSSPerConn/1024, s.SlabPerConn/1024)
+		t.rows = append(t.rows, row)
 	}
+	t.write(w)
 }

@@ -476,11 +476,11 @@ func checkBody(path string, status int, body []byte) error {
 	return nil
 }
 
-// PrintTable writes a row per series: the median time until the N small
-// GETs had their responses at each RTT, the fitted k with its 95%
-// interval and a, and the model's k.
+// PrintTable writes a row per series: the fitted k with its 95% interval,
+// the model's k and a first, then the median time until the N small GETs
+// had their responses at each RTT, and the time until all had theirs.
 func (r *PipelineResults) PrintTable(w io.Writer) {
-	fmt.Fprintf(w, "%d small GETs per batch, from no connection; +slow: GET /slow (answered after %s) first; median of %d batches\n\n",
+	fmt.Fprintf(w, "バッチごとに小さな GET %d 個、コネクションのないところから。+slow: GET /slow（%s 後に答える）が先。%d バッチの中央値\n\n",
 		r.N, fmtMS(r.SlowMS), r.Repeat)
 	var rtts []float64
 	if len(r.Series) > 0 {
@@ -491,29 +491,23 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 	if len(rtts) == 0 {
 		return
 	}
-	fmt.Fprint(w, "| series | connections | packets |")
-	for _, rtt := range rtts {
-		fmt.Fprintf(w, " RTT %s |", fmtMS(rtt))
+	t := mdTable{head: []string{"系列", HeadK, "モデルの k", HeadA}, align: "lrrr"}
+	for i, rtt := range rtts {
+		t.head = append(t.head, rttHead(i, "中央値（ms）", rtt))
+		t.align += "r"
 	}
-	fmt.Fprintln(w, " k | model k | a | all, RTT "+fmtMS(rtts[len(rtts)-1])+" |")
-	fmt.Fprint(w, "|:--|--:|--:|")
-	for range rtts {
-		fmt.Fprint(w, "--:|")
-	}
-	fmt.Fprintln(w, "--:|--:|--:|--:|")
+	t.head = append(t.head, "すべての答え（ms）: RTT "+fmtMS(rtts[len(rtts)-1]), "コネクション", "パケット")
+	t.align += "rrr"
 	for _, s := range r.Series {
 		last := s.Points[len(s.Points)-1]
-		fmt.Fprintf(w, "| %s | %g | %g |", s.Name, last.Conns, last.Packets)
+		ka := s.KA("%.1f")
+		row := []string{s.Name, ka[0], fmt.Sprintf("%g", s.ModelRTT), ka[1]}
 		for _, p := range s.Points {
-			fmt.Fprintf(w, " %.1f ms |", p.SmallMedianMS)
+			row = append(row, fmt.Sprintf("%.1f", p.SmallMedianMS))
 		}
-		if s.SlopeRTT != nil {
-			fmt.Fprintf(w, " %s | %g | %.1f ms |", s.K(), s.ModelRTT, *s.InterceptMS)
-		} else {
-			fmt.Fprintf(w, " – | %g | – |", s.ModelRTT)
-		}
-		fmt.Fprintf(w, " %.1f ms |\n", last.AllMedianMS)
+		t.rows = append(t.rows, append(row, fmt.Sprintf("%.1f", last.AllMedianMS), fmt.Sprintf("%g", last.Conns), fmt.Sprintf("%g", last.Packets)))
 	}
+	t.write(w)
 }
 
 // Describe says in one line on what machine the run was made.

@@ -24,8 +24,8 @@ func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
 		series  []PipelineSeries
 	}
 	panels := []panel{
-		{heading: "without /slow"},
-		{heading: fmt.Sprintf("GET /slow (answered after %s) first", fmtMS(r.SlowMS))},
+		{heading: "/slow なし"},
+		{heading: fmt.Sprintf("GET /slow（%s 後に答える）が先", fmtMS(r.SlowMS))},
 	}
 	for _, s := range r.Series {
 		i := 0
@@ -42,7 +42,7 @@ func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
 		return len(PipeModes) + slices.IndexFunc(r.Series, func(t PipelineSeries) bool { return t.Name == s.Name })
 	}
 	fit := func(s PipelineSeries) string {
-		return fmt.Sprintf("%.2f ms + %s × RTT (model %g)", *s.InterceptMS, s.K(), s.ModelRTT)
+		return fmt.Sprintf("k = %s（モデル %g）、a = %.1f ms", s.K(), s.ModelRTT, *s.InterceptMS)
 	}
 	var xmax float64
 	for _, s := range r.Series {
@@ -62,16 +62,13 @@ func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
 			}
 		}
 		if len(fits) > 0 {
-			desc = append(desc, pn.heading+": "+strings.Join(fits, "; "))
+			desc = append(desc, pn.heading+"。"+strings.Join(fits, "。"))
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="sans-serif" font-size="13">`+"\n", width, height, width, height)
-	fmt.Fprintf(&b, "<title id=\"title\">%s</title>\n", html.EscapeString(title))
-	fmt.Fprintf(&b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString(fmt.Sprintf(
-		"Time until the %d small GETs of a batch had their responses (ms, median of %d batches, connecting included) against RTT (ms), per way of sending, with lines fitted to every batch and k's 95%% interval in brackets; left without /slow, right with GET /slow first, each with its own time axis. ",
-		r.N, r.Repeat)+strings.Join(desc, ". ")+". "+r.Describe()+"."))
-	fmt.Fprintf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height)
+	svgOpen(&b, width, height, title, fmt.Sprintf(
+		"送り方ごとに、RTT（ms）に対する、バッチの小さな GET %d 個の答えがそろうまでの時間（ms、%d バッチの中央値、接続を含む）。線はすべてのバッチに当てはめた直線、k の角かっこは 95%% 信頼区間。左は /slow なし、右は GET /slow が先で、時間の軸はそれぞれ別。",
+		r.N, r.Repeat)+strings.Join(desc, "。")+"。"+r.Describe()+"。")
 	for pi, pn := range panels {
 		x0 := float64(left + pi*(panelW+gap))
 		// The time axis reaches the highest median and the fitted lines' ends.
@@ -96,9 +93,9 @@ func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/><line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="black"/>`+"\n", x0, py(0), px(xmax), py(0), x0, top, x0, py(0))
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", x0+panelW/2, top-16, html.EscapeString(pn.heading))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">RTT (ms)</text>`+"\n", x0+panelW/2, py(0)+38)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">RTT（ms）</text>`+"\n", x0+panelW/2, py(0)+38)
 		ax, ay := x0-58, float64(top+panelH/2)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" transform="rotate(-90 %.1f %.1f)">time for the %d small GETs (ms)</text>`+"\n", ax, ay, ax, ay, r.N)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" transform="rotate(-90 %.1f %.1f)">小さな GET %d 個の時間（ms）</text>`+"\n", ax, ay, ax, ay, r.N)
 		for i, s := range pn.series {
 			st := seriesStyle[style(s)%len(seriesStyle)]
 			fmt.Fprintf(&b, "<g class=\"series\" data-series=\"%s\">\n", html.EscapeString(s.Name))

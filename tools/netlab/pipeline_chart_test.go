@@ -83,17 +83,17 @@ func TestPipelineSVG(t *testing.T) {
 		t.Errorf("title %q", title)
 	}
 	for _, want := range []string{
-		"sequential: 5.00 ms + 11.00 × RTT (model 11)",
-		"pipelined+slow: 1000.00 ms + 2.00 × RTT (model 2)",
-		"h2c+slow: 5.00 ms + 2.00 × RTT (model 2)",
-		"without /slow",
-		"GET /slow (answered after 1000 ms) first",
+		"sequential: k = 11.00（モデル 11）、a = 5.0 ms",
+		"pipelined+slow: k = 2.00（モデル 2）、a = 1000.0 ms",
+		"h2c+slow: k = 2.00（モデル 2）、a = 5.0 ms",
+		"/slow なし。",
+		"GET /slow（1000 ms 後に答える）が先。",
 	} {
 		if !strings.Contains(desc, want) {
 			t.Errorf("the description does not say %q:\n%s", want, desc)
 		}
 	}
-	for _, want := range []string{">RTT (ms)<", ">time for the 10 small GETs (ms)<"} {
+	for _, want := range []string{">RTT（ms）<", ">小さな GET 10 個の時間（ms）<"} {
 		if strings.Count(svg, want) != 2 {
 			t.Errorf("not one %q per panel", want)
 		}

@@ -213,9 +213,10 @@ func ReadResults(name string) (*Results, error) {
 }
 
 // PrintTable writes the results as a markdown table, one row per series:
-// the median time per request at each RTT, the fitted line's k with its
-// 95% interval and a, and the packets the link carried per request over
-// all RTTs.
+// the fitted line's k with its 95% interval and a first (what the book
+// discusses), then the median time per request at each RTT and the
+// packets the link carried per request over all RTTs. The headers are in
+// Japanese and carry the units, so that the cells are only numbers.
 func (r *Results) PrintTable(w io.Writer) {
 	var rtts []time.Duration
 	for _, s := range r.Series {
@@ -226,37 +227,57 @@ func (r *Results) PrintTable(w io.Writer) {
 		}
 	}
 	slices.Sort(rtts)
-	fmt.Fprint(w, "| series |")
-	for _, rtt := range rtts {
-		fmt.Fprintf(w, " RTT %s |", fmtMS(ms(rtt)))
+	t := mdTable{head: []string{"系列", HeadK, HeadA}, align: "lrr"}
+	for i, rtt := range rtts {
+		t.head = append(t.head, rttHead(i, "中央値（ms）", ms(rtt)))
+		t.align += "r"
 	}
-	fmt.Fprintln(w, " k | a | packets / request |")
-	fmt.Fprint(w, "|:--|")
-	for range rtts {
-		fmt.Fprint(w, "--:|")
-	}
-	fmt.Fprintln(w, "--:|--:|--:|")
+	t.head = append(t.head, "パケット / リクエスト")
+	t.align += "r"
 	for _, s := range r.Series {
-		fmt.Fprintf(w, "| %s |", s.Name)
+		row := append([]string{s.Name}, s.KA("%.2f")...)
 		var packets, samples int
 		for _, rtt := range rtts {
 			i := slices.IndexFunc(s.Points, func(p Point) bool { return p.RTT == rtt })
 			if i < 0 {
-				fmt.Fprint(w, " – |")
+				row = append(row, "–")
 				continue
 			}
 			p := s.Points[i]
-			fmt.Fprintf(w, " %.2f ms |", p.MedianMS)
+			row = append(row, fmt.Sprintf("%.2f", p.MedianMS))
 			packets += int(p.Carried.Packets)
 			samples += len(p.Samples)
 		}
-		if s.SlopeRTT != nil {
-			fmt.Fprintf(w, " %s | %.2f ms |", s.K(), *s.InterceptMS)
-		} else {
-			fmt.Fprint(w, " – | – |")
-		}
-		fmt.Fprintf(w, " %.1f |\n", float64(packets)/float64(max(1, samples)))
+		t.rows = append(t.rows, append(row, fmt.Sprintf("%.1f", float64(packets)/float64(max(1, samples)))))
 	}
+	t.write(w)
+}
+
+// The headers of the fitted line's columns, the same in every table that
+// has them: k with its 95% interval, and a in ms.
+const (
+	HeadK = "k [95% 区間]"
+	HeadA = "a（ms）"
+)
+
+// KA returns the cells of k (with its interval) and a, a in the given
+// format, or dashes for a series with no line.
+func (f RTTFit) KA(aFormat string) []string {
+	if f.SlopeRTT == nil {
+		return []string{"–", "–"}
+	}
+	return []string{f.K(), fmt.Sprintf(aFormat, *f.InterceptMS)}
+}
+
+// rttHead heads the column of the i-th RTT among columns of one quantity:
+// the first names the quantity ("中央値（ms）: RTT 0"), the others only
+// the RTT ("RTT 5 ms"), as the load table names the counts.
+func rttHead(i int, quantity string, rttMS float64) string {
+	h := "RTT " + fmtMS(rttMS)
+	if i == 0 {
+		return quantity + ": " + h
+	}
+	return h
 }
 
 // fmtMS writes a time in ms without trailing zeros: "0", "5 ms", "2.5 ms".
@@ -267,12 +288,46 @@ func fmtMS(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64) + " ms"
 }
 
+// mdTable is a GitHub-flavoured markdown pipe table: the headers, each
+// column's alignment ('l' or 'r', one letter per column) and the rows.
+// Every table netlab prints goes through it, so that each is a valid
+// table the book can render (internal/render).
+type mdTable struct {
+	head  []string
+	align string
+	rows  [][]string
+}
+
+// write writes the table, a | in a cell escaped as GFM wants.
+func (t *mdTable) write(w io.Writer) {
+	line := func(cells []string) {
+		var b strings.Builder
+		b.WriteString("|")
+		for _, c := range cells {
+			b.WriteString(" " + strings.ReplaceAll(c, "|", `\|`) + " |")
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	line(t.head)
+	delim := make([]string, len(t.head))
+	for i := range delim {
+		delim[i] = "--:"
+		if i < len(t.align) && t.align[i] == 'l' {
+			delim[i] = ":--"
+		}
+	}
+	fmt.Fprintln(w, "|"+strings.Join(delim, "|")+"|")
+	for _, r := range t.rows {
+		line(r)
+	}
+}
+
 // Describe says in one line how the run was made, for a table's caption.
 func (r *Results) Describe() string {
 	var b strings.Builder
 	b.WriteString(r.Meta.describe())
 	if r.Link.Rate != "" {
-		fmt.Fprintf(&b, ", rate %s", r.Link.Rate)
+		fmt.Fprintf(&b, "、帯域 %s", r.Link.Rate)
 	}
 	return b.String()
 }
@@ -280,9 +335,9 @@ func (r *Results) Describe() string {
 // describe says in one line on what machine a run was made.
 func (m Metadata) describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Linux %s, %s, %d CPUs", m.Kernel, m.GoVersion, m.CPUs)
+	fmt.Fprintf(&b, "Linux %s、%s、CPU %d 個", m.Kernel, m.GoVersion, m.CPUs)
 	if m.Server != nil {
-		fmt.Fprintf(&b, ", %s, initcwnd %d", m.Server.CongestionControl, m.Server.InitCwnd)
+		fmt.Fprintf(&b, "、%s、initcwnd %d", m.Server.CongestionControl, m.Server.InitCwnd)
 	}
 	return b.String()
 }

@@ -74,7 +74,12 @@ func TestSeriesFit(t *testing.T) {
 	}
 	var b strings.Builder
 	back.PrintTable(&b)
-	for _, want := range []string{"| series | RTT 0 | RTT 10 ms | RTT 50 ms | k | a | packets / request |", "| x-keep | 0.10 ms | 10.50 ms | 50.50 ms | 1.00 [0.99, 1.01] | 0.50 ms | 2.3 |"} {
+	// The key columns first: the series, k with its interval, a; then
+	// the medians at each RTT, the unit in the header, not the cells.
+	for _, want := range []string{
+		"| 系列 | k [95% 区間] | a（ms） | 中央値（ms）: RTT 0 | RTT 10 ms | RTT 50 ms | パケット / リクエスト |\n|:--|--:|--:|--:|--:|--:|--:|\n",
+		"| x-keep | 1.00 [0.99, 1.01] | 0.50 | 0.10 | 10.50 | 50.50 | 2.3 |",
+	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}

@@ -220,26 +220,29 @@ func streamOnce(l *Link, addr, host string, c StreamCase) ([3]time.Duration, *ht
 // PrintTable writes one row per case: the times' medians, the bytes and
 // packets on the wire.
 func (r *StreamResults) PrintTable(w io.Writer) {
-	fmt.Fprintf(w, "GET of a body produced over time, across the link (rate %s, RTT %g ms), %d requests each, a new connection per request; times from dialling (median)\n\n", r.Rate, r.RTTMS, r.N)
-	fmt.Fprintln(w, "| case | request | Transfer-Encoding | Content-Encoding | Content-Length | decoded | response's first byte | body's first byte | body's last byte | on the wire / request | packets / request |")
-	fmt.Fprintln(w, "|:--|:--|:--|:--|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintf(w, "時間をかけて作るボディの GET、リンク（帯域 %s、RTT %g ms）越し、それぞれ %d 回、リクエストごとに新しいコネクション。時間は接続を始めてからの中央値\n\n", r.Rate, r.RTTMS, r.N)
+	t := mdTable{head: []string{"場合", "レスポンスの最初のバイト（ms）", "ボディの最初のバイト（ms）", "ボディの最後のバイト（ms）",
+		"リクエスト", "Transfer-Encoding", "Content-Encoding", "Content-Length（バイト）", "展開後（バイト）",
+		"リンクのバイト / リクエスト", "パケット / リクエスト"}, align: "lrrrlllrrrr"}
 	for _, f := range r.Fetches {
 		cl := "–"
 		if f.ContentLength >= 0 {
-			cl = fmt.Sprintf("%d B", f.ContentLength)
+			cl = fmt.Sprint(f.ContentLength)
 		}
 		req := "GET " + f.Case.Path + " " + f.Case.Proto
 		if f.Case.AcceptEncoding != "" {
 			req += ", Accept-Encoding: " + f.Case.AcceptEncoding
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d B | %.1f ms | %.1f ms | %.1f ms | %.0f B | %.1f |\n",
-			f.Case.Name, req, orNone(f.TransferEncoding), orNone(f.ContentEncoding), cl, f.DecodedBytes,
-			f.HeaderMedianMS, f.FirstMedianMS, f.LastMedianMS, f.WireBytes, f.Packets)
+		t.rows = append(t.rows, []string{f.Case.Name,
+			fmt.Sprintf("%.1f", f.HeaderMedianMS), fmt.Sprintf("%.1f", f.FirstMedianMS), fmt.Sprintf("%.1f", f.LastMedianMS),
+			req, orNone(f.TransferEncoding), orNone(f.ContentEncoding), cl, fmt.Sprint(f.DecodedBytes),
+			fmt.Sprintf("%.0f", f.WireBytes), fmt.Sprintf("%.1f", f.Packets)})
 	}
+	t.write(w)
 }
 
 // Describe says in one line on what machine the run was made.
 func (r *StreamResults) Describe() string {
 	m := r.Meta
-	return fmt.Sprintf("Linux %s, %s, %d CPUs, rate %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
+	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
 }

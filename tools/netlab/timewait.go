@@ -177,20 +177,22 @@ func (r *TimeWaitResults) PrintTable(w io.Writer) {
 		}
 		runs[run.Case.Name][run.ClosedFirst] = run
 	}
-	fmt.Fprintln(w, "| server | connections | server closes first: TIME_WAIT on the server | on the client | client closes first: TIME_WAIT on the server | on the client |")
-	fmt.Fprintln(w, "|:--|--:|--:|--:|--:|--:|")
+	t := mdTable{head: []string{"サーバー", "コネクション",
+		"サーバーが先に閉じる: サーバーの TIME_WAIT", "クライアントの TIME_WAIT",
+		"クライアントが先に閉じる: サーバーの TIME_WAIT", "クライアントの TIME_WAIT"}, align: "lrrrrr"}
 	for _, name := range names {
 		conns := 0
-		var cells strings.Builder
+		var cells []string
 		for _, first := range []string{"server", "client"} {
 			run, ok := runs[name][first]
 			if !ok {
-				cells.WriteString(" – | – |")
+				cells = append(cells, "–", "–")
 				continue
 			}
 			conns = max(conns, run.Connections)
-			fmt.Fprintf(&cells, " %d | %d |", run.ServerSide, run.ClientSide)
+			cells = append(cells, fmt.Sprint(run.ServerSide), fmt.Sprint(run.ClientSide))
 		}
-		fmt.Fprintf(w, "| %s | %d |%s\n", name, conns, cells.String())
+		t.rows = append(t.rows, append([]string{name, fmt.Sprint(conns)}, cells...))
 	}
+	t.write(w)
 }

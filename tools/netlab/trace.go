@@ -88,32 +88,34 @@ func Trace(p TracePlan, meta *Metadata, pcap io.Writer) (*TraceResults, error) {
 // Write calls, the segments and bytes that carried the response, and
 // how long it took.
 func (r *TraceResults) PrintTable(w io.Writer) {
-	fmt.Fprintf(w, "RTT %g ms, %s\n\n", r.RTTMS, r.Server.describe())
-	fmt.Fprintln(w, "| connection | request | Connection: close | writes | segments | bytes | first → last segment | request → last segment |")
-	fmt.Fprintln(w, "|--:|--:|:--|--:|--:|--:|--:|--:|")
+	fmt.Fprintf(w, "RTT %g ms、%s\n\n", r.RTTMS, r.Server.describe())
+	t := mdTable{head: []string{"コネクション", "リクエスト", "リクエスト → 最後のセグメント（RTT）", "（ms）",
+		"最初 → 最後のセグメント（ms）", "セグメント", "バイト", "Write の回数", "Connection: close"}, align: "rrrrrrrrl"}
 	keepConn := 1 // Trace measures the kept-alive connection first
 	for _, e := range r.Exchanges {
-		closeHdr, writes := "no", r.WritesKeep
+		closeHdr, writes := "なし", r.WritesKeep
 		if e.Connection != keepConn {
-			closeHdr, writes = "yes", r.WritesClose
+			closeHdr, writes = "あり", r.WritesClose
 		}
-		fmt.Fprintf(w, "| %d | %d | %s | %d | %d | %d | %.1f ms | %.1f ms (%.2f RTT) |\n",
-			e.Connection, e.Request, closeHdr, writes, e.Segments, e.Bytes, e.SpreadMS, e.TimeMS, e.TimeMS/r.RTTMS)
+		t.rows = append(t.rows, []string{fmt.Sprint(e.Connection), fmt.Sprint(e.Request),
+			fmt.Sprintf("%.2f", e.TimeMS/r.RTTMS), fmt.Sprintf("%.1f", e.TimeMS), fmt.Sprintf("%.1f", e.SpreadMS),
+			fmt.Sprint(e.Segments), fmt.Sprint(e.Bytes), fmt.Sprint(writes), closeHdr})
 	}
+	t.write(w)
 }
 
 func (o ServeOptions) describe() string {
-	s := "buffered (one Write per response)"
+	s := "まとめて書く（レスポンスごとに Write 1 回）"
 	if o.Unbuffered {
-		s = "unbuffered (http.Response.Write straight to the connection)"
+		s = "まとめずに書く（http.Response.Write でコネクションに直接）"
 	}
 	if o.Nagle {
-		s += ", Nagle on"
+		s += "、Nagle あり"
 	} else {
-		s += ", Nagle off (Go's default)"
+		s += "、Nagle なし（Go の既定）"
 	}
 	if o.Size > 0 {
-		s += fmt.Sprintf(", %d-byte body", o.Size)
+		s += fmt.Sprintf("、%d バイトのボディ", o.Size)
 	}
 	return s
 }

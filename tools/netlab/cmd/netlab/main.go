@@ -446,11 +446,11 @@ func chartCmd(args []string) error {
 	}
 	switch r := t.(type) {
 	case *netlab.Results:
-		err = r.LatencySVG(f, cmp.Or(*title, "Time per request against RTT"))
+		err = r.LatencySVG(f, cmp.Or(*title, "RTT とリクエスト 1 つの時間"))
 	case *netlab.LoadResults:
-		err = r.ThroughputSVG(f, cmp.Or(*title, "Throughput and server CPU per request on loopback"))
+		err = r.ThroughputSVG(f, cmp.Or(*title, "ループバックでのスループットとリクエスト 1 つあたりのサーバーの CPU 時間"))
 	case *netlab.PipelineResults:
-		err = r.PipelineSVG(f, cmp.Or(*title, fmt.Sprintf("Time for a batch of %d small GETs against RTT, per way of sending", r.N)))
+		err = r.PipelineSVG(f, cmp.Or(*title, fmt.Sprintf("送り方ごとの、RTT と小さな GET %d 個の時間", r.N)))
 	default:
 		err = fmt.Errorf("%s: no chart for this kind of results", fs.Arg(0))
 	}
