@@ -200,12 +200,17 @@ bench-ch07:
 # Chapter 8 (about 1.5 minutes; 99 s): batches of 10 small GETs to chapter 8's
 # server across the link at RTTs of 10, 25 and 50 ms, sequential on one
 # kept-alive connection, pipelined, on parallel connections, and over
-# HTTP/2 without TLS (net/http on both sides), each without and with GET
-# /slow first; the fitted slopes against the model (pipeline.json) and
-# their chart (pipeline.svg).
+# HTTP/2 without TLS to the chapter's h2c server (net/http on both sides),
+# each without and with GET /slow first; the fitted slopes against the
+# model (pipeline.json) and their chart (pipeline.svg). Then one batch of
+# h2c and one of pipelined+slow at RTT 50 ms with every packet captured
+# (h2c.pcap, pipelined-slow.pcap), which the chapter reads with tcpdump.
 bench-ch08:
 	@set -eu; out='$(BENCHOUT8)'; mkdir -p "$$out"; echo "第8章: パイプラインと HTTP/2 の計測（$(BENCHOUT8) に書きます）"; \
-	$(call bench-build,chapters/08/server=ch08); \
-	$$nl pipeline -rtt 10ms,25ms,50ms -n 10 -repeat 5 -json "$$out/pipeline.json" $$bin/ch08; \
+	$(call bench-build,chapters/08/server=ch08 chapters/08/h2cserver=h2c); \
+	$$nl pipeline -rtt 10ms,25ms,50ms -n 10 -repeat 5 -h2c $$bin/h2c -json "$$out/pipeline.json" $$bin/ch08; \
 	$$nl chart -o "$$out/pipeline.svg" "$$out/pipeline.json"; \
+	echo "--- パケットの記録: h2c と pipelined+slow を RTT 50 ms で 1 回ずつ"; \
+	$$nl pipeline -rtt 50ms -repeat 1 -series h2c -h2c $$bin/h2c -pcap "$$out/h2c.pcap" $$bin/ch08 >/dev/null; \
+	$$nl pipeline -rtt 50ms -repeat 1 -series pipelined+slow -pcap "$$out/pipelined-slow.pcap" $$bin/ch08 >/dev/null; \
 	echo "第8章の結果: $$out"

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,7 +27,7 @@ const (
 	PipeSequential = "sequential" // one kept-alive connection, one request at a time
 	PipePipelined  = "pipelined"  // one connection, every request written before any response is read
 	PipeParallel   = "parallel"   // a connection per request, all at once
-	PipeH2C        = "h2c"        // net/http on both sides, HTTP/2 without TLS: one connection, a stream per request
+	PipeH2C        = "h2c"        // HTTP/2 without TLS to the h2c server (net/http on both sides): one connection, a stream per request
 )
 
 // PipeModes are the ways measured, in the order of the table.
@@ -69,22 +70,31 @@ type PipelinePoint struct {
 	AllMS         []float64 `json:"all_ms"`
 	SmallMedianMS float64   `json:"small_median_ms"`
 	AllMedianMS   float64   `json:"all_median_ms"`
-	Conns         float64   `json:"conns"`   // TCP connections per batch (the server's count for h2c)
+	Conns         float64   `json:"conns"`   // TCP connections per batch (for h2c, those the Transport dialled)
 	Packets       float64   `json:"packets"` // IP packets the link carried per batch, both ways, closing included
 }
 
 // PipelinePlan says what netlab pipeline measures.
 type PipelinePlan struct {
-	Exe    string // the HTTP/1.1 server, chapter 8's, which answers /slow after Slow
-	Args   []string
+	Exe  string // the HTTP/1.1 server, chapter 8's, which answers /slow after Slow
+	Args []string
+	// H2C is the HTTP/2 server without TLS (chapter 8's h2cserver), with
+	// the same answers as Exe; it runs for the h2c series, as Exe does for
+	// the others, in a process of its own.
+	H2C    string
 	RTTs   []time.Duration
 	N      int
 	Repeat int
-	Slow   time.Duration // what the h2c server waits on /slow: the same as Exe's
-	Port   uint16        // where Exe listens; the h2c server listens on Port+1
+	Slow   time.Duration // how long both servers wait on /slow, as recorded in the results
+	Port   uint16        // where both servers listen (each batch starts one of them)
 	Seed   uint64        // orders the batches (MeasureOrder)
 	Log    io.Writer
 	Drops  Drops // what the link loses: none by default
+	// Series names the series to measure, such as "h2c" or
+	// "pipelined+slow"; none: every one.
+	Series []string
+	// Pcap, if not nil, receives every packet of every batch.
+	Pcap *PcapWriter
 }
 
 // ModelRTT is how many RTTs the N small GETs take in the model: one RTT
@@ -100,10 +110,10 @@ func ModelRTT(mode string, n int, slow bool) float64 {
 	return float64(n + 1)
 }
 
-// MeasurePipeline runs the plan: every series at every RTT, Repeat
-// batches each, in the random order MeasureOrder gives for p.Seed; each
-// batch gets a link of its own and a fresh server behind it (Exe, or the
-// h2c server for h2c).
+// MeasurePipeline runs the plan: every series (or those p.Series names)
+// at every RTT, Repeat batches each, in the random order MeasureOrder
+// gives for p.Seed; each batch gets a link of its own and a fresh server
+// behind it (Exe, or H2C for h2c).
 func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	if p.N < 1 || p.Repeat < 1 {
 		return nil, errors.New("need at least one request and one batch")
@@ -115,8 +125,17 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 			if slow {
 				name += "+slow"
 			}
+			if len(p.Series) > 0 && !slices.Contains(p.Series, name) {
+				continue
+			}
+			if mode == PipeH2C && p.H2C == "" {
+				return nil, errors.New("the h2c series need the h2c server (chapter 8's h2cserver)")
+			}
 			r.Series = append(r.Series, PipelineSeries{Name: name, Mode: mode, Slow: slow, ModelRTT: ModelRTT(mode, p.N, slow)})
 		}
+	}
+	if len(p.Series) > 0 && len(r.Series) != len(p.Series) {
+		return nil, fmt.Errorf("series %q: want some of %s, each with or without +slow", p.Series, strings.Join(PipeModes, ", "))
 	}
 	type sum struct {
 		small, all     []time.Duration
@@ -185,7 +204,7 @@ func (r *PipelineResults) Refit() {
 // rtt, to a fresh server, and returns the batch's times and the packets
 // the link carried, closing included.
 func measureBatch(p PipelinePlan, rtt time.Duration, s PipelineSeries, meta *Metadata) (batchResult, int64, error) {
-	l, err := NewLink(Config{RTT: rtt, Drops: p.Drops})
+	l, err := NewLink(Config{RTT: rtt, Drops: p.Drops, Pcap: p.Pcap})
 	if err != nil {
 		return batchResult{}, 0, err
 	}
@@ -200,18 +219,15 @@ func measureBatch(p PipelinePlan, rtt time.Duration, s PipelineSeries, meta *Met
 		dialAsync: func(port uint16) (net.Conn, error) { return dialAsync(l, port) },
 		port:      p.Port,
 	}
+	exe, args := p.Exe, p.Args
 	if s.Mode == PipeH2C {
-		if b.h2, err = startH2C(l, p.Port+1, p.Slow); err != nil {
-			return batchResult{}, 0, err
-		}
-		defer b.h2.Close()
-	} else {
-		srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
-		if err != nil {
-			return batchResult{}, 0, err
-		}
-		defer srv.Stop()
+		exe, args = p.H2C, nil
 	}
+	srv, err := StartServer(l, p.Port, exe, args...)
+	if err != nil {
+		return batchResult{}, 0, err
+	}
+	defer srv.Stop()
 	paths := make([]string, 0, p.N+1)
 	if s.Slow {
 		paths = append(paths, "/slow")
@@ -226,49 +242,6 @@ func measureBatch(p PipelinePlan, rtt time.Duration, s PipelineSeries, meta *Met
 	}
 	return res, l.Quiet().Sub(before).Packets, nil // the closing packets too
 }
-
-// h2cServer is net/http's server in netlab's process, listening in the
-// server's namespace, with HTTP/2 without TLS only.
-type h2cServer struct {
-	srv   *http.Server
-	conns atomic.Int64 // connections accepted so far
-}
-
-// startH2C serves chapter 8's answers over HTTP/2 without TLS ("h2c"
-// with prior knowledge: the client starts with HTTP/2's preface, no
-// Upgrade): "Hello World\n" for any path, "Slept 1s\n" for /slow after
-// waiting slow.
-func startH2C(l *Link, port uint16, slow time.Duration) (*h2cServer, error) {
-	ln, err := l.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port))))
-	if err != nil {
-		return nil, err
-	}
-	h := &h2cServer{}
-	var protocols http.Protocols
-	protocols.SetUnencryptedHTTP2(true)
-	h.srv = &http.Server{
-		Protocols: &protocols,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			text := "Hello World\n"
-			if r.URL.Path == "/slow" {
-				time.Sleep(slow)
-				text = "Slept " + slow.String() + "\n"
-			}
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			io.WriteString(w, text)
-		}),
-		ConnState: func(_ net.Conn, s http.ConnState) {
-			if s == http.StateNew {
-				h.conns.Add(1)
-			}
-		},
-		ReadHeaderTimeout: time.Minute,
-	}
-	go h.srv.Serve(ln)
-	return h, nil
-}
-
-func (h *h2cServer) Close() { h.srv.Close() }
 
 // h2cTransport returns a Transport that speaks HTTP/2 without TLS to
 // http:// URLs, dialling with dial.
@@ -287,7 +260,6 @@ type batch struct {
 	// parallel connections need this.
 	dialAsync func(port uint16) (net.Conn, error)
 	port      uint16
-	h2        *h2cServer
 }
 
 type batchResult struct {
@@ -313,9 +285,7 @@ func (b *batch) run(mode string, paths []string) (batchResult, error) {
 		res.conns = len(paths)
 		err = b.parallel(ctx, paths, start, done)
 	case PipeH2C:
-		before := b.h2.conns.Load()
-		err = b.h2c(ctx, paths, start, done)
-		res.conns = int(b.h2.conns.Load() - before)
+		res.conns, err = b.h2c(ctx, paths, start, done)
 	default:
 		err = fmt.Errorf("unknown mode %q", mode)
 	}
@@ -396,17 +366,20 @@ func (b *batch) parallel(ctx context.Context, paths []string, start time.Time, d
 
 // h2c sends each GET from a goroutine of its own through one new
 // Transport that speaks HTTP/2 without TLS, so that the requests are
-// streams on one connection. The first request opens the connection; the
-// others start as soon as it is there (the Transport would otherwise
-// dial again for requests that start while it dials, or make them wait a
-// round trip), as pipelined writes its requests once it has connected.
-func (b *batch) h2c(ctx context.Context, paths []string, start time.Time, done []time.Duration) error {
+// streams on one connection, and returns how many connections the
+// Transport dialled. The first request opens the connection; the others
+// start as soon as it is there (the Transport would otherwise dial again
+// for requests that start while it dials, or make them wait a round
+// trip), as pipelined writes its requests once it has connected.
+func (b *batch) h2c(ctx context.Context, paths []string, start time.Time, done []time.Duration) (conns int, err error) {
+	var dials atomic.Int64
 	tr := h2cTransport(func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return b.dial(ctx, b.port+1)
+		dials.Add(1)
+		return b.dial(ctx, b.port)
 	})
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: time.Minute}
-	url := "http://localhost:" + strconv.Itoa(int(b.port+1))
+	url := "http://localhost:" + strconv.Itoa(int(b.port))
 	connected := make(chan struct{})
 	var once sync.Once
 	trace := &httptrace.ClientTrace{WroteHeaders: func() { once.Do(func() { close(connected) }) }}
@@ -417,7 +390,7 @@ func (b *batch) h2c(ctx context.Context, paths []string, start time.Time, done [
 			select {
 			case <-connected:
 			case <-ctx.Done():
-				return ctx.Err()
+				return int(dials.Load()), ctx.Err()
 			}
 		}
 		wg.Go(func() {
@@ -446,7 +419,7 @@ func (b *batch) h2c(ctx context.Context, paths []string, start time.Time, done [
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return int(dials.Load()), errors.Join(errs...)
 }
 
 // readOK reads one response to GET path and checks it.

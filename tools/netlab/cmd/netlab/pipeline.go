@@ -5,25 +5,30 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"tcpbook/tools/netlab"
 )
 
 // pipelineCmd is netlab pipeline [-rtt 10ms,25ms,50ms] [-n 10] [-repeat 5]
-// [-slow 1s] -json FILE EXE [ARG...]: batches of n small GETs to the
-// server EXE (chapter 8's) across the link, sequential on one kept-alive
-// connection, pipelined, on n parallel connections, and over HTTP/2
-// without TLS to net/http's server in netlab; each without and with GET
-// /slow first. The batches run in a random order that -order-seed fixes.
+// [-slow 1s] [-series NAME,...] [-pcap FILE] -h2c H2CEXE -json FILE EXE
+// [ARG...]: batches of n small GETs to the server EXE (chapter 8's) across
+// the link, sequential on one kept-alive connection, pipelined, on n
+// parallel connections, and over HTTP/2 without TLS to the server H2CEXE
+// (chapter 8's h2cserver); each without and with GET /slow first. The
+// batches run in a random order that -order-seed fixes.
 func pipelineCmd(args []string) error {
 	fs := flag.NewFlagSet("netlab pipeline", flag.ExitOnError)
 	rttFlag := fs.String("rtt", "10ms,25ms,50ms", "the RTTs, comma-separated")
 	n := fs.Int("n", 10, "small GETs per batch")
 	repeat := fs.Int("repeat", 5, "batches per series and RTT")
 	orderSeed := fs.Uint64("order-seed", 0, "seed of the batches' random order (0: from the clock); recorded in the results")
-	slow := fs.Duration("slow", time.Second, "how long EXE waits before answering /slow (the h2c server waits as long)")
-	port := fs.Uint("port", 8888, "the port EXE listens on, on localhost; the h2c server listens on the next")
+	slow := fs.Duration("slow", time.Second, "how long EXE and the h2c server wait before answering /slow (recorded in the results)")
+	port := fs.Uint("port", 8888, "the port EXE and the h2c server listen on, on localhost")
+	h2c := fs.String("h2c", "", "the h2c server, such as go build -o /tmp/h2c ./chapters/08/h2cserver (needed for the h2c series)")
+	series := fs.String("series", "", "measure only these series, comma-separated, such as h2c,pipelined+slow (default: all)")
+	pcapFile := fs.String("pcap", "", "write every packet of every batch to this pcap file")
 	out := fs.String("json", "", "write the results to this file")
 	drops := dropFlags(fs)
 	fs.Usage = func() {
@@ -38,8 +43,17 @@ func pipelineCmd(args []string) error {
 	if _, err := os.Stat(fs.Arg(0)); err != nil {
 		return fmt.Errorf("%w (build it first, such as go build -o /tmp/ch08 ./chapters/08/server)", err)
 	}
-	if *port == 0 || *port > 65534 {
-		return errors.New("-port: want 1 to 65534")
+	if *port == 0 || *port > 65535 {
+		return errors.New("-port: want 1 to 65535")
+	}
+	if *h2c != "" {
+		if _, err := os.Stat(*h2c); err != nil {
+			return fmt.Errorf("-h2c: %w (build it first, such as go build -o /tmp/h2c ./chapters/08/h2cserver)", err)
+		}
+	}
+	var names []string
+	if *series != "" {
+		names = strings.Split(*series, ",")
 	}
 	if err := inUserns(); err != nil {
 		return err
@@ -52,10 +66,27 @@ func pipelineCmd(args []string) error {
 	if *orderSeed == 0 {
 		*orderSeed = uint64(time.Now().UnixNano())
 	}
-	r, err := netlab.MeasurePipeline(netlab.PipelinePlan{
-		Exe: fs.Arg(0), Args: fs.Args()[1:], RTTs: rtts, N: *n, Repeat: *repeat,
-		Slow: *slow, Port: uint16(*port), Seed: *orderSeed, Log: os.Stderr, Drops: *drops,
-	}, &meta)
+	plan := netlab.PipelinePlan{
+		Exe: fs.Arg(0), Args: fs.Args()[1:], H2C: *h2c, RTTs: rtts, N: *n, Repeat: *repeat,
+		Slow: *slow, Port: uint16(*port), Seed: *orderSeed, Log: os.Stderr, Drops: *drops, Series: names,
+	}
+	if *pcapFile != "" {
+		f, err := os.Create(*pcapFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if plan.Pcap, err = netlab.NewPcapWriter(f); err != nil {
+			return err
+		}
+	}
+	r, err := netlab.MeasurePipeline(plan, &meta)
+	if plan.Pcap != nil {
+		if ferr := plan.Pcap.Flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", plan.Pcap.Packets(), *pcapFile)
+	}
 	if err != nil {
 		return err
 	}

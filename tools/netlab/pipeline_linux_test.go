@@ -1,0 +1,123 @@
+//go:build linux
+
+package netlab
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"tcpbook/internal/booktest"
+)
+
+// netlab pipeline runs chapter 8's server and its h2c server, each a
+// process of its own, and the capture shows what chapter 8 explains its
+// slopes of 3 RTT with: a side that sends more data segments than the
+// initial window of 10 before any ACK sends the 11th an RTT after the
+// first. Pipelined, the server sends the 10 responses in 10 segments, the
+// window exactly; behind /slow, it sends 11. Over h2c, the client sends
+// its preface and SETTINGS, then each request's HEADERS in a segment of
+// its own: 11.
+func TestMeasurePipeline(t *testing.T) {
+	if !inNamespaces(t) {
+		return
+	}
+	newTestLink(t, Config{}) // skips if no link can be made
+	const rtt = 30 * time.Millisecond
+	var pcap bytes.Buffer
+	pw, err := NewPcapWriter(&pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := PipelinePlan{
+		Exe: booktest.Build(t, "chapters/08/server"), H2C: booktest.Build(t, "chapters/08/h2cserver"),
+		RTTs: []time.Duration{rtt}, N: 10, Repeat: 1, Slow: time.Second, Port: 8888, Seed: 1,
+		Series: []string{"pipelined", "pipelined+slow", "h2c"}, Pcap: pw,
+	}
+	r, err := MeasurePipeline(plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Series) != 3 || r.Series[0].Name != "pipelined" || r.Series[1].Name != "pipelined+slow" || r.Series[2].Name != "h2c" {
+		t.Fatalf("series %+v", r.Series)
+	}
+	for _, s := range r.Series {
+		p := s.Points[0]
+		t.Logf("%s: %.1f ms, %g connections, %g packets", s.Name, p.SmallMS[0], p.Conns, p.Packets)
+		if p.Conns != 1 {
+			t.Errorf("%s: %g connections, want 1", s.Name, p.Conns)
+		}
+		floor := 2 * ms(rtt)
+		if s.Slow {
+			floor += ms(time.Second) // every response waits for /slow's
+		}
+		if p.SmallMS[0] < floor {
+			t.Errorf("%s: %.1f ms, less than %.1f ms", s.Name, p.SmallMS[0], floor)
+		}
+	}
+
+	_, packets, err := ReadPcap(&pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The batches' connections, in the order they ran, and each side's
+	// data segments on each.
+	type side struct{ client, server []TCPSegment }
+	var order []uint16
+	conns := map[uint16]*side{}
+	for _, s := range TCPSegments(packets) {
+		c := conns[s.ClientPort]
+		if c == nil {
+			c = &side{}
+			conns[s.ClientPort] = c
+			order = append(order, s.ClientPort)
+		}
+		if s.Payload == 0 {
+			continue
+		}
+		if s.FromClient {
+			c.client = append(c.client, s)
+		} else {
+			c.server = append(c.server, s)
+		}
+	}
+	if len(order) != 3 {
+		t.Fatalf("%d connections in the capture, want 3", len(order))
+	}
+	counted := map[string]bool{}
+	for _, port := range order {
+		c := conns[port]
+		var name string
+		var sender []TCPSegment
+		switch {
+		case len(c.client) > 1:
+			name, sender = "h2c", c.client
+		case len(c.server) > 0 && c.server[0].Time.Sub(c.client[0].Time) >= time.Second:
+			name, sender = "pipelined+slow", c.server
+		default:
+			name, sender = "pipelined", c.server
+		}
+		counted[name] = true
+		want := map[string]int{"pipelined": 10, "pipelined+slow": 11, "h2c": 11}[name]
+		t.Logf("%s: %d client and %d server data segments", name, len(c.client), len(c.server))
+		if name == "h2c" && len(sender) < want {
+			t.Errorf("h2c: the client sent %d data segments, want the preface and a HEADERS segment per request (%d) or more", len(sender), want)
+		} else if name != "h2c" && len(sender) != want {
+			t.Errorf("%s: the server sent %d data segments, want one per response (%d)", name, len(sender), want)
+		}
+		if len(sender) > DefaultInitCwnd {
+			if gap := sender[DefaultInitCwnd].Time.Sub(sender[0].Time); gap < rtt {
+				t.Errorf("%s: data segment %d left %v after the first, within an RTT: the initial window is not 10 segments", name, DefaultInitCwnd+1, gap)
+			}
+		}
+		if name == "pipelined" && sender[len(sender)-1].Time.Sub(sender[0].Time) >= rtt {
+			t.Errorf("pipelined: the 10 responses took %v to leave; the initial window holds them all", sender[len(sender)-1].Time.Sub(sender[0].Time))
+		}
+	}
+	if len(counted) != 3 {
+		t.Errorf("connections told apart as %v", counted)
+	}
+}
