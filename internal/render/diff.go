@@ -130,10 +130,18 @@ func (h hunk) sides() (old, new string) {
 }
 
 // Ahead highlights into the cache what rendering the block asks it for:
-// the code of a block, or the two sides of each hunk of a diff. A site
-// does it for every block, on every core, before rendering its pages.
+// the code of a block, the command of a table transcript, or the two
+// sides of each hunk of a diff. A site does it for every block, on every
+// core, before rendering its pages.
 func Ahead(cache *Cache, b *chapter.Block) {
 	// An error shows again, and is reported, when the page is rendered.
+	if b.Kind == chapter.Transcript && b.Table {
+		// writeTable highlights the command alone.
+		if shown, _, ok := tableParts(b); ok {
+			_, _ = cache.Highlight("console", shown)
+			return
+		}
+	}
 	if b.Kind != chapter.Diff {
 		if b.Body != "" {
 			_, _ = cache.Highlight(b.Lang, b.Body)

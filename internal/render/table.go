@@ -26,15 +26,11 @@ import (
 // make a six-row table some sixty lines long and put the k of one series
 // a screen away from the next one's.
 func (r *codeRenderer) writeTable(w util.BufWriter, b *chapter.Block) (bool, error) {
-	cmds, err := transcript.Parse(b.Body)
-	if err != nil || len(cmds) != 1 {
+	shown, parts, ok := tableParts(b)
+	if !ok {
 		return false, nil
 	}
-	parts, err := transcript.Tables(cmds[0].Output)
-	if err != nil {
-		return false, nil
-	}
-	html, err := r.cache.Highlight("console", cmds[0].Shown)
+	html, err := r.cache.Highlight("console", shown)
 	if err != nil {
 		return false, err
 	}
@@ -97,4 +93,19 @@ func (r *codeRenderer) writeTable(w util.BufWriter, b *chapter.Block) (bool, err
 		w.WriteString("</tbody>\n</table>\n</div>")
 	}
 	return true, nil
+}
+
+// tableParts returns a table transcript's command as the block shows it
+// and its output's parts, or false when the block is not one command
+// whose output holds a table.
+func tableParts(b *chapter.Block) (string, []transcript.OutputPart, bool) {
+	cmds, err := transcript.Parse(b.Body)
+	if err != nil || len(cmds) != 1 {
+		return "", nil, false
+	}
+	parts, err := transcript.Tables(cmds[0].Output)
+	if err != nil {
+		return "", nil, false
+	}
+	return cmds[0].Shown, parts, true
 }

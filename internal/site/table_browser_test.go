@@ -14,10 +14,11 @@ import (
 // transcript) on a phone (390 px) and a desktop (1280 px), light and
 // dark: the page never gets wider than the window; the k column, with its
 // interval, and the a column are in view without scrolling; the numbers
-// are right-aligned in figures of one width; the caption is in view; and
-// when the table is wider than its box, the box scrolls, not the page,
-// with the series column staying put over an opaque background. It
-// photographs the table and the chart below it.
+// are right-aligned in figures of one width; the caption is in view; on
+// the desktop the whole table fits; and on the phone, where the table is
+// wider than its box, the box scrolls, not the page, with the series
+// column staying put over an opaque background. It photographs the table
+// and the chart below it.
 func TestBrowserResultTable(t *testing.T) {
 	browsertest.Browser(t) // or skip before building the book
 	_, base := realSite(t)
@@ -90,6 +91,9 @@ func TestBrowserResultTable(t *testing.T) {
 				}
 				screenshot(tb, "05-table-"+size.name+"-scrolled-"+theme)
 				tb.Eval(wrap + `.scrollLeft = 0`)
+				if !size.mobile {
+					t.Errorf("%s: the latency table does not fit a desktop's column: %s px in %s", where, tb.Eval(wrap+`.scrollWidth`), tb.Eval(wrap+`.clientWidth`))
+				}
 			} else if size.mobile {
 				t.Errorf("%s: the latency table fits a phone without scrolling: the test of its sticky column tests nothing", where)
 			}
