@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -167,4 +168,38 @@ func TestThread(t *testing.T) {
 		}
 		c.Close()
 	})
+}
+
+// TestProbe says whether this machine gives the tests network namespaces,
+// and how, or why not: go test -v -run TestProbe ./internal/netns.
+func TestProbe(t *testing.T) {
+	if err := Probe(); err != nil {
+		t.Logf("NOTICE: no network namespace: %v", err)
+		return
+	}
+	how := "as root"
+	if userns {
+		how = "in an unprivileged user namespace"
+	}
+	t.Logf("network namespaces: available, %s", how)
+	// A child started with Attr has its own network: it does not see
+	// this machine's listener.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	attr, err := Attr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null")
+	cmd.SysProcAttr = attr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(":%04X 00000000:0000 0A", port(t, ln.Addr())); strings.Contains(string(out), want) {
+		t.Errorf("the child sees this machine's listener (%s):\n%s", want, out)
+	}
 }
