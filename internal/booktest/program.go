@@ -101,8 +101,7 @@ type Server struct {
 
 // Start runs the program bin and waits until it listens on addr (it, or
 // a process it started: another program listening there does not count).
-// The
-// program runs in a process group of its own: when the test ends, the
+// The program runs in a process group of its own: when the test ends, the
 // group is killed, the program and whatever it started; and if the test
 // binary dies first (go test -timeout), the group dies with it.
 func Start(t *testing.T, bin, addr string) *Server {
