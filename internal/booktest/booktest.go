@@ -16,9 +16,11 @@
 //		Start the one command of console block ID in the background, as
 //		in a second terminal.
 //	waitport HOST:PORT
-//		Wait until a socket listens on HOST:PORT. On Linux this reads
-//		/proc/net/tcp and makes no connection, so a server's log shows
-//		only the reader's clients.
+//		Wait until what the script started listens on HOST:PORT. On
+//		Linux this reads /proc/net/tcp and makes no connection, so a
+//		server's log shows only the reader's clients; and a socket
+//		counts only if a process the script started holds it, so
+//		another program listening there does not end the wait.
 //	interrupt [-norm rule,...] ID
 //		Press Ctrl-C on what start ID began (SIGINT to its process
 //		group), and compare its output with the block.
@@ -52,11 +54,14 @@
 // watchdog process per group then kills the group (see group).
 //
 // On Linux every script runs in a network namespace of its own (as root, or
-// in an unprivileged user namespace), so scripts run in parallel, each with
-// its own localhost:8888, whatever else listens on the machine's. Where no
-// namespace can be made, scripts run one at a time, and the run fails at
-// once, naming the port, if something already listens on a port a script
-// waits for.
+// in an unprivileged user namespace; see internal/netns), so scripts run in
+// parallel, each with its own localhost:8888, whatever else listens on the
+// machine's. Where no namespace can be made (macOS; a Linux that forbids
+// unprivileged user namespaces; TCPBOOK_NO_NETNS=1), the run says why,
+// scripts run one at a time, and a script that waits for a port holds a
+// machine-wide lock while it runs, as Isolate's tests do, so that no other
+// test binary uses the port meanwhile; it fails at once, naming the port,
+// if something else already listens there.
 //
 // With Params.Update, a block whose output differs from the real run is
 // rewritten with the real output instead of failing the test. Blocks that
@@ -78,6 +83,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -88,6 +94,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"tcpbook/internal/chapter"
+	"tcpbook/internal/netns"
 	"tcpbook/internal/safefile"
 	"tcpbook/internal/transcript"
 )
@@ -148,14 +155,10 @@ func Run(t *testing.T, p Params) {
 		t.Fatal(err)
 	}
 	t.Logf("built the chapters' programs once for all scripts in %v", time.Since(start).Round(time.Millisecond))
-	iso := probeIsolation()
-	if iso.err != nil {
-		t.Logf("NOTICE: no network namespace for the scripts (%v): running them one at a time on the machine's own network", iso.err)
-		if busy := busyPorts(scripts); len(busy) > 0 {
-			t.Fatalf("%s already accepts connections, and without a network namespace the scripts need it: stop what listens there and run the tests again", strings.Join(busy, ", "))
-		}
-	}
-	if iso.err == nil {
+	nsErr := netns.Probe()
+	if nsErr != nil {
+		noticeShared(t, nsErr)
+	} else {
 		// Prove the isolation on every run: hold the scripts' ports on
 		// the machine's own network while they run, as an author's
 		// chapter server in another terminal would.
@@ -174,10 +177,10 @@ func Run(t *testing.T, p Params) {
 		for _, s := range scripts {
 			name := strings.TrimSuffix(filepath.Base(s), ".txtar")
 			t.Run(name, func(t *testing.T) {
-				if iso.err == nil {
+				if nsErr == nil {
 					t.Parallel()
 				}
-				report, err := runScript(topName(t), iso, s, root, bin, updates)
+				report, err := runScript(topName(t), s, root, bin, updates)
 				if err != nil {
 					t.Errorf("%s: %v\n%s", filepath.Base(s), err, report)
 				} else if testing.Verbose() {
@@ -285,11 +288,26 @@ func binName(dir string) string { return strings.ReplaceAll(path.Clean(dir), "/"
 
 // runScript runs one script in a child process: the test binary again,
 // running the test named testName, in a network namespace of its own when
-// it can have one, with env added to its environment. It returns what the
-// script printed, and an error if the script failed.
-func runScript(testName string, iso isolation, script, root, bin, updates string, env ...string) (string, error) {
+// it can have one, with env added to its environment. Where it cannot, a
+// script that waits for a port runs alone on this machine's network
+// (lockNetwork), and fails at once, naming the port, if something else
+// already listens there. It returns what the script printed, and an error
+// if the script failed.
+func runScript(testName, script, root, bin, updates string, env ...string) (string, error) {
+	if netns.Probe() != nil {
+		if ports := scriptPorts([]string{script}); len(ports) > 0 {
+			unlock, err := lockNetwork()
+			if err != nil {
+				return "", err
+			}
+			defer unlock()
+			if busy := busyPorts(ports); len(busy) > 0 {
+				return "", fmt.Errorf("%s already accepts connections, and without a network namespace the script needs it: stop what listens there and run the tests again", strings.Join(busy, ", "))
+			}
+		}
+	}
 	env = append([]string{envScript + "=" + script, envBin + "=" + bin, envUpdates + "=" + updates, envRoot + "=" + root}, env...)
-	report, skipped, err := reexec(testName, iso, env...)
+	report, skipped, err := reexec(testName, env...)
 	if err == nil && skipped != "" {
 		// Its blocks would count as verified.
 		err = fmt.Errorf("the script skipped (%s): a script that verifies the book's transcripts may not skip", skipped)
@@ -298,21 +316,21 @@ func runScript(testName string, iso isolation, script, root, bin, updates string
 }
 
 // reexec runs the test named name again, in a child process, in a
-// network namespace of its own when iso allows, with env added. It returns
-// what the test printed without go test's framing, and the name of the
-// test or subtest that skipped, if one did. The child runs in a process
+// network namespace of its own when one can be made, with env added. It
+// returns what the test printed without go test's framing, and the name of
+// the test or subtest that skipped, if one did. The child runs in a process
 // group of its own, which dies with this process (see group): a test
 // binary that go test -timeout kills takes its children with it, and
 // they take whatever they started.
-func reexec(name string, iso isolation, env ...string) (report, skipped string, err error) {
+func reexec(name string, env ...string) (report, skipped string, err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", "", err
 	}
 	cmd := exec.Command(exe, "-test.run=^"+regexp.QuoteMeta(name)+"$", "-test.v")
 	cmd.Env = append(os.Environ(), env...)
-	if iso.err == nil {
-		cmd.SysProcAttr = iso.attr()
+	if attr, err := netns.Attr(); err == nil {
+		cmd.SysProcAttr = attr
 		cmd.Env = append(cmd.Env, envNetns+"=1")
 	}
 	var out bytes.Buffer
@@ -404,12 +422,6 @@ func writeChapter(root, p string, data []byte) error {
 	return nil
 }
 
-// isolation says how a child gets a network of its own.
-type isolation struct {
-	userns bool
-	err    error
-}
-
 // scriptPorts lists the addresses the scripts wait for.
 func scriptPorts(scripts []string) []string {
 	var addrs []string
@@ -431,15 +443,20 @@ func scriptPorts(scripts []string) []string {
 	return addrs
 }
 
-// waitListening waits until a TCP socket listens on hostport. check is
-// called between looks; its error ends the wait.
-func waitListening(ctx context.Context, hostport string, check func() error) error {
+// waitListening waits until a process of one of the groups pgids (a
+// function: a script's started commands change) listens on hostport:
+// another program listening there (another test's server, a reader's in
+// another terminal) does not end the wait. check is called between looks;
+// its error ends the wait.
+func waitListening(ctx context.Context, hostport string, pgids func() []int, check func() error) error {
+	var who netns.Who
 	for {
-		ok, err := listening(hostport)
+		var err error
+		who, err = listeningBy(hostport, pgids())
 		if err != nil {
 			return err
 		}
-		if ok {
+		if who == netns.Group {
 			return nil
 		}
 		if err := check(); err != nil {
@@ -447,10 +464,26 @@ func waitListening(ctx context.Context, hostport string, check func() error) err
 		}
 		select {
 		case <-ctx.Done():
+			if who == netns.Other {
+				return fmt.Errorf("another program listens on %s, not the one started, after %v", hostport, waitTimeout)
+			}
 			return fmt.Errorf("nothing listens on %s after %v", hostport, waitTimeout)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// portOf returns the port of hostport.
+func portOf(hostport string) (uint16, error) {
+	_, portStr, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return 0, err
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil {
+		return 0, fmt.Errorf("bad port in %s", hostport)
+	}
+	return uint16(port), nil
 }
 
 // enterNetns brings up the loopback interface when this process is a
@@ -459,15 +492,15 @@ func enterNetns() error {
 	if os.Getenv(envNetns) != "1" {
 		return nil
 	}
-	return loopbackUp()
+	return netns.LoopbackUp()
 }
 
-// busyPorts lists the addresses the scripts wait for that something on
-// this machine already listens on.
-func busyPorts(scripts []string) []string {
+// busyPorts lists the addresses of addrs that something on this machine
+// already listens on.
+func busyPorts(addrs []string) []string {
 	var busy []string
-	for _, addr := range scriptPorts(scripts) {
-		if ok, _ := listening(addr); ok {
+	for _, addr := range addrs {
+		if who, _ := listeningBy(addr, nil); who != netns.Nobody {
 			busy = append(busy, addr)
 		}
 	}

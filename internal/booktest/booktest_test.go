@@ -1,6 +1,8 @@
 package booktest
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,10 +12,33 @@ import (
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/extract"
+	"tcpbook/internal/netns"
 	"tcpbook/internal/transcript"
 )
 
-func TestMain(m *testing.M) { Main(m) }
+func TestMain(m *testing.M) {
+	if addr := os.Getenv(envTestListen); addr != "" {
+		testServer(addr)
+	}
+	Main(m)
+}
+
+// envTestListen makes the test binary a server for booktest's own tests:
+// it listens on the address it names ("-": nowhere) until it is killed.
+const envTestListen = "BOOKTEST_TEST_LISTEN"
+
+func testServer(addr string) {
+	if addr != "-" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer ln.Close()
+	}
+	time.Sleep(time.Hour)
+	os.Exit(0)
+}
 
 const fixtureChapter = "# 練習\n\n```go {file=main.go}\n" + `package main
 
@@ -123,15 +148,15 @@ func TestHarness(t *testing.T) {
 		Run(t, Params{})
 		return
 	}
-	iso := probeIsolation()
-	if iso.err != nil {
-		t.Logf("NOTICE: %v; the fixture's scripts run without a namespace", iso.err)
+	nsErr := netns.Probe()
+	if nsErr != nil {
+		t.Logf("NOTICE: %v; the fixture's scripts run without a namespace", nsErr)
 	}
 	// parallel lets a case run in parallel with the others, unless it
 	// listens on the fixture's port and the scripts share this
 	// machine's network.
 	parallel := func(t *testing.T, listens bool) {
-		if iso.err == nil || !listens {
+		if nsErr == nil || !listens {
 			t.Parallel()
 		}
 	}
@@ -141,7 +166,7 @@ func TestHarness(t *testing.T) {
 		if err := buildPrograms(root, book, bin); err != nil {
 			t.Fatal(err)
 		}
-		report, err := runScript("TestHarness", iso, filepath.Join(root, "testdata/scripts/s.txtar"), root, bin, updates, env...)
+		report, err := runScript("TestHarness", filepath.Join(root, "testdata/scripts/s.txtar"), root, bin, updates, env...)
 		return book, root, report, err
 	}
 
@@ -271,7 +296,7 @@ func TestHarness(t *testing.T) {
 		if err := buildPrograms(root, book, bin); err != nil {
 			t.Fatal(err)
 		}
-		if report, err := runScript("TestHarness", iso, filepath.Join(root, "testdata/scripts/s.txtar"), root, bin, ""); err != nil {
+		if report, err := runScript("TestHarness", filepath.Join(root, "testdata/scripts/s.txtar"), root, bin, ""); err != nil {
 			t.Fatalf("want the script to pass: %v\n%s", err, report)
 		}
 		if pids := waitGone(t, bin, 10*time.Second); len(pids) > 0 {

@@ -370,7 +370,14 @@ func cmdWaitport(ts *testscript.TestScript, call transcript.Call) {
 	st := getState(ts)
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	err := waitListening(ctx, args[0], func() error {
+	groups := func() []int {
+		var pgids []int
+		for _, p := range st.procs {
+			pgids = append(pgids, p.g.pgid)
+		}
+		return pgids
+	}
+	err := waitListening(ctx, args[0], groups, func() error {
 		for id, p := range st.procs {
 			select {
 			case <-p.done:

@@ -130,7 +130,7 @@ func TestKilledTestKillsPrograms(t *testing.T) {
 	}
 	switch os.Getenv(envVictim) {
 	case "script":
-		report, err := runScript(t.Name(), probeIsolation(), os.Getenv("FX_SCRIPT"), os.Getenv("FX_ROOT"), os.Getenv("FX_BIN"), "")
+		report, err := runScript(t.Name(), os.Getenv("FX_SCRIPT"), os.Getenv("FX_ROOT"), os.Getenv("FX_BIN"), "")
 		t.Fatalf("the script ended (%v); it should have been killed first:\n%s", err, report)
 	case "start":
 		Start(t, os.Getenv("FX_SERVER"), os.Getenv("FX_ADDR"))

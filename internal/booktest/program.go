@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"tcpbook/internal/chapter"
+	"tcpbook/internal/netns"
 )
 
 // envIsolated names the test that a child process runs isolated.
@@ -22,8 +23,13 @@ const envIsolated = "BOOKTEST_ISOLATED"
 // programs use (localhost:8888) whatever else listens on this machine, and
 // run in parallel with other tests that do too. It returns true in that
 // child, where the test goes on, and false in the parent, after reporting
-// the child's result. Where no namespace can be made it logs why and
-// returns true: the test then runs on this machine's network.
+// the child's result.
+//
+// Where no namespace can be made (netns.Probe says why), it logs the
+// reason, waits until no other test on this machine uses the machine's
+// network (in this test binary or another: go test ./... runs packages
+// side by side), and returns true: the test goes on here, alone on
+// localhost:8888 until it ends, even if it called t.Parallel.
 //
 // Call it first in a top-level test:
 //
@@ -44,12 +50,16 @@ func Isolate(t *testing.T) bool {
 	if strings.Contains(t.Name(), "/") {
 		t.Fatal("booktest.Isolate works in top-level tests only")
 	}
-	iso := probeIsolation()
-	if iso.err != nil {
-		t.Logf("NOTICE: %v: the test runs on this machine's network", iso.err)
+	if err := netns.Probe(); err != nil {
+		noticeShared(t, err)
+		unlock, err := lockNetwork()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(unlock)
 		return true
 	}
-	report, skipped, err := reexec(t.Name(), iso, envIsolated+"="+t.Name())
+	report, skipped, err := reexec(t.Name(), envIsolated+"="+t.Name())
 	switch {
 	case err != nil:
 		t.Errorf("in its own network namespace: %v\n%s", err, report)
@@ -89,8 +99,9 @@ type Server struct {
 	err  error
 }
 
-// Start runs the program bin and waits until it listens on addr. The
-// program runs in a process group of its own: when the test ends, the
+// Start runs the program bin and waits until it listens on addr (it, or
+// a process it started: another program listening there does not count).
+// The program runs in a process group of its own: when the test ends, the
 // group is killed, the program and whatever it started; and if the test
 // binary dies first (go test -timeout), the group dies with it.
 func Start(t *testing.T, bin, addr string) *Server {
@@ -112,7 +123,7 @@ func Start(t *testing.T, bin, addr string) *Server {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	if err := waitListening(ctx, addr, s.Alive); err != nil {
+	if err := waitListening(ctx, addr, func() []int { return []int{g.pgid} }, s.Alive); err != nil {
 		t.Fatalf("%v\n%s", err, s.Output())
 	}
 	return s

@@ -1,109 +1,39 @@
 package booktest
 
 import (
-	"bufio"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"tcpbook/internal/netns"
 )
 
-func (iso isolation) attr() *syscall.SysProcAttr {
-	attr := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
-	if iso.userns {
-		// Root inside the namespace, to bring its loopback up; what it
-		// writes on disk still belongs to the user.
-		attr.Cloneflags |= syscall.CLONE_NEWUSER
-		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
-		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
-		attr.GidMappingsEnableSetgroups = false
+// listeningBy says whose socket listens on the port of hostport: a
+// process of one of the groups pgids, another program, or nobody. It
+// reads the kernel's socket tables and the groups' open files rather than
+// connecting, so the server sees no connection from the test.
+func listeningBy(hostport string, pgids []int) (netns.Who, error) {
+	port, err := portOf(hostport)
+	if err != nil {
+		return netns.Nobody, err
 	}
-	return attr
-}
-
-// probeIsolation finds out whether a child can have a network namespace:
-// as root directly, otherwise inside an unprivileged user namespace.
-func probeIsolation() isolation {
-	try := func(iso isolation) error {
-		cmd := exec.Command("/bin/true")
-		cmd.SysProcAttr = iso.attr()
-		return cmd.Run()
+	who := netns.Nobody
+	for _, pgid := range pgids {
+		w, err := netns.WhoListens(port, pgid)
+		if err != nil || w == netns.Group {
+			return w, err
+		}
+		who = w
 	}
-	if os.Geteuid() == 0 {
-		if err := try(isolation{}); err == nil {
-			return isolation{}
+	if who == netns.Nobody && len(pgids) == 0 {
+		// No group to own it: say whether anything listens.
+		if ok, err := netns.Listening(port); ok || err != nil {
+			return netns.Other, err
 		}
 	}
-	iso := isolation{userns: true}
-	if err := try(iso); err != nil {
-		return isolation{err: fmt.Errorf("cannot create a network namespace: %v", err)}
-	}
-	return iso
-}
-
-// loopbackUp brings up lo in a new network namespace, where it starts
-// down; 127.0.0.1 and ::1 come with it.
-func loopbackUp() error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return err
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
-}
-
-// listeningOn reports whether /proc/net/tcp or tcp6 has a socket in the
-// LISTEN state on port.
-func listeningOn(port uint16) (bool, error) {
-	want := fmt.Sprintf(":%04X", port)
-	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		f, err := os.Open(table)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return false, err
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			const listen = "0A"
-			if len(fields) > 3 && strings.HasSuffix(fields[1], want) && fields[3] == listen {
-				f.Close()
-				return true, nil
-			}
-		}
-		f.Close()
-	}
-	return false, nil
-}
-
-// listening reports whether a TCP socket listens on the port of
-// hostport, reading the kernel's socket tables rather than connecting, so
-// the server sees no connection from the test.
-func listening(hostport string) (bool, error) {
-	_, portStr, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return false, err
-	}
-	port, err := strconv.ParseUint(portStr, 10, 16)
-	if err != nil {
-		return false, fmt.Errorf("bad port in %s", hostport)
-	}
-	return listeningOn(uint16(port))
+	return who, nil
 }
 
 // openTerminal makes a pseudo-terminal, so that a command prints what it

@@ -8,25 +8,23 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"tcpbook/internal/netns"
 )
 
-func (iso isolation) attr() *syscall.SysProcAttr { return nil }
-
-func probeIsolation() isolation {
-	return isolation{err: errors.New("network namespaces need Linux")}
-}
-
-func loopbackUp() error { return errors.New("network namespaces need Linux") }
-
-// listening connects to find out: without Linux's socket tables, that is
-// the only way to know, and the server will log the connection.
-func listening(hostport string) (bool, error) {
+// listeningBy connects to find out: without Linux's socket tables, that
+// is the only way to know, and the server will log the connection. It
+// cannot tell whose socket it reached, so it calls any the groups'.
+func listeningBy(hostport string, pgids []int) (netns.Who, error) {
 	c, err := net.DialTimeout("tcp", hostport, time.Second)
 	if err != nil {
-		return false, nil
+		return netns.Nobody, nil
 	}
 	c.Close()
-	return true, nil
+	if len(pgids) == 0 {
+		return netns.Other, nil
+	}
+	return netns.Group, nil
 }
 
 func openTerminal() (term, tty *os.File, err error) {

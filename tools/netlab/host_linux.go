@@ -9,9 +9,10 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
-	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"tcpbook/internal/netns"
 )
 
 // EnvNetns is set in the environment of a program that RerunInNetns
@@ -25,29 +26,15 @@ const EnvNetns = "NETLAB_NETNS"
 // The program calls it when EnvNetns is not set, and calls LoopbackUp in
 // the new namespace.
 func RerunInNetns() (int, error) {
-	cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), EnvNetns+"=1")
-	attr := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
-	if os.Geteuid() != 0 {
-		attr.Cloneflags |= syscall.CLONE_NEWUSER
-		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
-		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
-	}
-	cmd.SysProcAttr = attr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return exit.ExitCode(), nil
-	}
+	code, err := netns.Rerun(EnvNetns, true)
 	if err != nil {
-		return 0, fmt.Errorf("%w: cannot create a network namespace: %w", ErrNoLink, err)
+		return 0, fmt.Errorf("%w: %w", ErrNoLink, err)
 	}
-	return 0, nil
+	return code, nil
 }
 
 // LoopbackUp brings up lo, which a new network namespace has down.
-func LoopbackUp() error { return ifUp("lo") }
+func LoopbackUp() error { return netns.LoopbackUp() }
 
 // PinProcess restricts every thread of this process to cpus; threads
 // started later inherit the restriction.
@@ -112,21 +99,17 @@ func Affinity(pid int) ([]int, error) {
 
 // LocalListening reports whether a TCP socket listens on port in this
 // thread's network namespace.
-func LocalListening(port uint16) (bool, error) { return listeningOn(port) }
+func LocalListening(port uint16) (bool, error) { return netns.Listening(port) }
 
 // InNewNetns runs f on a thread of its own in a new network namespace
 // with lo up: the sockets f opens and the programs it starts belong to
 // that namespace, which disappears when they are gone.
 func InNewNetns(f func()) error {
-	ns, err := newNetns()
+	th, err := netns.NewThread()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w\n%s", ErrNoLink, err, Help)
 	}
-	defer close(ns.do)
-	ns.run(func() { err = ifUp("lo") })
-	if err != nil {
-		return err
-	}
-	ns.run(f)
+	defer th.Close()
+	th.Run(f)
 	return nil
 }

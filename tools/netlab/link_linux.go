@@ -3,7 +3,6 @@
 package netlab
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,13 +10,13 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"tcpbook/internal/netns"
 )
 
 const tunName = "tun0" // 名前空間ごとにデバイス名は別なので、両側で同じ名前を使える
@@ -26,7 +25,7 @@ const tunName = "tun0" // 名前空間ごとにデバイス名は別なので、
 // 2 つの TUN デバイスの間でパケットを運び、向きごとに RTT/2 ずつ遅らせます。
 type Link struct {
 	cfg            Config
-	client, server *netns
+	client, server *side
 	tunC, tunS     *os.File
 	done           chan struct{}
 	wg             sync.WaitGroup
@@ -123,7 +122,7 @@ func (l *Link) StartClient(cmd *exec.Cmd) (err error) {
 // namespace, by reading that namespace's socket table: it makes no
 // connection.
 func (l *Link) Listening(port uint16) (ok bool, err error) {
-	l.server.run(func() { ok, err = listeningOn(port) })
+	l.server.run(func() { ok, err = netns.Listening(port) })
 	return ok, err
 }
 
@@ -151,57 +150,32 @@ func (l *Link) Close() {
 		}
 	}
 	l.wg.Wait()
-	for _, ns := range []*netns{l.client, l.server} {
+	for _, ns := range []*side{l.client, l.server} {
 		if ns != nil {
-			close(ns.do)
+			ns.Close()
 		}
 	}
 }
 
-// netns は、自分のネットワーク名前空間に入った OS スレッドに固定した
-// goroutine です。run で渡した関数はそのスレッドで動くので、そこで開いた
-// ソケットや起動したプロセスは、その名前空間に属します。
-type netns struct {
-	do chan func()
-}
+// side is one of the link's two network namespaces: a thread of its own
+// (netns.Thread) on which run runs a function.
+type side struct{ th *netns.Thread }
 
-func newNetns() (*netns, error) {
-	ns := &netns{do: make(chan func())}
-	errc := make(chan error)
-	go func() {
-		// UnlockOSThread は呼ばない。goroutine が終わると、ランタイムは
-		// 名前空間を変えたこのスレッドを使い回さずに終わらせる
-		runtime.LockOSThread()
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("%w: cannot create a network namespace: %w\n%s", ErrNoLink, err, Help)
-			return
-		}
-		errc <- nil
-		for f := range ns.do {
-			f()
-		}
-	}()
-	if err := <-errc; err != nil {
-		return nil, err
+// newNetns makes a namespace for one side of the link, with lo up.
+func newNetns() (*side, error) {
+	th, err := netns.NewThread()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w\n%s", ErrNoLink, err, Help)
 	}
-	return ns, nil
+	return &side{th}, nil
 }
 
-func (ns *netns) run(f func()) {
-	done := make(chan struct{})
-	ns.do <- func() {
-		defer close(done)
-		f()
-	}
-	<-done
-}
+func (s *side) run(f func()) { s.th.Run(f) }
+func (s *side) Close()       { s.th.Close() }
 
-// setup は名前空間の中で動き、lo を上げ、sysctl を設定し、TUN デバイスを
+// setup は名前空間の中で動き、sysctl を設定し、TUN デバイスを
 // 作って、自分のアドレス local と相手のアドレス peer を設定します。
 func setup(local, peer string, routeLocalnet bool, sysctl map[string]string) (*os.File, error) {
-	if err := ifUp("lo"); err != nil {
-		return nil, fmt.Errorf("lo: %w", err)
-	}
 	for k, v := range sysctl {
 		if err := writeSysctl(k, v); err != nil {
 			return nil, err
@@ -256,24 +230,6 @@ func writeSysctl(name, value string) error {
 	return nil
 }
 
-// ifUp は、インターフェース name を上げます。
-func ifUp(name string) error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return err
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
-}
-
 // configure は、1 対 1 のリンクのこちら側のアドレスと相手のアドレスを設定して、
 // インターフェースを上げます。相手への経路はカーネルが足します。
 func configure(name, local, peer string) error {
@@ -302,33 +258,7 @@ func configure(name, local, peer string) error {
 			return fmt.Errorf("%s: %w", a.addr, err)
 		}
 	}
-	return ifUp(name)
-}
-
-// listeningOn は、呼んだスレッドのネットワーク名前空間に、port で
-// 待ち受けている TCP のソケットがあるかを調べます。
-func listeningOn(port uint16) (bool, error) {
-	want := fmt.Sprintf(":%04X", port)
-	for _, table := range []string{"/proc/thread-self/net/tcp", "/proc/thread-self/net/tcp6"} {
-		f, err := os.Open(table)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return false, err
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			// sl local_address rem_address st ...（st の 0A が LISTEN）
-			fields := strings.Fields(sc.Text())
-			if len(fields) > 3 && strings.HasSuffix(fields[1], want) && fields[3] == "0A" {
-				f.Close()
-				return true, nil
-			}
-		}
-		f.Close()
-	}
-	return false, nil
+	return netns.IfUp(name)
 }
 
 // EnvUserns is set in the environment of a program that
@@ -340,22 +270,9 @@ const EnvUserns = "NETLAB_USERNS"
 // allows unprivileged users a user namespace), and returns its exit code.
 // A program calls it when it is not root and EnvUserns is not set.
 func RerunInUserNamespace() (int, error) {
-	cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), EnvUserns+"=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags:                 syscall.CLONE_NEWUSER,
-		UidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-		GidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-		GidMappingsEnableSetgroups: false,
-	}
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return exit.ExitCode(), nil
-	}
+	code, err := netns.Rerun(EnvUserns, false)
 	if err != nil {
 		return 0, fmt.Errorf("%w: cannot create a user namespace: %w\n%s", ErrNoLink, err, Help)
 	}
-	return 0, nil
+	return code, nil
 }
