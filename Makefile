@@ -165,7 +165,7 @@ bench-ch05:
 	echo "--- アイドルのあとのウィンドウ: netlab idle"; \
 	$$nl idle -rtt 50ms -gap 1s -n 5 -cc reno,bbr -ssai 1,0 -size 65536 -json $$out/idle.json; \
 	echo "--- ループバックの負荷: netlab load"; \
-	$$nl load -c 1,16,64 -d 2s -warmup 500ms -repeat 3 -json $$out/load.json \
+	$$nl load -c 1,16,64 -d 2s -warmup 500ms -repeat 5 -json $$out/load.json \
 		ch02:new=$$bin/ch02 ch04=$$bin/ch04 http=$$bin/http; \
 	$$nl chart -o $$out/throughput.svg $$out/load.json; \
 	echo "--- アイドルのコネクションのメモリ: netlab memory"; \
