@@ -1,6 +1,7 @@
 package netlab
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 	"testing"
@@ -16,13 +17,12 @@ func seqPacket(i int, toClient bool, seq uint32, flags byte, payload int) []byte
 	return p
 }
 
-// through sends packets through a forwarder with d's picks for one
-// direction (stream 1 to the server, 2 to the client) and returns the
-// numbers of those it dropped.
-func through(t *testing.T, d Drops, stream uint64, packets [][]byte) []int {
+// through sends packets through a forwarder of one direction with picks
+// and returns the numbers of those it dropped.
+func through(t *testing.T, picks []Pick, toClient bool, packets [][]byte) []int {
 	t.Helper()
 	f := &forwarder{stats: new(linkStats)}
-	f.setDrops(d, stream)
+	f.setPicks(picks, toClient)
 	from, to := newFakeDevice(), newFakeDevice()
 	f.from, f.to, f.done = from, to, make(chan struct{})
 	for _, p := range packets {
@@ -75,21 +75,45 @@ func TestForwarderPicks(t *testing.T) {
 		name      string
 		picks     []Pick
 		toClient  bool
-		stream    uint64
 		wantDrops []int
 	}{
-		{"the client's SYN", []Pick{{Seq: 0}}, false, 1, []int{0}},
-		{"the SYN+ACK", []Pick{{ToClient: true, Seq: 0}}, true, 2, []int{0}},
-		{"a middle segment", []Pick{{ToClient: true, Seq: 2897}}, true, 2, []int{4}},
-		{"its last byte", []Pick{{ToClient: true, Seq: 4344}}, true, 2, []int{4}},
-		{"the last data segment", []Pick{{ToClient: true, Seq: 3*mss + 100}}, true, 2, []int{5}},
-		{"two at once", []Pick{{Seq: 0}, {Seq: 1}}, false, 1, []int{0, 2}},
-		{"the other direction's pick", []Pick{{ToClient: true, Seq: 1}}, false, 1, nil},
-		{"beyond the data", []Pick{{ToClient: true, Seq: 5000}}, true, 2, nil},
+		{"the client's SYN", []Pick{{Seq: 0}}, false, []int{0}},
+		{"the SYN+ACK", []Pick{{ToClient: true, Seq: 0}}, true, []int{0}},
+		{"a middle segment", []Pick{{ToClient: true, Seq: 2897}}, true, []int{4}},
+		{"its last byte", []Pick{{ToClient: true, Seq: 4344}}, true, []int{4}},
+		{"the last data segment", []Pick{{ToClient: true, Seq: 3*mss + 100}}, true, []int{5}},
+		{"two at once", []Pick{{Seq: 0}, {Seq: 1}}, false, []int{0, 2}},
+		{"the other direction's pick", []Pick{{ToClient: true, Seq: 1}}, false, nil},
+		{"beyond the data", []Pick{{ToClient: true, Seq: 5000}}, true, nil},
 	} {
-		got := through(t, Drops{Picks: c.picks}, c.stream, flow(c.toClient))
+		got := through(t, c.picks, c.toClient, flow(c.toClient))
 		if !slices.Equal(got, c.wantDrops) {
 			t.Errorf("%s: dropped packets %v, want %v", c.name, got, c.wantDrops)
+		}
+	}
+}
+
+// A writer with a short snaplen keeps each packet's first bytes and its
+// whole length, which is what tcpdump prints.
+func TestPcapSnaplen(t *testing.T) {
+	var buf bytes.Buffer
+	pw, err := NewPcapWriterSnaplen(&buf, 96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long, short := seqPacket(1, true, 1, 0x10, 1448), seqPacket(2, true, 1, 0x10, 0)
+	pw.WritePacket(time.Unix(1, 0), long)
+	pw.WritePacket(time.Unix(2, 0), short)
+	if err := pw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	_, packets, err := ReadPcap(&buf)
+	if err != nil || len(packets) != 2 {
+		t.Fatalf("ReadPcap: %d packets, %v", len(packets), err)
+	}
+	for i, want := range [][]byte{long[:96], short} {
+		if p := packets[i]; p.OrigLen != []int{len(long), len(short)}[i] || !bytes.Equal(p.Data, want) {
+			t.Errorf("packet %d: length %d, %d bytes kept; want %d, %d", i, p.OrigLen, len(p.Data), []int{len(long), len(short)}[i], len(want))
 		}
 	}
 }
