@@ -46,9 +46,14 @@ type linkStats struct {
 func (f *forwarder) setDrops(d Drops, stream uint64) {
 	f.loss, f.queue = d.Loss, d.Queue
 	f.rng = rand.New(rand.NewPCG(d.Seed, stream))
+}
+
+// setPicks は、picks のうち、この向き（toClient ならサーバーからクライアントへ）の
+// ものを狙って落とすようにします。
+func (f *forwarder) setPicks(picks []Pick, toClient bool) {
 	f.picks, f.picked, f.isn = nil, nil, map[uint32]uint32{}
-	for _, p := range d.Picks {
-		if p.ToClient == (stream == 2) { // NewLink は、クライアントへ向かう側を 2 にする
+	for _, p := range picks {
+		if p.ToClient == toClient {
 			f.picks = append(f.picks, p)
 		}
 	}

@@ -17,6 +17,10 @@ type Config struct {
 	Burst int
 	// Drops are the ways the link loses packets: none by default.
 	Drops
+	// Picks are packets the link drops on purpose, each once: the first
+	// packet that matches. They come before Drops.Loss, which does not
+	// draw for a picked packet.
+	Picks []Pick
 	// Pcap, if not nil, receives every packet the link carries, as the
 	// client's side sees it: a packet the client sends at the time the
 	// link reads it, and a packet the client receives at the time the link
@@ -48,10 +52,6 @@ type Drops struct {
 	// direction, and when that is full the link stops reading from the
 	// sender's TUN device until there is room; it never drops.
 	Queue int `json:"queue,omitempty"`
-	// Picks are packets the link drops on purpose, each once: the first
-	// packet that matches. They come before Loss, which does not draw for
-	// a picked packet.
-	Picks []Pick `json:"picks,omitempty"`
 }
 
 // Pick names one TCP segment for the link to drop: in one direction, the

@@ -1,6 +1,7 @@
 package netlab
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -69,15 +71,14 @@ type LossRandom struct {
 	P99MS   float64   `json:"p99_ms"`
 	MeanMS  float64   `json:"mean_ms"`
 	MaxMS   float64   `json:"max_ms"`
-	// Slow counts the requests that took more than an RTT longer than
-	// the same request without loss would (2 RTTs on a new connection,
-	// 1 on a kept-alive one): those that waited for a lost packet.
-	Slow    int   `json:"slow"`
-	Packets int64 `json:"packets"` // carried, both directions
-	Dropped int64 `json:"dropped"` // lost
+	Packets int64     `json:"packets"` // carried, both directions
+	Dropped int64     `json:"dropped"` // lost
 	// The recovery counters (TcpExt, nonzero only) of each side.
 	ClientCounters map[string]int64 `json:"client_counters"`
 	ServerCounters map[string]int64 `json:"server_counters"`
+	// Errors are the requests that failed, which are not timed.
+	Errors    []string `json:"errors,omitempty"`
+	ServerLog string   `json:"server_log,omitempty"` // the server's stderr, if a request failed
 }
 
 // LossPlan says what netlab loss measures.
@@ -316,27 +317,23 @@ func (p LossPlan) timeRandom(r *LossRandom, meta *Metadata) error {
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
-	keep := r.Mode == ModeKeep
-	n, skip, base := p.N, 0, 2*p.RTT
-	if keep {
-		n, skip, base = p.N+1, 1, p.RTT
-	}
-	samples, err := p.client(l, nil).Time(n, keep)
-	if err != nil {
-		return err
-	}
+	samples, errs := timeEach(p.client(l, nil), p.N, r.Mode == ModeKeep)
 	stats := l.Quiet()
 	r.Packets, r.Dropped = stats.Packets, stats.Dropped
 	r.ClientCounters, r.ServerCounters = l.recovery()
+	srv.Stop()
+	r.Errors = errs
+	if len(errs) > 0 { // what the server said, which may tell why
+		r.ServerLog = srv.stderr.String()
+	}
+	if len(samples) == 0 {
+		return fmt.Errorf("every request failed: %v", errs)
+	}
 	var times []time.Duration
 	var sum time.Duration
-	for _, s := range samples[skip:] {
-		r.TimesMS = append(r.TimesMS, round(ms(s.Total), 3))
-		times, sum = append(times, s.Total), sum+s.Total
-		if s.Total > base+p.RTT {
-			r.Slow++
-		}
+	for _, t := range samples {
+		r.TimesMS = append(r.TimesMS, round(ms(t), 3))
+		times, sum = append(times, t), sum+t
 	}
 	slices.Sort(times)
 	r.P50MS, r.P99MS = round(ms(percentile(times, 50)), 3), round(ms(percentile(times, 99)), 3)
@@ -344,10 +341,53 @@ func (p LossPlan) timeRandom(r *LossRandom, meta *Metadata) error {
 	return nil
 }
 
+// timeEach sends n requests one after another and times each: on a new
+// connection each, or, if keep, on one kept-alive connection, whose first
+// request (which opens it) is sent but not timed. A request that fails is
+// not timed; its error is returned, and the next request opens a new
+// connection (untimed again if keep).
+func timeEach(c *Client, n int, keep bool) (times []time.Duration, errs []string) {
+	var conn net.Conn
+	var r *bufio.Reader
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	for len(times)+len(errs) < n {
+		start := time.Now()
+		opened := conn == nil
+		if opened {
+			var err error
+			if conn, err = c.dial(); err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			r = bufio.NewReader(conn)
+		}
+		t, err := c.timeRequest(conn, r, !keep, start)
+		if err != nil || !keep {
+			conn.Close()
+			conn = nil
+		}
+		switch {
+		case err != nil:
+			errs = append(errs, err.Error())
+		case !keep || !opened:
+			times = append(times, t)
+		}
+	}
+	return times, errs
+}
+
 // Describe says in one line how the run was made, for a table's caption.
 func (r *LossResults) Describe() string {
+	n := 0
+	if len(r.Random) > 0 {
+		n = len(r.Random[0].TimesMS)
+	}
 	return fmt.Sprintf("RTT %g ms, medians of %d runs per case (fresh link and server each); random loss on %d requests per row; %s",
-		r.RTTMS, r.Repeat, len(r.Random[0].TimesMS), r.Meta.describe())
+		r.RTTMS, r.Repeat, n, r.Meta.describe())
 }
 
 // PrintTable writes two tables: what each dropped packet cost (the
@@ -365,11 +405,17 @@ func (r *LossResults) PrintTable(w io.Writer) {
 			c.Label, extra, rtts, c.MedianMS, c.MinMS, c.MaxMS, modeJa(c.Mode))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| 損失率 | コネクション | p50 | p99 | 平均 | 最大 | 1 RTT 以上遅れた | 失ったパケット |")
-	fmt.Fprintln(w, "|--:|:--|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "| 損失率 | コネクション | p50 | p99 | 平均 | 最大 | 失ったパケット |")
+	fmt.Fprintln(w, "|--:|:--|--:|--:|--:|--:|--:|")
 	for _, x := range r.Random {
-		fmt.Fprintf(w, "| %g%% | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %d / %d | %d / %d |\n",
-			x.Loss*100, modeJa(x.Mode), x.P50MS, x.P99MS, x.MeanMS, x.MaxMS, x.Slow, len(x.TimesMS), x.Dropped, x.Packets+x.Dropped)
+		fmt.Fprintf(w, "| %g%% | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %d / %d |\n",
+			x.Loss*100, modeJa(x.Mode), x.P50MS, x.P99MS, x.MeanMS, x.MaxMS, x.Dropped, x.Packets+x.Dropped)
+	}
+	for _, x := range r.Random {
+		if len(x.Errors) > 0 {
+			fmt.Fprintf(w, "\n損失率 %g%%、%sコネクションで失敗したリクエスト %d 個（時間に入れていません）: %s\n",
+				x.Loss*100, modeJa(x.Mode), len(x.Errors), strings.Join(x.Errors, "; "))
+		}
 	}
 }
 

@@ -3,7 +3,9 @@ package netlab
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,5 +117,40 @@ func TestPcapSnaplen(t *testing.T) {
 		if p := packets[i]; p.OrigLen != []int{len(long), len(short)}[i] || !bytes.Equal(p.Data, want) {
 			t.Errorf("packet %d: length %d, %d bytes kept; want %d, %d", i, p.OrigLen, len(p.Data), []int{len(long), len(short)}[i], len(want))
 		}
+	}
+}
+
+// The loss table prints the cost of each drop against its baseline, in ms
+// and RTTs, and the random-loss rows with the packets lost, from the file
+// alone.
+func TestLossTable(t *testing.T) {
+	r := &LossResults{Kind: KindLoss, RTTMS: 50, Repeat: 3,
+		Cases: []LossCase{
+			{Name: "hello-new", Label: "なし", Mode: ModeNew, MedianMS: 103, MinMS: 102, MaxMS: 104},
+			{Name: "syn", Label: "SYN", Mode: ModeNew, Baseline: "hello-new", MedianMS: 1110, MinMS: 1105, MaxMS: 1130, ExtraMS: 1007, ExtraRTTs: 20.14},
+		},
+		Random: []LossRandom{{Loss: 0.01, Mode: ModeKeep, TimesMS: []float64{51, 52, 300}, P50MS: 52, P99MS: 300, MeanMS: 134.3, MaxMS: 300, Packets: 12, Dropped: 1}},
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back LossResults
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	back.PrintTable(&b)
+	for _, want := range []string{
+		"| なし | – | – | 103.0 ms | 102.0 ms | 104.0 ms | 新しい |",
+		"| SYN | +1007.0 ms | +20.14 | 1110.0 ms | 1105.0 ms | 1130.0 ms | 新しい |",
+		"| 1% | 使い続ける | 52.0 ms | 300.0 ms | 134.3 ms | 300.0 ms | 1 / 13 |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if d := back.Describe(); !strings.Contains(d, "RTT 50 ms") || !strings.Contains(d, "3 runs per case") {
+		t.Errorf("Describe = %q", d)
 	}
 }
