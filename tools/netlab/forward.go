@@ -31,7 +31,7 @@ type forwarder struct {
 	rng             *rand.Rand        // loss のための乱数。loss が 0 なら使わない
 	queue           int               // 帯域の制限を待てるパケットの数。0 なら制限なし
 	waiting         []time.Time       // 帯域の制限を待っているパケットが出ていく時刻
-	picks           []Pick            // この向きで狙って落とすセグメント（Drops.Picks）
+	picks           []Pick            // この向きで狙って落とすセグメント（Config.Picks）
 	picked          []bool            // picks のそれぞれを、もう落としたか
 	isn             map[uint32]uint32 // コネクション（ポートの組）ごとの SYN のシーケンス番号
 }
@@ -60,7 +60,7 @@ func (f *forwarder) setPicks(picks []Pick, toClient bool) {
 	f.picked = make([]bool, len(f.picks))
 }
 
-// pick は、p が狙って落とすセグメント（Drops.Picks）なら true を返します。
+// pick は、p が狙って落とすセグメント（Config.Picks）なら true を返します。
 // SYN からコネクションの最初のシーケンス番号を覚え、セグメントが運ぶ
 // シーケンス番号（SYN と FIN は 1 つ、データは 1 バイトに 1 つ）が、
 // まだ落としていない Pick の Seq を含めば、それを落とします。
@@ -168,7 +168,7 @@ func (f *forwarder) read(queue chan<- packet) {
 			continue
 		}
 		if f.pick(p) || (f.loss > 0 && f.rng.Float64() < f.loss) || (f.bucket != nil && f.full(now)) {
-			f.stats.dropped.Add(1) // 狙って落とした（Picks）か、失った（loss）か、待つ場所がない（queue）
+			f.stats.dropped.Add(1) // 狙って落とした（pick）か、失った（loss）か、待つ場所がない（queue）
 			continue
 		}
 		leave := now // 帯域の制限がなければ、すぐにリンクに出る
