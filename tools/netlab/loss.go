@@ -39,7 +39,7 @@ type LossResults struct {
 // LossCase is one request, timed Repeat times, each on a fresh link and a
 // fresh server: the first request of a new connection, or the second of a
 // kept-alive one (the first, which opens the connection, is not timed),
-// with at most one packet of it dropped on purpose.
+// with the packets Picks names dropped on purpose (none for a baseline).
 type LossCase struct {
 	Name     string    `json:"name"`               // such as "syn"
 	Label    string    `json:"label"`              // what was dropped, in Japanese, for the table
