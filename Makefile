@@ -102,8 +102,9 @@ serve:
 
 # The measurements of chapters 5-8, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07 and bench-ch08 in
-# chapter order (6.5 minutes on a 2-core machine: 6 min 27 s on
-# 2026-12-06, builds cached), each saying what it measures
+# chapter order (about 9 minutes on a 2-core machine: 6 min 27 s on
+# 2026-12-06, builds cached, before netlab loss added 2 min 32 s to
+# chapter 5), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
 # prints it again from the file, beside the book's (each chapter's
@@ -140,11 +141,14 @@ bench-build = bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
 	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
 	for p in $(1); do go build -o $$bin/$${p\#*=} ./$${p%=*}; done; nl=$$bin/netlab
 
-# Chapter 5 (about 4 minutes; 3 min 39 s in that run): latency across a delayed link at several
+# Chapter 5 (about 6.5 minutes: 3 min 39 s in that run, plus 2 min 32 s
+# for netlab loss, measured alone on 2026-12-06): latency across a delayed link at several
 # RTTs with the fitted lines (latency.json, latency.svg); the unbuffered
 # server's packets (unbuffered.pcap, unbuffered.json); Nagle's algorithm
 # with delayed ACKs (nagle.json, nagle.svg); kept-alive requests after an
-# idle gap under reno and bbr (idle.json); closed-loop throughput on
+# idle gap under reno and bbr (idle.json); what one lost packet costs a
+# request, and request times under 1% and 5% random loss (loss.json, and
+# loss.pcap: the lost last segment); closed-loop throughput on
 # loopback with the server's CPU per request (load.json, throughput.svg);
 # memory per idle connection (memory.json); and TIME_WAIT by which side
 # closes first (timewait.json).
@@ -164,6 +168,8 @@ bench-ch05:
 	$$nl chart -title "Nagle のアルゴリズムと遅延 ACK（使い続けるコネクション）" -o $$out/nagle.svg $$out/nagle.json; \
 	echo "--- アイドルのあとのウィンドウ: netlab idle"; \
 	$$nl idle -rtt 50ms -gap 1s -n 5 -cc reno,bbr -ssai 1,0 -size 65536 -json $$out/idle.json; \
+	echo "--- 1 つのパケットを失うと: netlab loss"; \
+	$$nl loss -rtt 50ms -repeat 5 -n 200 -loss 1%,5% -pcap $$out/loss.pcap -json $$out/loss.json $$bin/ch04; \
 	echo "--- ループバックの負荷: netlab load"; \
 	$$nl load -c 1,16,64 -d 2s -warmup 500ms -repeat 5 -json $$out/load.json \
 		ch02:new=$$bin/ch02 ch04=$$bin/ch04 http=$$bin/http; \

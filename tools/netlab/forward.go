@@ -1,6 +1,7 @@
 package netlab
 
 import (
+	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	"sync/atomic"
@@ -26,10 +27,13 @@ type forwarder struct {
 	onRead, onWrite func(time.Time, []byte)
 	done            <-chan struct{} // 閉じられたら、待っているパケットを捨てて終わる
 	stats           *linkStats
-	loss            float64     // パケットを失う確率（Drops.Loss）
-	rng             *rand.Rand  // loss のための乱数。loss が 0 なら使わない
-	queue           int         // 帯域の制限を待てるパケットの数。0 なら制限なし
-	waiting         []time.Time // 帯域の制限を待っているパケットが出ていく時刻
+	loss            float64           // パケットを失う確率（Drops.Loss）
+	rng             *rand.Rand        // loss のための乱数。loss が 0 なら使わない
+	queue           int               // 帯域の制限を待てるパケットの数。0 なら制限なし
+	waiting         []time.Time       // 帯域の制限を待っているパケットが出ていく時刻
+	picks           []Pick            // この向きで狙って落とすセグメント（Config.Picks）
+	picked          []bool            // picks のそれぞれを、もう落としたか
+	isn             map[uint32]uint32 // コネクション（ポートの組）ごとの SYN のシーケンス番号
 }
 
 // linkStats counts what the link carried, both directions together.
@@ -42,6 +46,63 @@ type linkStats struct {
 func (f *forwarder) setDrops(d Drops, stream uint64) {
 	f.loss, f.queue = d.Loss, d.Queue
 	f.rng = rand.New(rand.NewPCG(d.Seed, stream))
+}
+
+// setPicks は、picks のうち、この向き（toClient ならサーバーからクライアントへ）の
+// ものを狙って落とすようにします。
+func (f *forwarder) setPicks(picks []Pick, toClient bool) {
+	f.picks, f.picked, f.isn = nil, nil, map[uint32]uint32{}
+	for _, p := range picks {
+		if p.ToClient == toClient {
+			f.picks = append(f.picks, p)
+		}
+	}
+	f.picked = make([]bool, len(f.picks))
+}
+
+// pick は、p が狙って落とすセグメント（Config.Picks）なら true を返します。
+// SYN からコネクションの最初のシーケンス番号を覚え、セグメントが運ぶ
+// シーケンス番号（SYN と FIN は 1 つ、データは 1 バイトに 1 つ）が、
+// まだ落としていない Pick の Seq を含めば、それを落とします。
+func (f *forwarder) pick(p []byte) bool {
+	if len(f.picks) == 0 || len(p) < 20 || p[9] != 6 { // TCP だけ
+		return false
+	}
+	ihl := int(p[0]&0x0f) * 4
+	total := min(int(binary.BigEndian.Uint16(p[2:])), len(p))
+	if ihl < 20 || total < ihl+20 {
+		return false
+	}
+	tcp := p[ihl:total]
+	off := int(tcp[12]>>4) * 4
+	if off < 20 || off > len(tcp) {
+		return false
+	}
+	ports := binary.BigEndian.Uint32(tcp[0:]) // 送信元と宛先のポート
+	seq, flags := binary.BigEndian.Uint32(tcp[4:]), tcp[13]
+	const fin, syn = 0x01, 0x02
+	if flags&syn != 0 {
+		f.isn[ports] = seq
+	}
+	isn, ok := f.isn[ports]
+	if !ok {
+		return false // SYN を見ていないコネクション
+	}
+	n := uint32(len(tcp) - off) // このセグメントが使うシーケンス番号の数
+	if flags&syn != 0 {
+		n++
+	}
+	if flags&fin != 0 {
+		n++
+	}
+	rel := seq - isn // 相対シーケンス番号。SYN が 0
+	for i, pk := range f.picks {
+		if !f.picked[i] && pk.Seq-rel < n { // rel ≤ Seq < rel+n（32 ビットで一回りしても）
+			f.picked[i] = true
+			return true
+		}
+	}
+	return false
 }
 
 // full は、時刻 now に帯域の制限を待っているパケット（出ていく時刻がまだ
@@ -106,8 +167,8 @@ func (f *forwarder) read(queue chan<- packet) {
 		if f.rewrite != nil && !f.rewrite(p) {
 			continue
 		}
-		if (f.loss > 0 && f.rng.Float64() < f.loss) || (f.bucket != nil && f.full(now)) {
-			f.stats.dropped.Add(1) // 失った（loss）か、待つ場所がない（queue）
+		if f.pick(p) || (f.loss > 0 && f.rng.Float64() < f.loss) || (f.bucket != nil && f.full(now)) {
+			f.stats.dropped.Add(1) // 狙って落とした（pick）か、失った（loss）か、待つ場所がない（queue）
 			continue
 		}
 		leave := now // 帯域の制限がなければ、すぐにリンクに出る

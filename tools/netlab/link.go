@@ -17,6 +17,10 @@ type Config struct {
 	Burst int
 	// Drops are the ways the link loses packets: none by default.
 	Drops
+	// Picks are packets the link drops on purpose, each once: the first
+	// packet that matches. They come before Drops.Loss, which does not
+	// draw for a picked packet.
+	Picks []Pick
 	// Pcap, if not nil, receives every packet the link carries, as the
 	// client's side sees it: a packet the client sends at the time the
 	// link reads it, and a packet the client receives at the time the link
@@ -48,6 +52,17 @@ type Drops struct {
 	// direction, and when that is full the link stops reading from the
 	// sender's TUN device until there is room; it never drops.
 	Queue int `json:"queue,omitempty"`
+}
+
+// Pick names one TCP segment for the link to drop: in one direction, the
+// first segment whose sequence numbers cover Seq, counted as tcpdump
+// counts relative sequence numbers: 0 is the SYN, 1 the first byte of
+// data, n its nth byte. The link learns each connection's initial
+// sequence number from its SYN. A retransmission of the picked segment
+// passes, as does everything after it: a pick drops once per link.
+type Pick struct {
+	ToClient bool   `json:"to_client"` // the server's segments, else the client's
+	Seq      uint32 `json:"seq"`
 }
 
 // Stats is what a link has carried, both directions together.

@@ -65,6 +65,8 @@ func NewLink(cfg Config) (_ *Link, err error) {
 	toClient := &forwarder{from: l.tunS, to: l.tunC, delay: half, rewrite: fromLoopback, done: l.done, stats: &l.stats}
 	toServer.setDrops(cfg.Drops, 1)
 	toClient.setDrops(cfg.Drops, 2)
+	toServer.setPicks(cfg.Picks, false)
+	toClient.setPicks(cfg.Picks, true)
 	if cfg.Rate > 0 {
 		toServer.bucket = newTokenBucket(cfg.Rate, cfg.Burst)
 		toClient.bucket = newTokenBucket(cfg.Rate, cfg.Burst)

@@ -29,18 +29,25 @@ type PcapWriter struct {
 	w   *bufio.Writer
 	err error
 	n   int // packets written
+	// snaplen is the most bytes of a packet kept
+	snaplen int
 }
 
 // NewPcapWriter writes the file header to w and returns a writer for the
 // packets. Call Flush when done.
-func NewPcapWriter(w io.Writer) (*PcapWriter, error) {
-	pw := &PcapWriter{w: bufio.NewWriter(w)}
+func NewPcapWriter(w io.Writer) (*PcapWriter, error) { return NewPcapWriterSnaplen(w, pcapSnaplen) }
+
+// NewPcapWriterSnaplen is NewPcapWriter keeping only the first snaplen
+// bytes of each packet (such as its IP and TCP headers, for a small file);
+// each record still gives the packet's whole length, and tcpdump shows it.
+func NewPcapWriterSnaplen(w io.Writer, snaplen int) (*PcapWriter, error) {
+	pw := &PcapWriter{w: bufio.NewWriter(w), snaplen: min(max(snaplen, 1), pcapSnaplen)}
 	var h [pcapHeaderLen]byte
 	binary.LittleEndian.PutUint32(h[0:], pcapMagic)
 	binary.LittleEndian.PutUint16(h[4:], 2) // version 2.4
 	binary.LittleEndian.PutUint16(h[6:], 4)
 	// h[8:16]: thiszone and sigfigs, both 0
-	binary.LittleEndian.PutUint32(h[16:], pcapSnaplen)
+	binary.LittleEndian.PutUint32(h[16:], uint32(pw.snaplen))
 	binary.LittleEndian.PutUint32(h[20:], LinktypeRaw)
 	if _, err := pw.w.Write(h[:]); err != nil {
 		return nil, err
@@ -56,7 +63,7 @@ func (pw *PcapWriter) WritePacket(ts time.Time, data []byte) error {
 	if pw.err != nil {
 		return pw.err
 	}
-	incl := min(len(data), pcapSnaplen)
+	incl := min(len(data), pw.snaplen)
 	var h [pcapRecordLen]byte
 	binary.LittleEndian.PutUint32(h[0:], uint32(ts.Unix()))
 	binary.LittleEndian.PutUint32(h[4:], uint32(ts.Nanosecond()/1000))

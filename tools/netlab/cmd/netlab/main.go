@@ -59,6 +59,14 @@
 //		streamed (chunked, with and without gzip; HTTP/1.0 to the close)
 //		and buffered whole first (GET /buffered): when the response's first
 //		byte, the body's first byte and its last byte arrive.
+//	netlab loss [-rtt 50ms] [-repeat 5] [-n 200] [-loss 1%,5%] [-size 65536] [-cc reno] [-pcap FILE] -json FILE EXE
+//		What one lost packet costs a request: the link drops one chosen
+//		segment (the SYN, the SYN+ACK, a kept-alive request, a Hello
+//		response, the middle or last segment of a -size response from
+//		netlab serve), each case -repeat times on a fresh link, against
+//		the same request without the drop; then -n requests to EXE
+//		(chapter 4's server) at each random loss rate, on new and kept-
+//		alive connections: p50, p99, mean. Runs in random order.
 //
 // load, memory and timewait run in a network namespace of their own when
 // they can (root or user namespaces), otherwise on the machine's loopback.
@@ -143,6 +151,8 @@ func main() {
 		err = streamCmd(args)
 	case "pipeline":
 		err = pipelineCmd(args)
+	case "loss":
+		err = lossCmd(args)
 	case "-h", "-help", "--help", "help":
 		usage()
 	default:
@@ -169,6 +179,7 @@ func usage() {
 	netlab memory [-counts 0,1000,2000] [-json FILE] NAME:new|keep=EXE...
 	netlab timewait [-n 1000] [-json FILE] NAME:new|keep=EXE...
 	netlab compress|stream|pipeline [flags] EXE [ARG...]
+	netlab loss [-rtt 50ms] [-repeat 5] [-n 200] [-loss 1%,5%] [-cc reno] [-pcap FILE] [-json FILE] EXE [ARG...]
 trace, idle, compress, stream and pipeline also take -loss, -seed and -queue.
 Run "netlab COMMAND -h" for the flags.
 `)
@@ -401,6 +412,8 @@ func readAny(name string) (table, error) {
 		t = new(netlab.StreamResults)
 	case netlab.KindPipeline:
 		t = new(netlab.PipelineResults)
+	case netlab.KindLoss:
+		t = new(netlab.LossResults)
 	default:
 		return nil, fmt.Errorf("%s: unknown kind of results %q", name, k.Kind)
 	}

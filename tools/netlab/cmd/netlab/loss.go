@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"tcpbook/tools/netlab"
+)
+
+// lossCmd is netlab loss [flags] -json FILE EXE [ARG...]: what one lost
+// packet costs a request to EXE (chapter 4's server) and to netlab's own
+// server of a larger response, each packet dropped on purpose, and the
+// request times under random loss, on new and kept-alive connections.
+func lossCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab loss", flag.ExitOnError)
+	rtt := fs.Duration("rtt", 50*time.Millisecond, "the link's RTT")
+	repeat := fs.Int("repeat", 5, "runs per case, each on a fresh link and server")
+	n := fs.Int("n", 200, "requests per random-loss run")
+	lossList := fs.String("loss", "1%,5%", "random loss rates, comma-separated")
+	seed := fs.Uint64("seed", 1, "seed of the random losses")
+	orderSeed := fs.Uint64("order-seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
+	size := fs.Int("size", 65536, "the larger response's body in bytes, served by netlab serve")
+	cc := fs.String("cc", "reno", "congestion control in both namespaces (empty: the machine's)")
+	pcapFile := fs.String("pcap", "", "write the packets of the first run of -pcap-case to this pcap file (headers only)")
+	pcapCase := fs.String("pcap-case", "last", "the case to capture: hello-new, syn, synack, hello-keep, request, hello, large-keep, middle, last, last2")
+	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
+	out := fs.String("json", "", "write the results to this file")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: netlab loss [flags] EXE [ARG...]   (EXE: chapter 4's server)")
+		fs.PrintDefaults()
+	}
+	fs.Parse(args)
+	if fs.NArg() < 1 || *repeat < 1 || *n < 1 || *size < 1 {
+		fs.Usage()
+		os.Exit(2)
+	}
+	if _, err := os.Stat(fs.Arg(0)); err != nil {
+		return fmt.Errorf("%w (build it first, such as go build -o /tmp/ch04 ./chapters/04/server)", err)
+	}
+	var losses []float64
+	for _, s := range splitList(*lossList) {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+		if strings.HasSuffix(s, "%") {
+			v /= 100
+		}
+		if err != nil || !(v > 0 && v < 1) {
+			return fmt.Errorf("-loss %q: want rates such as 1%% or 0.01", s)
+		}
+		losses = append(losses, v)
+	}
+	if len(losses) == 0 {
+		return errors.New("-loss: name at least one rate")
+	}
+	if err := inUserns(); err != nil {
+		return err
+	}
+	exe, err := self()
+	if err != nil {
+		return err
+	}
+	if *orderSeed == 0 {
+		*orderSeed = uint64(time.Now().UnixNano())
+	}
+	sys := map[string]string{}
+	if *cc != "" {
+		sys["net.ipv4.tcp_congestion_control"] = *cc
+	}
+	large := netlab.ServeOptions{Size: *size}
+	plan := netlab.LossPlan{
+		Hello: fs.Args(), Large: append([]string{exe}, large.Args(uint16(*port))...), LargeBody: large.Body(),
+		RTT: *rtt, Repeat: *repeat, N: *n, Losses: losses, Seed: *seed, OrderSeed: *orderSeed,
+		Port: uint16(*port), Sysctl: sys, Log: os.Stderr, PcapCase: *pcapCase,
+	}
+	var f *os.File
+	if *pcapFile != "" {
+		if f, err = os.Create(*pcapFile); err != nil {
+			return err
+		}
+		defer f.Close()
+		// 96 bytes hold the IP and TCP headers with any options: enough
+		// for tcpdump to show every segment, and the file stays small.
+		if plan.Pcap, err = netlab.NewPcapWriterSnaplen(f, 96); err != nil {
+			return err
+		}
+	}
+	meta := netlab.CollectMetadata(commandLine())
+	res, err := netlab.MeasureLoss(plan, &meta)
+	if err != nil {
+		return err
+	}
+	if plan.Pcap != nil {
+		if err := plan.Pcap.Flush(); err != nil {
+			return err
+		}
+		res.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
+	}
+	fmt.Println(res.Describe()) // the caption, as netlab table prints it
+	res.PrintTable(os.Stdout)
+	return writeJSON(*out, res)
+}
