@@ -382,35 +382,36 @@ func timeEach(c *Client, n int, keep bool) (times []time.Duration, errs []string
 
 // Describe says in one line how the run was made, for a table's caption.
 func (r *LossResults) Describe() string {
-	n := 0
-	if len(r.Random) > 0 {
-		n = len(r.Random[0].TimesMS)
-	}
-	return fmt.Sprintf("RTT %g ms, medians of %d runs per case (fresh link and server each); random loss on %d requests per row; %s",
-		r.RTTMS, r.Repeat, n, r.Meta.describe())
+	return fmt.Sprintf("RTT %g ms、落とし方ごとに %d 回（毎回新しいリンクとサーバー）の中央値。%s",
+		r.RTTMS, r.Repeat, r.Meta.describe())
 }
 
 // PrintTable writes two tables: what each dropped packet cost (the
 // median's excess over the same request without the drop, in ms and RTTs,
-// first), and the request times under random loss.
+// first), and, under a line saying how many requests each row times, the
+// request times under random loss. Units are in the headers.
 func (r *LossResults) PrintTable(w io.Writer) {
-	fmt.Fprintln(w, "| 落としたパケット | 増えた時間 | RTT に換算 | 中央値 | 最小 | 最大 | コネクション |")
-	fmt.Fprintln(w, "|:--|--:|--:|--:|--:|--:|:--|")
+	t := mdTable{head: []string{"落としたパケット", "増えた時間（ms）", "RTT に換算", "中央値（ms）", "最小", "最大", "コネクション"}, align: "lrrrrrl"}
 	for _, c := range r.Cases {
 		extra, rtts := "–", "–"
 		if c.Baseline != "" {
-			extra, rtts = fmt.Sprintf("%+.1f ms", c.ExtraMS), fmt.Sprintf("%+.2f", c.ExtraRTTs)
+			extra, rtts = fmt.Sprintf("%+.1f", c.ExtraMS), fmt.Sprintf("%+.2f", c.ExtraRTTs)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %.1f ms | %.1f ms | %.1f ms | %s |\n",
-			c.Label, extra, rtts, c.MedianMS, c.MinMS, c.MaxMS, modeJa(c.Mode))
+		t.rows = append(t.rows, []string{c.Label, extra, rtts,
+			fmt.Sprintf("%.1f", c.MedianMS), fmt.Sprintf("%.1f", c.MinMS), fmt.Sprintf("%.1f", c.MaxMS), modeJa(c.Mode)})
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| 損失率 | コネクション | p50 | p99 | 平均 | 最大 | 失ったパケット |")
-	fmt.Fprintln(w, "|--:|:--|--:|--:|--:|--:|--:|")
+	t.write(w)
+	if len(r.Random) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n損失率を決めて落とすリンクで、行ごとにリクエスト %d 個\n\n", len(r.Random[0].TimesMS))
+	t = mdTable{head: []string{"損失率", "コネクション", "p50（ms）", "p99", "平均", "最大", "失ったパケット"}, align: "rlrrrrr"}
 	for _, x := range r.Random {
-		fmt.Fprintf(w, "| %g%% | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %d / %d |\n",
-			x.Loss*100, modeJa(x.Mode), x.P50MS, x.P99MS, x.MeanMS, x.MaxMS, x.Dropped, x.Packets+x.Dropped)
+		t.rows = append(t.rows, []string{fmt.Sprintf("%g%%", x.Loss*100), modeJa(x.Mode),
+			fmt.Sprintf("%.1f", x.P50MS), fmt.Sprintf("%.1f", x.P99MS), fmt.Sprintf("%.1f", x.MeanMS), fmt.Sprintf("%.1f", x.MaxMS),
+			fmt.Sprintf("%d / %d", x.Dropped, x.Packets+x.Dropped)})
 	}
+	t.write(w)
 	for _, x := range r.Random {
 		if len(x.Errors) > 0 {
 			fmt.Fprintf(w, "\n損失率 %g%%、%sコネクションで失敗したリクエスト %d 個（時間に入れていません）: %s\n",

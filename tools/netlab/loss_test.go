@@ -142,15 +142,17 @@ func TestLossTable(t *testing.T) {
 	var b strings.Builder
 	back.PrintTable(&b)
 	for _, want := range []string{
-		"| なし | – | – | 103.0 ms | 102.0 ms | 104.0 ms | 新しい |",
-		"| SYN | +1007.0 ms | +20.14 | 1110.0 ms | 1105.0 ms | 1130.0 ms | 新しい |",
-		"| 1% | 使い続ける | 52.0 ms | 300.0 ms | 134.3 ms | 300.0 ms | 1 / 13 |",
+		"| 落としたパケット | 増えた時間（ms） | RTT に換算 | 中央値（ms） |",
+		"| なし | – | – | 103.0 | 102.0 | 104.0 | 新しい |",
+		"| SYN | +1007.0 | +20.14 | 1110.0 | 1105.0 | 1130.0 | 新しい |",
+		"\n損失率を決めて落とすリンクで、行ごとにリクエスト 3 個\n\n| 損失率 |",
+		"| 1% | 使い続ける | 52.0 | 300.0 | 134.3 | 300.0 | 1 / 13 |",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
 	}
-	if d := back.Describe(); !strings.Contains(d, "RTT 50 ms") || !strings.Contains(d, "3 runs per case") {
+	if d := back.Describe(); !strings.Contains(d, "RTT 50 ms") || !strings.Contains(d, "3 回") {
 		t.Errorf("Describe = %q", d)
 	}
 }
