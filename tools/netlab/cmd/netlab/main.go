@@ -11,6 +11,13 @@
 //		run's metadata to -json.
 //		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE;
 //		arguments may follow EXE in the same word ("NAME=EXE ARG...").
+//	netlab client [flags] -server 'EXE ARG...' [-udp] [-ready REGEXP] NAME='EXE ARG...'...
+//		Time client programs as netlab time times requests (netlab time's
+//		flags; -n is runs per client): at each RTT a fresh server EXE behind
+//		the link, ready when it prints a line matching REGEXP or else
+//		listens on -port (with -udp: has bound UDP -port), then each client
+//		run -n times from exec to exit, or as it reports on a line
+//		"netlab-time: 12.3ms". Clients reach the server at 10.77.0.2:PORT.
 //	netlab table FILE
 //		Print the table of a results file that any netlab command wrote.
 //	netlab refit FILE...
@@ -117,6 +124,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "time":
 		err = timeCmd(args)
+	case "client":
+		err = clientCmd(args)
 	case "table":
 		err = tableCmd(args)
 	case "refit":
@@ -158,6 +167,7 @@ func main() {
 func usage() {
 	fmt.Fprint(os.Stderr, `usage:
 	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-burst BYTES] [-loss 1%] [-seed N] [-queue N] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
+	netlab client [netlab time's flags] -server 'EXE ARG...' [-udp] [-ready REGEXP] NAME='EXE ARG...'...
 	netlab table FILE
 	netlab refit FILE...
 	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
