@@ -101,9 +101,9 @@ func (p ClientPlan) start(l *Link) (*Server, error) {
 	exe, args := p.Server[0], p.Server[1:]
 	switch {
 	case p.Ready != nil:
-		return startServer(l, exe, args, p.Ready, fmt.Sprintf("to print a line matching %q", p.Ready), nil)
+		return startServer(l.Start, exe, args, p.Ready, fmt.Sprintf("to print a line matching %q", p.Ready), nil)
 	case p.UDP:
-		return startServer(l, exe, args, nil, fmt.Sprintf("to bind UDP port %d", p.Port),
+		return startServer(l.Start, exe, args, nil, fmt.Sprintf("to bind UDP port %d", p.Port),
 			func(pid int) (bool, error) { return udpBound(pid, p.Port) })
 	}
 	return StartServer(l, p.Port, exe, args...)

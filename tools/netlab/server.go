@@ -10,10 +10,12 @@ import (
 	"time"
 )
 
-// Server is a server program running in the link's server namespace.
+// Server is a server program that netlab started: in the link's server
+// namespace (StartServer) or on this machine's loopback (StartLocalServer).
 type Server struct {
 	cmd    *exec.Cmd
-	exited chan error
+	exited chan struct{}
+	err    error // after exited is closed
 	out    *output
 }
 
@@ -21,34 +23,61 @@ type Server struct {
 // and waits until it listens on TCP port, reading the namespace's socket
 // table (no connection is made, so the server's log shows only the
 // measurement's clients). It gives up after ten seconds, or at once if the
-// program exits; the error shows the program's last lines of output.
+// program exits; the error shows the last lines of its stderr.
 func StartServer(l *Link, port uint16, exe string, args ...string) (*Server, error) {
-	return startServer(l, exe, args, nil, fmt.Sprintf("to listen on TCP port %d", port),
+	return startServer(l.Start, exe, args, nil, fmt.Sprintf("to listen on TCP port %d", port),
 		func(int) (bool, error) { return l.Listening(port) })
 }
 
-// startServer starts exe with args in the server's namespace and waits
-// until ready(pid) says so or, if line is not nil, until the program
-// prints a line (on stdout or stderr) that matches line. what says what it
-// waits for, for the error.
-func startServer(l *Link, exe string, args []string, line *regexp.Regexp, what string, ready func(pid int) (bool, error)) (*Server, error) {
-	s := &Server{cmd: exec.Command(exe, args...), exited: make(chan error, 1), out: &output{ready: line}}
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+// StartLocalServer starts exe with args on this machine's loopback, on
+// cpus if any and with env added to its environment, and waits as
+// StartServer does.
+func StartLocalServer(port uint16, cpus []int, env []string, exe string, args ...string) (*Server, error) {
+	start := func(cmd *exec.Cmd) error {
+		if len(env) > 0 {
+			cmd.Env = append(cmd.Environ(), env...)
+		}
+		if len(cpus) > 0 {
+			return StartPinned(cmd, cpus)
+		}
+		return cmd.Start()
+	}
+	return startServer(start, exe, args, nil, fmt.Sprintf("to listen on TCP port %d", port),
+		func(int) (bool, error) { return LocalListening(port) })
+}
+
+// startServer starts exe with args with start and waits until ready(pid)
+// says so or, if line is not nil, until the program prints a line (on
+// stdout or stderr) that matches line. The error shows the last lines of
+// its stderr (and of its stdout if line is not nil). what says what it waits for, for
+// the error.
+func startServer(start func(*exec.Cmd) error, exe string, args []string, line *regexp.Regexp, what string, ready func(pid int) (bool, error)) (*Server, error) {
+	s := &Server{cmd: exec.Command(exe, args...), exited: make(chan struct{}), out: &output{ready: line}}
+	// stdout goes to /dev/null unless a line on it is awaited: chapter 2's
+	// server prints every request there, and reading that would cost
+	// netlab's CPU, which the measurements share.
+	s.cmd.Stderr = s.out
+	if line != nil {
+		s.cmd.Stdout = s.out
+	}
 	s.cmd.WaitDelay = time.Second // a child that holds the output open does not hold up Stop
-	if err := l.Start(s.cmd); err != nil {
+	if err := start(s.cmd); err != nil {
 		return nil, err
 	}
-	go func() { s.exited <- s.cmd.Wait() }()
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.exited)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for wait := time.Duration(0); ; wait = 5 * time.Millisecond {
 		select {
-		case err := <-s.exited:
-			return nil, fmt.Errorf("%s exited (%v) while netlab waited for it %s; its last output:\n%s", exe, err, what, s.out.tail())
+		case <-s.exited:
+			return nil, fmt.Errorf("%s exited (%v) while netlab waited for it %s; its last output:\n%s", exe, s.err, what, s.out.tail())
 		case <-time.After(wait):
 		}
 		ok, err := s.out.matched(), error(nil)
 		if line == nil {
-			ok, err = ready(s.cmd.Process.Pid)
+			ok, err = ready(s.Pid())
 		}
 		if err != nil {
 			s.Stop()
@@ -61,6 +90,19 @@ func startServer(l *Link, exe string, args []string, line *regexp.Regexp, what s
 			s.Stop()
 			return nil, fmt.Errorf("%s is not ready after 10 s: netlab waited for it %s; its last output:\n%s", exe, what, s.out.tail())
 		}
+	}
+}
+
+// Pid returns the server's process ID.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
+// Alive returns nil while the server runs, and why it ended after.
+func (s *Server) Alive() error {
+	select {
+	case <-s.exited:
+		return fmt.Errorf("the server exited: %v; its last output:\n%s", s.err, s.out.tail())
+	default:
+		return nil
 	}
 }
 
