@@ -33,7 +33,8 @@ func init() {
 //	                 the end; with own, print the time on a netlab-time: line
 //	echo ADDR [WAIT] a UDP echo server; with WAIT, it answers "early" for that
 //	                 long after binding, and only then prints "ready"
-//	ping ADDR        one datagram to ADDR and its echo
+//	ping ADDR [own]  one datagram to ADDR and its echo; with own, print the
+//	                 time on a netlab-time: line
 //	fail             a server that prints a line and exits at once
 func clientProgram(name string, args []string) error {
 	switch name {
@@ -77,6 +78,7 @@ func clientProgram(name string, args []string) error {
 			c.WriteTo(buf[:n], from)
 		}
 	case "ping":
+		start := time.Now()
 		c, err := net.Dial("udp", args[0])
 		if err != nil {
 			return err
@@ -87,6 +89,9 @@ func clientProgram(name string, args []string) error {
 		n, err := c.Read(buf)
 		if err != nil || string(buf[:n]) != "ping" {
 			return fmt.Errorf("ping: got %q, %v", buf[:n], err)
+		}
+		if len(args) > 1 {
+			fmt.Println(TimeLine, time.Since(start))
 		}
 	case "fail":
 		return fmt.Errorf("boom: no certificate")
@@ -118,7 +123,7 @@ func TestMeasureClientsTCP(t *testing.T) {
 		return
 	}
 	addr := ServerIP + ":8888"
-	p := clientPlan(t, []time.Duration{0, 40 * time.Millisecond, 160 * time.Millisecond}, 3,
+	p := clientPlan(t, []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond}, 4,
 		loopbackArgs(ServeOptions{}, 8888),
 		Target{Name: "exec", Args: []string{"get", addr}}, Target{Name: "own", Args: []string{"get", addr, "own"}})
 	var problem string
@@ -134,7 +139,7 @@ func TestMeasureClientsTCP(t *testing.T) {
 		}
 		problem = ""
 		for _, s := range series {
-			if len(s.Points) != 3 || s.SlopeRTT == nil || s.FitSamples != 6 {
+			if len(s.Points) != 3 || s.SlopeRTT == nil || s.FitSamples != 8 {
 				t.Fatalf("%s: %d points, fit %+v", s.Name, len(s.Points), s.RTTFit)
 			}
 			for _, pt := range s.Points {
@@ -147,7 +152,7 @@ func TestMeasureClientsTCP(t *testing.T) {
 					}
 					sum += sm.Carried.Packets
 				}
-				if len(pt.Samples) != 3 || pt.Carried.Packets != sum {
+				if len(pt.Samples) != 4 || pt.Carried.Packets != sum {
 					t.Errorf("%s at %v: %d samples, %d packets, the runs' sum %d", s.Name, pt.RTT, len(pt.Samples), pt.Carried.Packets, sum)
 				}
 			}
@@ -165,14 +170,15 @@ func TestMeasureClientsTCP(t *testing.T) {
 
 // A client that sends one datagram and waits for its echo costs one RTT
 // and carries two packets. The server is ready when it has bound its
-// UDP port.
+// UDP port. The client times itself: the exec-to-exit time of the test
+// binary varies by tens of milliseconds on a busy machine.
 func TestMeasureClientsUDP(t *testing.T) {
 	if !inNamespaces(t) {
 		return
 	}
 	p := clientPlan(t, []time.Duration{40 * time.Millisecond, 160 * time.Millisecond}, 3,
 		[]string{"-netlab.client", "echo", "127.0.0.1:8888"},
-		Target{Name: "ping", Args: []string{"ping", ServerIP + ":8888"}})
+		Target{Name: "ping", Args: []string{"ping", ServerIP + ":8888", "own"}})
 	p.UDP = true
 	var problem string
 	for attempt := 1; attempt <= 3; attempt++ {
@@ -234,5 +240,26 @@ func TestMeasureClientsServerExits(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), p.Server[0]+" exited (exit status 3) while netlab waited for it to listen on TCP port 8888") ||
 		!strings.Contains(err.Error(), "\tboom: no certificate") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// A server's output keeps its last ten lines and finds the ready line
+// even when it arrives in pieces.
+func TestOutput(t *testing.T) {
+	o := &output{ready: regexp.MustCompile(`^listening on \S+$`)}
+	for i := range 15 {
+		fmt.Fprintf(o, "line %d\n", i)
+	}
+	io.WriteString(o, "listening ")
+	if o.matched() {
+		t.Error("matched half a line")
+	}
+	io.WriteString(o, "on :8888\nnot yet ended")
+	want := "\tline 6\n\tline 7\n\tline 8\n\tline 9\n\tline 10\n\tline 11\n\tline 12\n\tline 13\n\tline 14\n\tlistening on :8888\n\tnot yet ended"
+	if !o.matched() || o.tail() != want {
+		t.Errorf("matched %v, tail\n%s\nwant\n%s", o.matched(), o.tail(), want)
+	}
+	if got := (&output{}).tail(); got != "\t(none)" {
+		t.Errorf("no output: tail %q", got)
 	}
 }
