@@ -176,7 +176,7 @@ func TestMeasureClientsUDP(t *testing.T) {
 	if !inNamespaces(t) {
 		return
 	}
-	p := clientPlan(t, []time.Duration{40 * time.Millisecond, 160 * time.Millisecond}, 3,
+	p := clientPlan(t, []time.Duration{50 * time.Millisecond, 200 * time.Millisecond}, 4,
 		[]string{"-netlab.client", "echo", "127.0.0.1:8888"},
 		Target{Name: "ping", Args: []string{"ping", ServerIP + ":8888", "own"}})
 	p.UDP = true
