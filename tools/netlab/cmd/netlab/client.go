@@ -29,6 +29,9 @@ func clientCmd(args []string) error {
 		fs.PrintDefaults()
 	}
 	fs.Parse(args)
+	if fs.NArg() == 0 {
+		return errors.New("name at least one client: NAME='EXE ARG...'")
+	}
 	clients, err := parseTargets(fs.Args())
 	if err != nil {
 		return err
