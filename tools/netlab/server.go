@@ -16,7 +16,9 @@ type Server struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	err    error // after exited is closed
-	out    *output
+	// stderr is the last lines of its stderr (String), and of its stdout
+	// too when a ready line is awaited.
+	stderr *output
 }
 
 // StartServer starts the program exe with args in the server's namespace
@@ -52,13 +54,13 @@ func StartLocalServer(port uint16, cpus []int, env []string, exe string, args ..
 // its stderr (and of its stdout if line is not nil). what says what it waits for, for
 // the error.
 func startServer(start func(*exec.Cmd) error, exe string, args []string, line *regexp.Regexp, what string, ready func(pid int) (bool, error)) (*Server, error) {
-	s := &Server{cmd: exec.Command(exe, args...), exited: make(chan struct{}), out: &output{ready: line}}
+	s := &Server{cmd: exec.Command(exe, args...), exited: make(chan struct{}), stderr: &output{ready: line}}
 	// stdout goes to /dev/null unless a line on it is awaited: chapter 2's
 	// server prints every request there, and reading that would cost
 	// netlab's CPU, which the measurements share.
-	s.cmd.Stderr = s.out
+	s.cmd.Stderr = s.stderr
 	if line != nil {
-		s.cmd.Stdout = s.out
+		s.cmd.Stdout = s.stderr
 	}
 	s.cmd.WaitDelay = time.Second // a child that holds the output open does not hold up Stop
 	if err := start(s.cmd); err != nil {
@@ -72,10 +74,10 @@ func startServer(start func(*exec.Cmd) error, exe string, args []string, line *r
 	for wait := time.Duration(0); ; wait = 5 * time.Millisecond {
 		select {
 		case <-s.exited:
-			return nil, fmt.Errorf("%s exited (%v) while netlab waited for it %s; its last output:\n%s", exe, s.err, what, s.out.tail())
+			return nil, fmt.Errorf("%s exited (%v) while netlab waited for it %s; its last output:\n%s", exe, s.err, what, s.stderr.tail())
 		case <-time.After(wait):
 		}
-		ok, err := s.out.matched(), error(nil)
+		ok, err := s.stderr.matched(), error(nil)
 		if line == nil {
 			ok, err = ready(s.Pid())
 		}
@@ -88,7 +90,7 @@ func startServer(start func(*exec.Cmd) error, exe string, args []string, line *r
 		}
 		if time.Now().After(deadline) {
 			s.Stop()
-			return nil, fmt.Errorf("%s is not ready after 10 s: netlab waited for it %s; its last output:\n%s", exe, what, s.out.tail())
+			return nil, fmt.Errorf("%s is not ready after 10 s: netlab waited for it %s; its last output:\n%s", exe, what, s.stderr.tail())
 		}
 	}
 }
@@ -100,7 +102,7 @@ func (s *Server) Pid() int { return s.cmd.Process.Pid }
 func (s *Server) Alive() error {
 	select {
 	case <-s.exited:
-		return fmt.Errorf("the server exited: %v; its last output:\n%s", s.err, s.out.tail())
+		return fmt.Errorf("the server exited: %v; its last output:\n%s", s.err, s.stderr.tail())
 	default:
 		return nil
 	}
@@ -144,12 +146,16 @@ func (o *output) matched() bool {
 	return o.seen
 }
 
-// tail returns the last lines written, indented, or "(none)".
-func (o *output) tail() string {
+// String returns the last lines written.
+func (o *output) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	lines := append(o.last[:len(o.last):len(o.last)], string(o.partial))
-	s := strings.TrimSpace(strings.Join(lines, "\n"))
+	return strings.Join(append(o.last[:len(o.last):len(o.last)], string(o.partial)), "\n")
+}
+
+// tail returns the last lines written, indented, for an error message.
+func (o *output) tail() string {
+	s := strings.TrimSpace(o.String())
 	if s == "" {
 		return "\t(none)"
 	}
