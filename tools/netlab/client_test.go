@@ -161,7 +161,7 @@ func TestMeasureClientsTCP(t *testing.T) {
 				problem += fmt.Sprintf("%s: k = %.2f, want about 2; ", s.Name, k)
 			}
 		}
-		if problem == "" {
+		if problem == "" || raceEnabled {
 			return
 		}
 	}
@@ -199,7 +199,7 @@ func TestMeasureClientsUDP(t *testing.T) {
 		if k := *s.SlopeRTT; k < 0.6 || k > 1.5 {
 			problem = fmt.Sprintf("k = %.2f, want about 1", k)
 		}
-		if problem == "" {
+		if problem == "" || raceEnabled {
 			return
 		}
 	}
@@ -208,9 +208,9 @@ func TestMeasureClientsUDP(t *testing.T) {
 
 // With Ready, netlab waits for the server's line, not for its port: this
 // server binds its port at once but answers "early" for half a second,
-// and only then says it is ready. Without Ready the client runs as soon
-// as the port is bound, gets "early" and fails, and the error shows its
-// stderr.
+// and only then says it is ready; the client fails on "early". (Without
+// Ready it would fail, unless starting it took half a second, as it may
+// on a busy machine: so that is not tested.)
 func TestMeasureClientsReadyLine(t *testing.T) {
 	if !inNamespaces(t) {
 		return
@@ -218,13 +218,13 @@ func TestMeasureClientsReadyLine(t *testing.T) {
 	p := clientPlan(t, []time.Duration{10 * time.Millisecond}, 1,
 		[]string{"-netlab.client", "echo", "127.0.0.1:8888", "500ms"},
 		Target{Name: "ping", Args: []string{"ping", ServerIP + ":8888"}})
-	p.UDP = true
-	if _, err := MeasureClients(p, nil); err == nil || !strings.Contains(err.Error(), `ping: got "early"`) {
-		t.Errorf("without Ready: %v, want the client's error", err)
-	}
-	p.Ready = regexp.MustCompile(`^ready$`)
+	p.UDP, p.Ready = true, regexp.MustCompile(`^ready$`)
+	start := time.Now()
 	if _, err := MeasureClients(p, nil); err != nil {
 		t.Errorf("with Ready: %v", err)
+	}
+	if took := time.Since(start); took < 500*time.Millisecond {
+		t.Errorf("measured in %v, before the server said it was ready", took)
 	}
 }
 
