@@ -1,7 +1,9 @@
 // Package netlab is the book's network laboratory: a delayed link between
 // two network namespaces on one Linux machine, with an optional bandwidth
-// limit and packet capture, and the timing loop that measures servers
-// across it.
+// limit and packet capture, the timing loop that measures servers across
+// it (Measure), and the same loop for any client program against any
+// server program (MeasureClients), with which a chapter times its own
+// clients, over TCP or UDP.
 //
 // The link joins a client namespace (ClientIP) and a server namespace
 // (ServerIP) with two TUN devices. A forwarder goroutine per direction

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -14,7 +15,7 @@ type Target struct {
 	Name  string
 	Exe   string
 	Args  []string
-	Modes []string // ModeNew, ModeKeep
+	Modes []string // ModeNew, ModeKeep; none for one series called Name
 }
 
 // Plan is a timing run: every target, every mode, at every RTT.
@@ -27,6 +28,10 @@ type Plan struct {
 	Port    uint16 // where the servers listen (on localhost in their namespace)
 	Link    Config // the link's settings; RTT is set from RTTs
 	Log     io.Writer
+	// Run measures one series (t, mode) across l: p.N requests to a fresh
+	// server, as Measure's own timing loop does when Run is nil, or p.N
+	// runs of a client program (MeasureClients).
+	Run func(l *Link, p Plan, t Target, mode string) ([]Sample, Stats, error)
 }
 
 // Measure runs the plan: every series at every RTT, Repeat times, in the
@@ -44,10 +49,18 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 	var kinds []kind
 	var series []Series
 	for _, t := range p.Targets {
-		for _, mode := range t.Modes {
-			kinds = append(kinds, kind{t, mode})
-			series = append(series, Series{Name: t.Name + "-" + mode, Server: t.Name, Mode: mode})
+		modes := t.Modes
+		if len(modes) == 0 {
+			modes = []string{""}
 		}
+		for _, mode := range modes {
+			kinds = append(kinds, kind{t, mode})
+			series = append(series, Series{Name: strings.TrimSuffix(t.Name+"-"+mode, "-"), Server: t.Name, Mode: mode})
+		}
+	}
+	run := p.Run
+	if run == nil {
+		run = measureRun
 	}
 	samples := make([][][]Sample, len(series)) // by series, then RTT
 	carried := make([][]Stats, len(series))
@@ -62,7 +75,7 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 	for i, c := range order {
 		k, rtt := kinds[c.Series], p.RTTs[c.RTT]
 		if p.Log != nil {
-			fmt.Fprintf(p.Log, "measuring %s-%s at RTT %v, repeat %d (%d of %d)\n", k.t.Name, k.mode, rtt, c.Repeat+1, i+1, len(order))
+			fmt.Fprintf(p.Log, "measuring %s at RTT %v, repeat %d (%d of %d)\n", series[c.Series].Name, rtt, c.Repeat+1, i+1, len(order))
 		}
 		cfg := p.Link
 		cfg.RTT = rtt
@@ -73,7 +86,7 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 		if meta != nil && meta.Server == nil {
 			meta.AddLink(l)
 		}
-		got, stats, err := measureRun(l, p, k.t, k.mode)
+		got, stats, err := run(l, p, k.t, k.mode)
 		l.Close()
 		if err != nil {
 			return nil, fmt.Errorf("RTT %v: %w", rtt, err)

@@ -35,6 +35,9 @@ type Metadata struct {
 	// OrderSeed seeds the random order of the measurements (MeasureOrder);
 	// nil for runs made in one pass with the RTTs ascending.
 	OrderSeed *uint64 `json:"order_seed,omitempty"`
+	// Timing says how MeasureClients timed its client programs: from exec
+	// to exit, or as a client reported on its netlab-time: line.
+	Timing string `json:"timing,omitempty"`
 }
 
 // NetInfo is the TCP settings of one network namespace that shape the

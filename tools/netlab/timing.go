@@ -17,6 +17,9 @@ type Sample struct {
 	// on a connection an earlier request opened.
 	Dial  time.Duration `json:"dial"`
 	Total time.Duration `json:"total"` // from the start to the end of the response's body
+	// Carried is what the link carried for this sample alone, where it is
+	// known: for a client program's run (MeasureClients), closing included.
+	Carried *Stats `json:"carried,omitempty"`
 }
 
 // Client sends the timing loop's requests: HTTP/1.1 GET requests, each

@@ -11,6 +11,13 @@
 //		run's metadata to -json.
 //		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE;
 //		arguments may follow EXE in the same word ("NAME=EXE ARG...").
+//	netlab client [flags] -server 'EXE ARG...' [-udp] [-ready REGEXP] NAME='EXE ARG...'...
+//		Time client programs as netlab time times requests (netlab time's
+//		flags; -n is runs per client): at each RTT a fresh server EXE behind
+//		the link, ready when it prints a line matching REGEXP or else
+//		listens on -port (with -udp: has bound UDP -port), then each client
+//		run -n times from exec to exit, or as it reports on a line
+//		"netlab-time: 12.3ms". Clients reach the server at 10.77.0.2:PORT.
 //	netlab table FILE
 //		Print the table of a results file that any netlab command wrote.
 //	netlab refit FILE...
@@ -125,6 +132,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "time":
 		err = timeCmd(args)
+	case "client":
+		err = clientCmd(args)
 	case "table":
 		err = tableCmd(args)
 	case "refit":
@@ -168,6 +177,7 @@ func main() {
 func usage() {
 	fmt.Fprint(os.Stderr, `usage:
 	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-burst BYTES] [-loss 1%] [-seed N] [-queue N] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
+	netlab client [netlab time's flags] -server 'EXE ARG...' [-udp] [-ready REGEXP] NAME='EXE ARG...'...
 	netlab table FILE
 	netlab refit FILE...
 	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
@@ -221,95 +231,17 @@ func dropFlags(fs *flag.FlagSet) *netlab.Drops {
 
 func timeCmd(args []string) error {
 	fs := flag.NewFlagSet("netlab time", flag.ExitOnError)
-	rttList := fs.String("rtt", "0,10ms,50ms", "the RTTs, comma-separated")
-	n := fs.Int("n", 20, "requests per series and RTT")
-	rateFlag := fs.String("rate", "", "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
-	burst := fs.Int("burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
-	drops := dropFlags(fs)
-	pcapFile := fs.String("pcap", "", "write every packet the link carries to this pcap file")
-	cc := fs.String("cc", "", "congestion control in both namespaces, such as reno or bbr")
-	sys := sysctls{}
-	fs.Var(sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
-	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
-	out := fs.String("json", "", "write the results to this file")
-	repeat := fs.Int("repeat", 1, "runs per series and RTT, each of -n requests to a fresh server")
-	orderSeed := fs.Uint64("order-seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
+	f := addTimingFlags(fs, 20, "requests per series, RTT and repeat")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
 		fs.PrintDefaults()
 	}
 	fs.Parse(args)
-	if os.Geteuid() != 0 && os.Getenv(netlab.EnvUserns) == "" {
-		code, err := netlab.RerunInUserNamespace()
-		if err != nil {
-			return err
-		}
-		os.Exit(code)
-	}
-	meta := netlab.CollectMetadata(commandLine())
 	targets, err := parseTargets(fs.Args())
 	if err != nil {
 		return err
 	}
-	rtts, err := parseRTTs(*rttList)
-	if err != nil {
-		return err
-	}
-	rate, err := netlab.ParseRate(*rateFlag)
-	if err != nil {
-		return err
-	}
-	if *port == 0 || *port > 65535 {
-		return fmt.Errorf("-port %d: want 1 to 65535", *port)
-	}
-	if *cc != "" {
-		sys["net.ipv4.tcp_congestion_control"] = *cc
-	}
-	if *repeat < 1 {
-		return fmt.Errorf("-repeat %d: want at least 1", *repeat)
-	}
-	if *orderSeed == 0 {
-		*orderSeed = uint64(time.Now().UnixNano())
-	}
-	plan := netlab.Plan{
-		Targets: targets, RTTs: rtts, N: *n, Repeat: *repeat, Seed: *orderSeed, Port: uint16(*port), Log: os.Stderr,
-		Link: netlab.Config{Rate: rate, Burst: *burst, Sysctl: sys, Drops: *drops},
-	}
-	res := netlab.Results{Kind: netlab.KindLatency, Link: netlab.LinkInfo{Port: uint16(*port), Pcap: *pcapFile, Drops: *drops}}
-	if rate > 0 {
-		res.Link.Rate = netlab.FormatRate(rate)
-		res.Link.Burst = *burst
-		if *burst == 0 {
-			res.Link.Burst = netlab.DefaultBurst(rate)
-		}
-	}
-	var pcapOut *os.File
-	if *pcapFile != "" {
-		if pcapOut, err = os.Create(*pcapFile); err != nil {
-			return err
-		}
-		defer pcapOut.Close()
-		if plan.Link.Pcap, err = netlab.NewPcapWriter(pcapOut); err != nil {
-			return err
-		}
-	}
-	series, err := netlab.Measure(plan, &meta)
-	if plan.Link.Pcap != nil {
-		if ferr := plan.Link.Pcap.Flush(); ferr != nil && err == nil {
-			err = ferr
-		}
-		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", plan.Link.Pcap.Packets(), *pcapFile)
-	}
-	if err != nil {
-		return err // when the link cannot be created, the message says what to do
-	}
-	res.Meta, res.Series = meta, series
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	if *out != "" {
-		return res.WriteFile(*out)
-	}
-	return nil
+	return f.run(targets, netlab.Measure)
 }
 
 // parseTargets reads NAME=EXE, NAME:new=EXE and NAME:keep=EXE.

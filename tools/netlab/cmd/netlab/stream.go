@@ -34,12 +34,8 @@ func streamCmd(args []string) error {
 	if _, err := os.Stat(fs.Arg(0)); err != nil {
 		return fmt.Errorf("%w (build it first, such as go build -o /tmp/ch07 ./chapters/07/server)", err)
 	}
-	if os.Geteuid() != 0 && os.Getenv(netlab.EnvUserns) == "" {
-		code, err := netlab.RerunInUserNamespace()
-		if err != nil {
-			return err
-		}
-		os.Exit(code)
+	if err := inUserns(); err != nil {
+		return err
 	}
 	meta := netlab.CollectMetadata(commandLine())
 	rate, err := netlab.ParseRate(*rateFlag)

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"tcpbook/tools/netlab"
+)
+
+// clientCmd is netlab client: time client programs across the link
+// against a server program, with netlab time's flags, order, fits and
+// results.
+func clientCmd(args []string) error {
+	fs := flag.NewFlagSet("netlab client", flag.ExitOnError)
+	f := addTimingFlags(fs, 10, "runs of each client per RTT and repeat")
+	server := fs.String("server", "", "the server program and its arguments, in one word: 'EXE ARG...'; it listens on localhost:-port")
+	ready := fs.String("ready", "", "a regular expression: the server is ready when it prints a matching line (default: when it listens on -port)")
+	udp := fs.Bool("udp", false, "the server listens on UDP -port: ready, without -ready, when it has bound the port")
+	timeout := fs.Duration("timeout", time.Minute, "the longest a run of a client may take")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: netlab client [flags] -server 'EXE ARG...' NAME='EXE ARG...' ...")
+		fmt.Fprintln(fs.Output(), "Each client reaches the server at "+netlab.ServerIP+":PORT. A run is timed from exec to exit,")
+		fmt.Fprintln(fs.Output(), "or as the client says on a line \""+netlab.TimeLine+" 12.3ms\" on its stdout.")
+		fs.PrintDefaults()
+	}
+	fs.Parse(args)
+	if fs.NArg() == 0 {
+		return errors.New("name at least one client: NAME='EXE ARG...'")
+	}
+	clients, err := parseTargets(fs.Args())
+	if err != nil {
+		return err
+	}
+	for i, c := range clients {
+		if len(c.Modes) == 1 {
+			return fmt.Errorf("%s: a client is NAME='EXE ARG...', without :new or :keep", c.Name)
+		}
+		clients[i].Modes = nil
+	}
+	srv := strings.Fields(*server)
+	if len(srv) == 0 {
+		return errors.New("-server 'EXE ARG...' names the server program")
+	}
+	if _, err := os.Stat(srv[0]); err != nil {
+		return fmt.Errorf("-server: %w", err)
+	}
+	plan := netlab.ClientPlan{Server: srv, UDP: *udp, Timeout: *timeout}
+	if *ready != "" {
+		if plan.Ready, err = regexp.Compile(*ready); err != nil {
+			return fmt.Errorf("-ready: %w", err)
+		}
+	}
+	return f.run(clients, func(p netlab.Plan, meta *netlab.Metadata) ([]netlab.Series, error) {
+		plan.Plan = p
+		return netlab.MeasureClients(plan, meta)
+	})
+}
+
+// timingFlags are the flags of the commands that time series across the
+// link at several RTTs and fit their lines: netlab time and netlab client.
+type timingFlags struct {
+	rtt, rate, pcap, cc, out string
+	n, burst, repeat         int
+	port                     uint
+	seed                     uint64
+	drops                    *netlab.Drops
+	sys                      sysctls
+}
+
+// addTimingFlags adds the flags to fs; -n, as usage says, defaults to n.
+func addTimingFlags(fs *flag.FlagSet, n int, usage string) *timingFlags {
+	f := &timingFlags{sys: sysctls{}}
+	fs.StringVar(&f.rtt, "rtt", "0,10ms,50ms", "the RTTs, comma-separated")
+	fs.IntVar(&f.n, "n", n, usage)
+	fs.StringVar(&f.rate, "rate", "", "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
+	fs.IntVar(&f.burst, "burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
+	f.drops = dropFlags(fs)
+	fs.StringVar(&f.pcap, "pcap", "", "write every packet the link carries to this pcap file")
+	fs.StringVar(&f.cc, "cc", "", "congestion control in both namespaces, such as reno or bbr")
+	fs.Var(f.sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
+	fs.UintVar(&f.port, "port", 8888, "the port the servers listen on, on localhost")
+	fs.StringVar(&f.out, "json", "", "write the results to this file")
+	fs.IntVar(&f.repeat, "repeat", 1, "runs per series and RTT, each with a fresh server")
+	fs.Uint64Var(&f.seed, "order-seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
+	return f
+}
+
+// run measures targets with measure across the link the flags describe
+// (in a user namespace, if not root), prints the table and writes the
+// latency results.
+func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *netlab.Metadata) ([]netlab.Series, error)) error {
+	if err := inUserns(); err != nil {
+		return err
+	}
+	meta := netlab.CollectMetadata(commandLine())
+	rtts, err := parseRTTs(f.rtt)
+	if err != nil {
+		return err
+	}
+	rate, err := netlab.ParseRate(f.rate)
+	if err != nil {
+		return err
+	}
+	if f.port == 0 || f.port > 65535 {
+		return fmt.Errorf("-port %d: want 1 to 65535", f.port)
+	}
+	if f.cc != "" {
+		f.sys["net.ipv4.tcp_congestion_control"] = f.cc
+	}
+	if f.repeat < 1 {
+		return fmt.Errorf("-repeat %d: want at least 1", f.repeat)
+	}
+	if f.seed == 0 {
+		f.seed = uint64(time.Now().UnixNano())
+	}
+	plan := netlab.Plan{
+		Targets: targets, RTTs: rtts, N: f.n, Repeat: f.repeat, Seed: f.seed, Port: uint16(f.port), Log: os.Stderr,
+		Link: netlab.Config{Rate: rate, Burst: f.burst, Sysctl: f.sys, Drops: *f.drops},
+	}
+	res := netlab.Results{Kind: netlab.KindLatency, Link: netlab.LinkInfo{Port: uint16(f.port), Pcap: f.pcap, Drops: *f.drops}}
+	if rate > 0 {
+		res.Link.Rate = netlab.FormatRate(rate)
+		res.Link.Burst = f.burst
+		if f.burst == 0 {
+			res.Link.Burst = netlab.DefaultBurst(rate)
+		}
+	}
+	if f.pcap != "" {
+		out, err := os.Create(f.pcap)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		if plan.Link.Pcap, err = netlab.NewPcapWriter(out); err != nil {
+			return err
+		}
+	}
+	series, err := measure(plan, &meta)
+	if plan.Link.Pcap != nil {
+		if ferr := plan.Link.Pcap.Flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", plan.Link.Pcap.Packets(), f.pcap)
+	}
+	if err != nil {
+		return err // when the link cannot be created, the message says what to do
+	}
+	res.Meta, res.Series = meta, series
+	fmt.Println(res.Describe()) // the caption, as netlab table prints it
+	res.PrintTable(os.Stdout)
+	return writeJSON(f.out, &res)
+}
