@@ -203,7 +203,7 @@ bench-ch07:
 	$$nl stream -rate 1mbit -rtt 50ms -n 10 -json "$$out/stream.json" $$bin/ch07; \
 	echo "第7章の結果: $$out"
 
-# Chapter 8 (about 1.5 minutes; 99 s): batches of 10 small GETs to chapter 8's
+# Chapter 8 (about 2 minutes; 1 min 44 s on 2026-12-06): batches of 10 small GETs to chapter 8's
 # server across the link at RTTs of 10, 25 and 50 ms, sequential on one
 # kept-alive connection, pipelined, on parallel connections, and over
 # HTTP/2 without TLS to the chapter's h2c server (net/http on both sides),
