@@ -102,9 +102,8 @@ serve:
 
 # The measurements of chapters 5-8, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07 and bench-ch08 in
-# chapter order (about 9 minutes on a 2-core machine: 6 min 27 s on
-# 2026-12-06, builds cached, before netlab loss added 2 min 32 s to
-# chapter 5), each saying what it measures
+# chapter order (about 10 minutes on a 2-core machine: 9 min 53 s on
+# 2026-12-06, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
 # prints it again from the file, beside the book's (each chapter's
@@ -141,8 +140,7 @@ bench-build = bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
 	go build -o $$bin/netlab ./tools/netlab/cmd/netlab; \
 	for p in $(1); do go build -o $$bin/$${p\#*=} ./$${p%=*}; done; nl=$$bin/netlab
 
-# Chapter 5 (about 6.5 minutes: 3 min 39 s in that run, plus 2 min 32 s
-# for netlab loss, measured alone on 2026-12-06): latency across a delayed link at several
+# Chapter 5 (about 7 minutes: measured in that make bench run on 2026-12-06): latency across a delayed link at several
 # RTTs with the fitted lines (latency.json, latency.svg); the unbuffered
 # server's packets (unbuffered.pcap, unbuffered.json); Nagle's algorithm
 # with delayed ACKs (nagle.json, nagle.svg); kept-alive requests after an
