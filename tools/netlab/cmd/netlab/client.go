@@ -151,7 +151,5 @@ func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *ne
 		return err // when the link cannot be created, the message says what to do
 	}
 	res.Meta, res.Series = meta, series
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(f.out, &res)
+	return report(&res, f.out)
 }

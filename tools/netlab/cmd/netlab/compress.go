@@ -72,7 +72,7 @@ func compressCmd(args []string) error {
 	fmt.Println()
 	fmt.Println(r.Describe())
 	if *out != "" {
-		return writeJSON(*out, r)
+		return netlab.WriteJSON(*out, r)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -100,9 +99,7 @@ func traceCmd(args []string) error {
 		return err
 	}
 	res.Link.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
-	fmt.Println(res.Describe())              // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
 func idleCmd(args []string) error {
@@ -139,9 +136,7 @@ func idleCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
 // isolate runs the command again in a network namespace of its own, so
@@ -225,9 +220,7 @@ func loadCmd(args []string) error {
 		Order:  "repeat by repeat: every series at every number of connections, then again (ABAB, not AABB)",
 		Points: netlab.SummariseLoad(runs), Runs: runs,
 	}
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
 func memoryCmd(args []string) error {
@@ -263,9 +256,7 @@ func memoryCmd(args []string) error {
 		return err
 	}
 	res := &netlab.MemoryResults{Kind: netlab.KindMemory, Meta: meta, Network: network, ServerEnv: env, Note: netlab.MemoryNote, Series: series}
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
 func timewaitCmd(args []string) error {
@@ -296,21 +287,18 @@ func timewaitCmd(args []string) error {
 		return err
 	}
 	res.Meta, res.Network = meta, network
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
-// writeJSON writes v as indented JSON to name, if name is not empty.
-func writeJSON(name string, v any) error {
-	if name == "" {
+// report prints the caption and the table of res, as netlab table does,
+// and writes res to out, if out is not empty.
+func report(res netlab.Table, out string) error {
+	fmt.Println(res.Describe())
+	res.PrintTable(os.Stdout)
+	if out == "" {
 		return nil
 	}
-	data, err := json.MarshalIndent(v, "", "\t")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(name, append(data, '\n'), 0o666)
+	return netlab.WriteJSON(out, res)
 }
 
 func splitList(s string) []string {

@@ -100,7 +100,5 @@ func lossCmd(args []string) error {
 		}
 		res.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
 	}
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }

@@ -90,10 +90,5 @@ func pipelineCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(r.Describe()) // the caption, as netlab table prints it
-	r.PrintTable(os.Stdout)
-	if *out != "" {
-		return writeJSON(*out, r)
-	}
-	return nil
+	return report(r, *out)
 }

@@ -56,7 +56,5 @@ func streamCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(r.Describe())
-	r.PrintTable(os.Stdout)
-	return writeJSON(*out, r)
+	return report(r, *out)
 }
