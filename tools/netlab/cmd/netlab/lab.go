@@ -35,9 +35,12 @@ func serveCmd(args []string) error {
 	return netlab.Serve(ln, o)
 }
 
-// self returns netlab's own executable, which serves in netlab trace and
-// netlab idle.
-func self() (string, error) {
+// selfInUserns goes into a user namespace (inUserns) and returns
+// netlab's own executable, which serves in netlab trace, idle and loss.
+func selfInUserns() (string, error) {
+	if err := inUserns(); err != nil {
+		return "", err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("finding netlab's executable: %w", err)
@@ -58,6 +61,44 @@ func inUserns() error {
 	return nil
 }
 
+// createPcap creates the capture file name, unless name is empty, keeping
+// the first snaplen bytes of each packet (0: all); done flushes and closes
+// it and says how many packets it holds.
+func createPcap(name string, snaplen int) (w *netlab.PcapWriter, done func() error, err error) {
+	if name == "" {
+		return nil, func() error { return nil }, nil
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if snaplen == 0 {
+		w, err = netlab.NewPcapWriter(f)
+	} else {
+		w, err = netlab.NewPcapWriterSnaplen(f, snaplen)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return w, func() error {
+		err := w.Flush()
+		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", w.Packets(), name)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
+}
+
+// orNow returns seed, or if it is 0 a seed from the clock.
+func orNow(seed uint64) uint64 {
+	if seed == 0 {
+		return uint64(time.Now().UnixNano())
+	}
+	return seed
+}
+
 func traceCmd(args []string) error {
 	fs := flag.NewFlagSet("netlab trace", flag.ExitOnError)
 	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
@@ -76,10 +117,7 @@ func traceCmd(args []string) error {
 	if *pcapFile == "" || fs.NArg() != 0 || *n < 1 {
 		return errors.New("usage: netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] [-size N] -pcap FILE [-json FILE]")
 	}
-	if err := inUserns(); err != nil {
-		return err
-	}
-	exe, err := self()
+	exe, err := selfInUserns()
 	if err != nil {
 		return err
 	}
@@ -117,10 +155,7 @@ func idleCmd(args []string) error {
 	if fs.NArg() != 0 || *n < 1 {
 		return errors.New("usage: netlab idle [-rtt 50ms] [-gap 1s] [-n 5] [-cc reno,bbr] [-ssai 1,0] [-size 65536] [-json FILE]")
 	}
-	if err := inUserns(); err != nil {
-		return err
-	}
-	exe, err := self()
+	exe, err := selfInUserns()
 	if err != nil {
 		return err
 	}

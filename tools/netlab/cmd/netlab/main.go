@@ -212,20 +212,26 @@ func (s sysctls) Set(v string) error {
 // creates the link.
 func dropFlags(fs *flag.FlagSet) *netlab.Drops {
 	d := new(netlab.Drops)
-	fs.Func("loss", "lose each packet with probability `P`, each direction on its own: 1% or 0.01 (default 0)", func(s string) error {
-		v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-		if strings.HasSuffix(s, "%") {
-			v /= 100
-		}
-		if err != nil || !(v >= 0 && v <= 1) {
-			return errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
-		}
-		d.Loss = v
-		return nil
+	fs.Func("loss", "lose each packet with probability `P`, each direction on its own: 1% or 0.01 (default 0)", func(s string) (err error) {
+		d.Loss, err = parseShare(s)
+		return err
 	})
 	fs.Uint64Var(&d.Seed, "seed", 0, "seed of the random losses: the same seed loses the same packets")
 	fs.IntVar(&d.Queue, "queue", 0, "drop-tail limit: packets that may wait for -rate in each direction (0: 4096, and the link waits instead of dropping)")
 	return d
+}
+
+// parseShare reads a share from 0 to 1, such as 0.01, or a percentage,
+// such as 1%.
+func parseShare(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if strings.HasSuffix(s, "%") {
+		v /= 100
+	}
+	if err != nil || !(v >= 0 && v <= 1) {
+		return 0, errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
+	}
+	return v, nil
 }
 
 func timeCmd(args []string) error {
