@@ -89,9 +89,7 @@ func MeasureIdle(p IdlePlan, meta *Metadata) (*IdleResults, error) {
 				run.CongestionControl, run.SlowStartAfterIdle, run.ServerNet = cc, ssai, server
 				r.Runs = append(r.Runs, run)
 			}
-			if meta != nil && meta.Server == nil {
-				meta.AddLink(l)
-			}
+			meta.AddLink(l)
 			l.Close()
 		}
 	}

@@ -14,9 +14,9 @@ type Table interface {
 	PrintTable(w io.Writer)
 }
 
-// kinds makes an empty value of each kind of results, by a file's "kind".
+// resultKinds makes an empty value of each kind of results, by a file's "kind".
 // None is latency, as the first version of netlab time wrote.
-var kinds = map[string]func() Table{
+var resultKinds = map[string]func() Table{
 	"":           func() Table { return new(Results) },
 	KindLatency:  func() Table { return new(Results) },
 	KindTrace:    func() Table { return new(TraceResults) },
@@ -40,7 +40,7 @@ func ReadFile(name string) (Table, error) {
 	if err := json.Unmarshal(data, &k); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	newTable, ok := kinds[k.Kind]
+	newTable, ok := resultKinds[k.Kind]
 	if !ok {
 		return nil, fmt.Errorf("%s: unknown kind of results %q", name, k.Kind)
 	}

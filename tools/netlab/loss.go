@@ -273,9 +273,7 @@ func (p LossPlan) timeCase(c *LossCase, capture bool, meta *Metadata) error {
 		return err
 	}
 	defer l.Close()
-	if meta != nil && meta.Server == nil {
-		meta.AddLink(l)
-	}
+	meta.AddLink(l)
 	exe := p.Hello
 	cl := p.client(l, nil)
 	if c.Response == "large" {

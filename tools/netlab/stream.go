@@ -112,10 +112,7 @@ func (p LinkPlan) start() (*fetcher, LinkRun, error) {
 	if err != nil {
 		return nil, run, err
 	}
-	if p.Metadata != nil {
-		if p.Metadata.Server == nil {
-			p.Metadata.AddLink(l)
-		}
+	if p.Metadata.AddLink(l); p.Metadata != nil {
 		run.Meta = *p.Metadata
 	}
 	srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
