@@ -1,16 +1,13 @@
 package netlab
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
-	"context"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -25,12 +22,7 @@ const KindCompress = "compress"
 // compression level, measured in netlab's own process.
 type CompressResults struct {
 	Kind    string          `json:"kind"` // "compress"
-	Meta    Metadata        `json:"meta"`
-	Rate    string          `json:"rate"`            // such as "1mbit"
-	Burst   int             `json:"burst,omitempty"` // -burst, if given
-	Drops                   // the link's loss and queue limit, if any
-	RTTMS   float64         `json:"rtt_ms"`
-	N       int             `json:"n"` // requests per Accept-Encoding, a new connection each
+	LinkRun                 // meta, rate, burst, drops, rtt_ms, n (requests per Accept-Encoding)
 	Fetches []CompressFetch `json:"fetches"`
 	Sizes   []CompressSize  `json:"sizes"`
 	// BreakEven is, per level, the smallest body size from which every
@@ -77,19 +69,10 @@ var CompressLevels = []struct {
 
 // CompressPlan says what netlab compress measures.
 type CompressPlan struct {
-	Exe      string // the server, such as chapter 6's
-	Args     []string
-	RTT      time.Duration
-	Rate     float64 // bytes per second
-	Burst    int     // the bucket's size in bytes; 0: DefaultBurst(Rate)
-	N        int
-	Port     uint16
-	Accepts  []string // Accept-Encoding values; "" sends none
-	Sizes    []int    // prefix sizes of the document; 0 means the whole document
-	CPUFor   time.Duration
-	Log      io.Writer
-	Metadata *Metadata
-	Drops    Drops // what the link loses: none by default
+	LinkPlan
+	Accepts []string // Accept-Encoding values; "" sends none
+	Sizes   []int    // prefix sizes of the document; 0 means the whole document
+	CPUFor  time.Duration
 }
 
 // contentEncodingLine is what a gzip response adds to the header.
@@ -97,62 +80,37 @@ const contentEncodingLine = "Content-Encoding: gzip\r\n"
 
 // MeasureCompress runs the plan.
 func MeasureCompress(p CompressPlan) (*CompressResults, error) {
-	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate, Burst: p.Burst, Drops: p.Drops})
+	f, run, err := p.start()
 	if err != nil {
 		return nil, err
 	}
-	defer l.Close()
-	if p.Metadata != nil && p.Metadata.Server == nil {
-		p.Metadata.AddLink(l)
-	}
-	srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer srv.Stop()
-	r := &CompressResults{Kind: KindCompress, Drops: p.Drops, Burst: p.Burst, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N, BreakEven: map[string]int{}}
-	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
-	host := "localhost:" + strconv.Itoa(int(p.Port))
+	defer f.close()
+	r := &CompressResults{Kind: KindCompress, LinkRun: run, BreakEven: map[string]int{}}
 	var document []byte
 	for _, ae := range p.Accepts {
 		if p.Log != nil {
 			fmt.Fprintf(p.Log, "compress: GET / with Accept-Encoding %q\n", ae)
 		}
-		f := CompressFetch{AcceptEncoding: ae}
-		l.Quiet()
-		before := l.Stats()
+		cf := CompressFetch{AcceptEncoding: ae}
 		var times []time.Duration
-		for range p.N {
-			start := time.Now()
-			resp, body, err := fetchOnce(l, addr, host, ae)
-			if err != nil {
-				return nil, fmt.Errorf("Accept-Encoding %q: %w", ae, err)
-			}
-			times = append(times, time.Since(start))
-			f.ContentEncoding, f.ContentLength = resp.Header.Get("Content-Encoding"), resp.ContentLength
-			if f.ContentEncoding == "gzip" {
-				zr, err := gzip.NewReader(bytes.NewReader(body))
-				if err != nil {
-					return nil, err
-				}
-				if body, err = io.ReadAll(zr); err != nil {
-					return nil, err
-				}
-			}
+		c := StreamCase{Path: "/", Proto: "HTTP/1.1", AcceptEncoding: ae}
+		cf.WireBytes, cf.Packets, err = f.fetch(c, p.N, func(t [3]time.Duration, resp *http.Response, body []byte) error {
+			times = append(times, t[2])
+			cf.ContentEncoding, cf.ContentLength = resp.Header.Get("Content-Encoding"), resp.ContentLength
 			if document != nil && !bytes.Equal(body, document) {
-				return nil, fmt.Errorf("Accept-Encoding %q: a different document", ae)
+				return errors.New("a different document")
 			}
-			document, f.DecodedBytes = body, len(body)
+			document, cf.DecodedBytes = body, len(body)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("Accept-Encoding %q: %w", ae, err)
 		}
-		after := l.Quiet()
-		carried := after.Sub(before)
-		f.WireBytes = round(float64(carried.Bytes)/float64(p.N), 1)
-		f.Packets = round(float64(carried.Packets)/float64(p.N), 1)
 		for _, t := range times {
-			f.TimesMS = append(f.TimesMS, round(ms(t), 3))
+			cf.TimesMS = append(cf.TimesMS, round(ms(t), 3))
 		}
-		f.MedianMS, f.MinMS = round(ms(Median(times)), 3), round(ms(slices.Min(times)), 3)
-		r.Fetches = append(r.Fetches, f)
+		cf.MedianMS, cf.MinMS = round(ms(Median(times)), 3), round(ms(slices.Min(times)), 3)
+		r.Fetches = append(r.Fetches, cf)
 	}
 	if p.Log != nil {
 		fmt.Fprintln(p.Log, "compress: gzip sizes and CPU time of the document's prefixes")
@@ -172,42 +130,7 @@ func MeasureCompress(p CompressPlan) (*CompressResults, error) {
 	for _, lv := range CompressLevels {
 		r.BreakEven[lv.Name] = breakEven(document, lv.Level)
 	}
-	if p.Metadata != nil {
-		r.Meta = *p.Metadata
-	}
 	return r, nil
-}
-
-// fetchOnce sends GET / on a new connection with Connection: close and the
-// Accept-Encoding, and reads the response to the end of its body.
-func fetchOnce(l *Link, addr, host, acceptEncoding string) (*http.Response, []byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := l.Dial(ctx, "tcp", addr)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(time.Minute))
-	req := "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
-	if acceptEncoding != "" {
-		req += "Accept-Encoding: " + acceptEncoding + "\r\n"
-	}
-	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
-		return nil, nil, err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("unexpected response %s", resp.Status)
-	}
-	return resp, body, nil
 }
 
 // prefix returns b's first n bytes or fewer, cut at a character boundary.
@@ -310,10 +233,4 @@ func orNone(s string) string {
 		return "（なし）"
 	}
 	return s
-}
-
-// Describe says in one line on what machine the run was made.
-func (r *CompressResults) Describe() string {
-	m := r.Meta
-	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
 }

@@ -1,7 +1,6 @@
 package netlab
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -90,9 +89,7 @@ func MeasureIdle(p IdlePlan, meta *Metadata) (*IdleResults, error) {
 				run.CongestionControl, run.SlowStartAfterIdle, run.ServerNet = cc, ssai, server
 				r.Runs = append(r.Runs, run)
 			}
-			if meta != nil && meta.Server == nil {
-				meta.AddLink(l)
-			}
+			meta.AddLink(l)
 			l.Close()
 		}
 	}
@@ -160,29 +157,17 @@ func medianMS(v []float64) float64 {
 // took; the first includes the handshake.
 func (c *Client) TimeAfter(gaps []time.Duration) ([]time.Duration, error) {
 	var times []time.Duration
-	var conn net.Conn
-	var r *bufio.Reader
-	defer func() {
-		if conn != nil {
-			conn.Close()
-		}
-	}()
+	var cc clientConn
+	defer cc.close()
 	for i := range gaps {
 		if i > 0 && gaps[i] > 0 {
 			time.Sleep(gaps[i]) // the idle gap is what is measured, not a wait for anything
 		}
-		start := time.Now()
-		if conn == nil {
-			var err error
-			if conn, err = c.dial(); err != nil {
-				return nil, err
-			}
-			r = bufio.NewReader(conn)
-		}
-		if err := c.roundTrip(conn, r, false); err != nil {
+		_, t, err := c.next(&cc, true, time.Now())
+		if err != nil {
 			return nil, fmt.Errorf("request %d: %w", i+1, err)
 		}
-		times = append(times, time.Since(start))
+		times = append(times, t)
 	}
 	return times, nil
 }

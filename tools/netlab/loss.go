@@ -1,7 +1,6 @@
 package netlab
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -274,9 +273,7 @@ func (p LossPlan) timeCase(c *LossCase, capture bool, meta *Metadata) error {
 		return err
 	}
 	defer l.Close()
-	if meta != nil && meta.Server == nil {
-		meta.AddLink(l)
-	}
+	meta.AddLink(l)
 	exe := p.Hello
 	cl := p.client(l, nil)
 	if c.Response == "large" {
@@ -347,33 +344,14 @@ func (p LossPlan) timeRandom(r *LossRandom, meta *Metadata) error {
 // not timed; its error is returned, and the next request opens a new
 // connection (untimed again if keep).
 func timeEach(c *Client, n int, keep bool) (times []time.Duration, errs []string) {
-	var conn net.Conn
-	var r *bufio.Reader
-	defer func() {
-		if conn != nil {
-			conn.Close()
-		}
-	}()
+	var cc clientConn
+	defer cc.close()
 	for len(times)+len(errs) < n {
-		start := time.Now()
-		opened := conn == nil
-		if opened {
-			var err error
-			if conn, err = c.dial(); err != nil {
-				errs = append(errs, err.Error())
-				continue
-			}
-			r = bufio.NewReader(conn)
-		}
-		t, err := c.timeRequest(conn, r, !keep, start)
-		if err != nil || !keep {
-			conn.Close()
-			conn = nil
-		}
+		dialed, t, err := c.next(&cc, keep, time.Now())
 		switch {
 		case err != nil:
 			errs = append(errs, err.Error())
-		case !keep || !opened:
+		case !keep || dialed == 0:
 			times = append(times, t)
 		}
 	}

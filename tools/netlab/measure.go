@@ -83,9 +83,7 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 		if err != nil {
 			return nil, err
 		}
-		if meta != nil && meta.Server == nil {
-			meta.AddLink(l)
-		}
+		meta.AddLink(l)
 		got, stats, err := run(l, p, k.t, k.mode)
 		l.Close()
 		if err != nil {

@@ -89,8 +89,13 @@ func CollectMetadata(args []string) Metadata {
 	return m
 }
 
-// AddLink records the settings of the link's namespaces.
+// AddLink records the settings of the link's namespaces: those of the
+// first link a run makes (its later links share the settings); nothing
+// for a nil m.
 func (m *Metadata) AddLink(l *Link) {
+	if m == nil || m.Server != nil {
+		return
+	}
 	c, s := l.Net()
 	m.Client, m.Server = &c, &s
 }

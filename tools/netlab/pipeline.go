@@ -209,9 +209,7 @@ func measureBatch(p PipelinePlan, rtt time.Duration, s PipelineSeries, meta *Met
 		return batchResult{}, 0, err
 	}
 	defer l.Close()
-	if meta != nil && meta.Server == nil {
-		meta.AddLink(l)
-	}
+	meta.AddLink(l)
 	b := &batch{
 		dial: func(ctx context.Context, port uint16) (net.Conn, error) {
 			return l.Dial(ctx, "tcp", net.JoinHostPort(ServerIP, strconv.Itoa(int(port))))

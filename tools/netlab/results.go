@@ -1,11 +1,8 @@
 package netlab
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,34 +180,6 @@ func Median(times []time.Duration) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// WriteFile writes r as indented JSON.
-func (r *Results) WriteFile(name string) error {
-	data, err := json.MarshalIndent(r, "", "\t")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(name, append(data, '\n'), 0o666)
-}
-
-// ReadResults reads a file WriteFile wrote.
-func ReadResults(name string) (*Results, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	var r Results
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if r.Kind != "" && r.Kind != KindLatency {
-		return nil, fmt.Errorf("%s: a %s results file, not latency", name, r.Kind)
-	}
-	if len(r.Series) == 0 {
-		return nil, errors.New(name + ": no series")
-	}
-	return &r, nil
-}
 
 // PrintTable writes the results as a markdown table, one row per series:
 // the fitted line's k with its 95% interval and a first (what the book

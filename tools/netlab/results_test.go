@@ -59,12 +59,13 @@ func TestSeriesFit(t *testing.T) {
 
 	r := &Results{Meta: CollectMetadata([]string{"netlab", "time"}), Link: LinkInfo{Port: 8888}, Series: []Series{s}}
 	name := filepath.Join(t.TempDir(), "r.json")
-	if err := r.WriteFile(name); err != nil {
+	if err := WriteJSON(name, r); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadResults(name)
-	if err != nil {
-		t.Fatal(err)
+	tab, err := ReadFile(name)
+	back, ok := tab.(*Results)
+	if err != nil || !ok {
+		t.Fatalf("ReadFile = %T, %v; want *Results", tab, err)
 	}
 	data, _ := json.Marshal(back)
 	for _, key := range []string{`"slope_rtt":1`, `"slope_rtt_ci95":[0.994,1.006]`, `"intercept_ms":0.5`, `"median_ms":50.5`, `"kernel"`, `"congestion_control"`} {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,12 +25,7 @@ const KindStream = "stream"
 // first byte and its last byte arrived.
 type StreamResults struct {
 	Kind    string        `json:"kind"` // "stream"
-	Meta    Metadata      `json:"meta"`
-	Rate    string        `json:"rate"`
-	Burst   int           `json:"burst,omitempty"` // -burst, if given
-	Drops                 // the link's loss and queue limit, if any
-	RTTMS   float64       `json:"rtt_ms"`
-	N       int           `json:"n"` // requests per case, a new connection each
+	LinkRun               // meta, rate, burst, drops, rtt_ms, n
 	Fetches []StreamFetch `json:"fetches"`
 }
 
@@ -70,78 +66,127 @@ type StreamFetch struct {
 	Packets   float64 `json:"packets_per_request"`
 }
 
-// StreamPlan says what netlab stream measures.
-type StreamPlan struct {
-	Exe      string // the server, chapter 7's
+// LinkPlan is what netlab stream and netlab compress share: requests,
+// each on a new connection, to one server behind a link at one RTT.
+type LinkPlan struct {
+	Exe      string // the server, such as chapter 6's or 7's
 	Args     []string
 	RTT      time.Duration
 	Rate     float64 // bytes per second
 	Burst    int     // the bucket's size in bytes; 0: DefaultBurst(Rate)
-	N        int
+	N        int     // requests per case
 	Port     uint16
-	Cases    []StreamCase
 	Log      io.Writer
 	Metadata *Metadata
 	Drops    Drops // what the link loses: none by default
 }
 
-// MeasureStream runs the plan. Every case must give the same decoded body.
-func MeasureStream(p StreamPlan) (*StreamResults, error) {
+// LinkRun is what the results of a LinkPlan say of the run and the link.
+type LinkRun struct {
+	Meta  Metadata `json:"meta"`
+	Rate  string   `json:"rate"`            // such as "1mbit"
+	Burst int      `json:"burst,omitempty"` // -burst, if given
+	Drops          // the link's loss and queue limit, if any
+	RTTMS float64  `json:"rtt_ms"`
+	N     int      `json:"n"` // requests per case, a new connection each
+}
+
+// Describe says in one line on what machine the run was made.
+func (r *LinkRun) Describe() string {
+	m := r.Meta
+	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
+}
+
+// fetcher is a LinkPlan's link with its server started behind it.
+type fetcher struct {
+	l          *Link
+	srv        *Server
+	addr, host string
+}
+
+// start creates the link, records it in the metadata and starts the
+// server behind it; close undoes both.
+func (p LinkPlan) start() (*fetcher, LinkRun, error) {
+	run := LinkRun{Rate: FormatRate(p.Rate), Burst: p.Burst, Drops: p.Drops, RTTMS: ms(p.RTT), N: p.N}
 	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate, Burst: p.Burst, Drops: p.Drops})
 	if err != nil {
-		return nil, err
+		return nil, run, err
 	}
-	defer l.Close()
-	if p.Metadata != nil && p.Metadata.Server == nil {
-		p.Metadata.AddLink(l)
+	if p.Metadata.AddLink(l); p.Metadata != nil {
+		run.Meta = *p.Metadata
 	}
 	srv, err := StartServer(l, p.Port, p.Exe, p.Args...)
 	if err != nil {
+		l.Close()
+		return nil, run, err
+	}
+	port := strconv.Itoa(int(p.Port))
+	return &fetcher{l: l, srv: srv, addr: net.JoinHostPort(ServerIP, port), host: "localhost:" + port}, run, nil
+}
+
+func (f *fetcher) close() {
+	f.srv.Stop()
+	f.l.Close()
+}
+
+// fetch makes n requests of case c (streamOnce), passes each to got, and
+// returns what the link carried per request, both directions, the
+// handshake and the close included.
+func (f *fetcher) fetch(c StreamCase, n int, got func(t [3]time.Duration, resp *http.Response, body []byte) error) (wireBytes, packets float64, err error) {
+	f.l.Quiet()
+	before := f.l.Stats()
+	for range n {
+		t, resp, body, err := streamOnce(f.l, f.addr, f.host, c)
+		if err == nil {
+			err = got(t, resp, body)
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	carried := f.l.Quiet().Sub(before)
+	return round(float64(carried.Bytes)/float64(n), 1), round(float64(carried.Packets)/float64(n), 1), nil
+}
+
+// MeasureStream measures cases. Every case must give the same decoded body.
+func MeasureStream(p LinkPlan, cases []StreamCase) (*StreamResults, error) {
+	f, run, err := p.start()
+	if err != nil {
 		return nil, err
 	}
-	defer srv.Stop()
-	r := &StreamResults{Kind: KindStream, Drops: p.Drops, Burst: p.Burst, Rate: FormatRate(p.Rate), RTTMS: ms(p.RTT), N: p.N}
-	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
-	host := "localhost:" + strconv.Itoa(int(p.Port))
+	defer f.close()
+	r := &StreamResults{Kind: KindStream, LinkRun: run}
 	var body []byte
-	for _, c := range p.Cases {
+	for _, c := range cases {
 		if p.Log != nil {
 			fmt.Fprintf(p.Log, "stream: %s %s %s, Accept-Encoding %q\n", c.Name, c.Path, c.Proto, c.AcceptEncoding)
 		}
-		f := StreamFetch{Case: c}
-		l.Quiet()
-		before := l.Stats()
+		sf := StreamFetch{Case: c}
 		var header, first, last []time.Duration
-		for range p.N {
-			t, resp, got, err := streamOnce(l, addr, host, c)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", c.Name, err)
-			}
+		sf.WireBytes, sf.Packets, err = f.fetch(c, p.N, func(t [3]time.Duration, resp *http.Response, got []byte) error {
 			header, first, last = append(header, t[0]), append(first, t[1]), append(last, t[2])
-			f.TransferEncoding = strings.Join(resp.TransferEncoding, ", ")
-			f.ContentEncoding, f.ContentLength = resp.Header.Get("Content-Encoding"), resp.ContentLength
+			sf.TransferEncoding = strings.Join(resp.TransferEncoding, ", ")
+			sf.ContentEncoding, sf.ContentLength = resp.Header.Get("Content-Encoding"), resp.ContentLength
 			if body != nil && !bytes.Equal(got, body) {
-				return nil, fmt.Errorf("%s: a different body", c.Name)
+				return errors.New("a different body")
 			}
-			body, f.DecodedBytes = got, len(got)
+			body, sf.DecodedBytes = got, len(got)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
-		carried := l.Quiet().Sub(before)
-		f.WireBytes = round(float64(carried.Bytes)/float64(p.N), 1)
-		f.Packets = round(float64(carried.Packets)/float64(p.N), 1)
 		for _, s := range []struct {
 			times  []time.Duration
 			all    *[]float64
 			median *float64
-		}{{header, &f.HeaderMS, &f.HeaderMedianMS}, {first, &f.FirstByteMS, &f.FirstMedianMS}, {last, &f.LastByteMS, &f.LastMedianMS}} {
+		}{{header, &sf.HeaderMS, &sf.HeaderMedianMS}, {first, &sf.FirstByteMS, &sf.FirstMedianMS}, {last, &sf.LastByteMS, &sf.LastMedianMS}} {
 			for _, t := range s.times {
 				*s.all = append(*s.all, round(ms(t), 3))
 			}
 			*s.median = round(ms(Median(s.times)), 3)
 		}
-		r.Fetches = append(r.Fetches, f)
-	}
-	if p.Metadata != nil {
-		r.Meta = *p.Metadata
+		r.Fetches = append(r.Fetches, sf)
 	}
 	return r, nil
 }
@@ -239,10 +284,4 @@ func (r *StreamResults) PrintTable(w io.Writer) {
 			fmt.Sprintf("%.0f", f.WireBytes), fmt.Sprintf("%.1f", f.Packets)})
 	}
 	t.write(w)
-}
-
-// Describe says in one line on what machine the run was made.
-func (r *StreamResults) Describe() string {
-	m := r.Meta
-	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
 }

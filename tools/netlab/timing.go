@@ -44,34 +44,46 @@ type Client struct {
 // 新しいコネクションでは Connection: close を送るので、先に閉じるのはサーバーです。
 func (c *Client) Time(n int, keep bool) ([]Sample, error) {
 	var samples []Sample
-	var conn net.Conn
-	var r *bufio.Reader
-	defer func() {
-		if conn != nil {
-			conn.Close()
-		}
-	}()
+	var cc clientConn
+	defer cc.close()
 	for range n {
-		start := time.Now()
-		var dialed time.Duration
-		if conn == nil {
-			var err error
-			if conn, err = c.dial(); err != nil {
-				return nil, err
-			}
-			r, dialed = bufio.NewReader(conn), time.Since(start)
-		}
-		total, err := c.timeRequest(conn, r, !keep, start)
-		if !keep {
-			conn.Close()
-			conn = nil
-		}
+		dialed, total, err := c.next(&cc, keep, time.Now())
 		if err != nil {
 			return nil, err
 		}
 		samples = append(samples, Sample{Dial: dialed, Total: total})
 	}
 	return samples, nil
+}
+
+// clientConn is the connection a timing loop keeps between requests.
+type clientConn struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func (cc *clientConn) close() {
+	if cc.conn != nil {
+		cc.conn.Close()
+		cc.conn = nil
+	}
+}
+
+// next times one request on cc from start, opening cc first if it is
+// not open (dialed is then how long that took, otherwise 0), and closes
+// it after the response unless keep, and after an error.
+func (c *Client) next(cc *clientConn, keep bool, start time.Time) (dialed, total time.Duration, err error) {
+	if cc.conn == nil {
+		if cc.conn, err = c.dial(); err != nil {
+			return 0, 0, err
+		}
+		cc.r, dialed = bufio.NewReader(cc.conn), time.Since(start)
+	}
+	total, err = c.timeRequest(cc.conn, cc.r, !keep, start)
+	if err != nil || !keep {
+		cc.close()
+	}
+	return dialed, total, err
 }
 
 // dial connects, and bounds the connection with a deadline so that a
@@ -99,13 +111,6 @@ func (c *Client) timeRequest(conn net.Conn, r *bufio.Reader, close bool, start t
 		err = c.readBody(resp)
 	}
 	return time.Since(start), err // Close はこのあとなので、時間に入らない
-}
-
-// roundTrip is timeRequest for a caller that keeps its own time: one
-// request written in one write, its response read to the end of the body.
-func (c *Client) roundTrip(conn net.Conn, r *bufio.Reader, close bool) error {
-	_, err := c.timeRequest(conn, r, close, time.Now())
-	return err
 }
 
 // request is the GET request, with Connection: close if close.

@@ -115,9 +115,7 @@ func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *ne
 	if f.repeat < 1 {
 		return fmt.Errorf("-repeat %d: want at least 1", f.repeat)
 	}
-	if f.seed == 0 {
-		f.seed = uint64(time.Now().UnixNano())
-	}
+	f.seed = orNow(f.seed)
 	plan := netlab.Plan{
 		Targets: targets, RTTs: rtts, N: f.n, Repeat: f.repeat, Seed: f.seed, Port: uint16(f.port), Log: os.Stderr,
 		Link: netlab.Config{Rate: rate, Burst: f.burst, Sysctl: f.sys, Drops: *f.drops},
@@ -130,28 +128,17 @@ func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *ne
 			res.Link.Burst = netlab.DefaultBurst(rate)
 		}
 	}
-	if f.pcap != "" {
-		out, err := os.Create(f.pcap)
-		if err != nil {
-			return err
-		}
-		defer out.Close()
-		if plan.Link.Pcap, err = netlab.NewPcapWriter(out); err != nil {
-			return err
-		}
+	var done func() error
+	if plan.Link.Pcap, done, err = createPcap(f.pcap, 0); err != nil {
+		return err
 	}
 	series, err := measure(plan, &meta)
-	if plan.Link.Pcap != nil {
-		if ferr := plan.Link.Pcap.Flush(); ferr != nil && err == nil {
-			err = ferr
-		}
-		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", plan.Link.Pcap.Packets(), f.pcap)
+	if perr := done(); err == nil {
+		err = perr
 	}
 	if err != nil {
 		return err // when the link cannot be created, the message says what to do
 	}
 	res.Meta, res.Series = meta, series
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(f.out, &res)
+	return report(&res, f.out)
 }

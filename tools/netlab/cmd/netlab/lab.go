@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,9 +35,12 @@ func serveCmd(args []string) error {
 	return netlab.Serve(ln, o)
 }
 
-// self returns netlab's own executable, which serves in netlab trace and
-// netlab idle.
-func self() (string, error) {
+// selfInUserns goes into a user namespace (inUserns) and returns
+// netlab's own executable, which serves in netlab trace, idle and loss.
+func selfInUserns() (string, error) {
+	if err := inUserns(); err != nil {
+		return "", err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("finding netlab's executable: %w", err)
@@ -59,6 +61,44 @@ func inUserns() error {
 	return nil
 }
 
+// createPcap creates the capture file name, unless name is empty, keeping
+// the first snaplen bytes of each packet (0: all); done flushes and closes
+// it and says how many packets it holds.
+func createPcap(name string, snaplen int) (w *netlab.PcapWriter, done func() error, err error) {
+	if name == "" {
+		return nil, func() error { return nil }, nil
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if snaplen == 0 {
+		w, err = netlab.NewPcapWriter(f)
+	} else {
+		w, err = netlab.NewPcapWriterSnaplen(f, snaplen)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return w, func() error {
+		err := w.Flush()
+		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", w.Packets(), name)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
+}
+
+// orNow returns seed, or if it is 0 a seed from the clock.
+func orNow(seed uint64) uint64 {
+	if seed == 0 {
+		return uint64(time.Now().UnixNano())
+	}
+	return seed
+}
+
 func traceCmd(args []string) error {
 	fs := flag.NewFlagSet("netlab trace", flag.ExitOnError)
 	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
@@ -77,10 +117,7 @@ func traceCmd(args []string) error {
 	if *pcapFile == "" || fs.NArg() != 0 || *n < 1 {
 		return errors.New("usage: netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] [-size N] -pcap FILE [-json FILE]")
 	}
-	if err := inUserns(); err != nil {
-		return err
-	}
-	exe, err := self()
+	exe, err := selfInUserns()
 	if err != nil {
 		return err
 	}
@@ -100,9 +137,7 @@ func traceCmd(args []string) error {
 		return err
 	}
 	res.Link.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
-	fmt.Println(res.Describe())              // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
 func idleCmd(args []string) error {
@@ -120,10 +155,7 @@ func idleCmd(args []string) error {
 	if fs.NArg() != 0 || *n < 1 {
 		return errors.New("usage: netlab idle [-rtt 50ms] [-gap 1s] [-n 5] [-cc reno,bbr] [-ssai 1,0] [-size 65536] [-json FILE]")
 	}
-	if err := inUserns(); err != nil {
-		return err
-	}
-	exe, err := self()
+	exe, err := selfInUserns()
 	if err != nil {
 		return err
 	}
@@ -139,9 +171,7 @@ func idleCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
 // isolate runs the command again in a network namespace of its own, so
@@ -225,9 +255,7 @@ func loadCmd(args []string) error {
 		Order:  "repeat by repeat: every series at every number of connections, then again (ABAB, not AABB)",
 		Points: netlab.SummariseLoad(runs), Runs: runs,
 	}
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
 func memoryCmd(args []string) error {
@@ -263,9 +291,7 @@ func memoryCmd(args []string) error {
 		return err
 	}
 	res := &netlab.MemoryResults{Kind: netlab.KindMemory, Meta: meta, Network: network, ServerEnv: env, Note: netlab.MemoryNote, Series: series}
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
 func timewaitCmd(args []string) error {
@@ -296,21 +322,18 @@ func timewaitCmd(args []string) error {
 		return err
 	}
 	res.Meta, res.Network = meta, network
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }
 
-// writeJSON writes v as indented JSON to name, if name is not empty.
-func writeJSON(name string, v any) error {
-	if name == "" {
+// report prints the caption and the table of res, as netlab table does,
+// and writes res to out, if out is not empty.
+func report(res netlab.Table, out string) error {
+	fmt.Println(res.Describe())
+	res.PrintTable(os.Stdout)
+	if out == "" {
 		return nil
 	}
-	data, err := json.MarshalIndent(v, "", "\t")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(name, append(data, '\n'), 0o666)
+	return netlab.WriteJSON(out, res)
 }
 
 func splitList(s string) []string {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"tcpbook/tools/netlab"
@@ -45,11 +43,8 @@ func lossCmd(args []string) error {
 	}
 	var losses []float64
 	for _, s := range splitList(*lossList) {
-		v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-		if strings.HasSuffix(s, "%") {
-			v /= 100
-		}
-		if err != nil || !(v > 0 && v < 1) {
+		v, err := parseShare(s)
+		if err != nil || v == 0 || v == 1 {
 			return fmt.Errorf("-loss %q: want rates such as 1%% or 0.01", s)
 		}
 		losses = append(losses, v)
@@ -57,15 +52,9 @@ func lossCmd(args []string) error {
 	if len(losses) == 0 {
 		return errors.New("-loss: name at least one rate")
 	}
-	if err := inUserns(); err != nil {
-		return err
-	}
-	exe, err := self()
+	exe, err := selfInUserns()
 	if err != nil {
 		return err
-	}
-	if *orderSeed == 0 {
-		*orderSeed = uint64(time.Now().UnixNano())
 	}
 	sys := map[string]string{}
 	if *cc != "" {
@@ -74,33 +63,25 @@ func lossCmd(args []string) error {
 	large := netlab.ServeOptions{Size: *size}
 	plan := netlab.LossPlan{
 		Hello: fs.Args(), Large: append([]string{exe}, large.Args(uint16(*port))...), LargeBody: large.Body(),
-		RTT: *rtt, Repeat: *repeat, N: *n, Losses: losses, Seed: *seed, OrderSeed: *orderSeed,
+		RTT: *rtt, Repeat: *repeat, N: *n, Losses: losses, Seed: *seed, OrderSeed: orNow(*orderSeed),
 		Port: uint16(*port), Sysctl: sys, Log: os.Stderr, PcapCase: *pcapCase,
 	}
-	var f *os.File
-	if *pcapFile != "" {
-		if f, err = os.Create(*pcapFile); err != nil {
-			return err
-		}
-		defer f.Close()
-		// 96 bytes hold the IP and TCP headers with any options: enough
-		// for tcpdump to show every segment, and the file stays small.
-		if plan.Pcap, err = netlab.NewPcapWriterSnaplen(f, 96); err != nil {
-			return err
-		}
+	// 96 bytes hold the IP and TCP headers with any options: enough for
+	// tcpdump to show every segment, and the file stays small.
+	var done func() error
+	if plan.Pcap, done, err = createPcap(*pcapFile, 96); err != nil {
+		return err
 	}
 	meta := netlab.CollectMetadata(commandLine())
 	res, err := netlab.MeasureLoss(plan, &meta)
+	if perr := done(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}
-	if plan.Pcap != nil {
-		if err := plan.Pcap.Flush(); err != nil {
-			return err
-		}
+	if *pcapFile != "" {
 		res.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
 	}
-	fmt.Println(res.Describe()) // the caption, as netlab table prints it
-	res.PrintTable(os.Stdout)
-	return writeJSON(*out, res)
+	return report(res, *out)
 }

@@ -115,7 +115,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -213,20 +212,26 @@ func (s sysctls) Set(v string) error {
 // creates the link.
 func dropFlags(fs *flag.FlagSet) *netlab.Drops {
 	d := new(netlab.Drops)
-	fs.Func("loss", "lose each packet with probability `P`, each direction on its own: 1% or 0.01 (default 0)", func(s string) error {
-		v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-		if strings.HasSuffix(s, "%") {
-			v /= 100
-		}
-		if err != nil || !(v >= 0 && v <= 1) {
-			return errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
-		}
-		d.Loss = v
-		return nil
+	fs.Func("loss", "lose each packet with probability `P`, each direction on its own: 1% or 0.01 (default 0)", func(s string) (err error) {
+		d.Loss, err = parseShare(s)
+		return err
 	})
 	fs.Uint64Var(&d.Seed, "seed", 0, "seed of the random losses: the same seed loses the same packets")
 	fs.IntVar(&d.Queue, "queue", 0, "drop-tail limit: packets that may wait for -rate in each direction (0: 4096, and the link waits instead of dropping)")
 	return d
+}
+
+// parseShare reads a share from 0 to 1, such as 0.01, or a percentage,
+// such as 1%.
+func parseShare(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if strings.HasSuffix(s, "%") {
+		v /= 100
+	}
+	if err != nil || !(v >= 0 && v <= 1) {
+		return 0, errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
+	}
+	return v, nil
 }
 
 func timeCmd(args []string) error {
@@ -297,7 +302,7 @@ func tableCmd(args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: netlab table FILE")
 	}
-	t, err := readAny(args[0])
+	t, err := netlab.ReadFile(args[0])
 	if err != nil {
 		return err
 	}
@@ -305,54 +310,6 @@ func tableCmd(args []string) error {
 	fmt.Println(t.Describe())
 	t.PrintTable(os.Stdout)
 	return nil
-}
-
-// table is any kind of results file.
-type table interface {
-	PrintTable(w io.Writer)
-	Describe() string
-}
-
-// readAny reads a results file of any kind, by its "kind" field (none:
-// latency, as the first version of netlab time wrote).
-func readAny(name string) (table, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	var k struct{ Kind string }
-	if err := json.Unmarshal(data, &k); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	var t table
-	switch k.Kind {
-	case "", netlab.KindLatency:
-		return netlab.ReadResults(name)
-	case netlab.KindTrace:
-		t = new(netlab.TraceResults)
-	case netlab.KindIdle:
-		t = new(netlab.IdleResults)
-	case netlab.KindLoad:
-		t = new(netlab.LoadResults)
-	case netlab.KindMemory:
-		t = new(netlab.MemoryResults)
-	case netlab.KindTimeWait:
-		t = new(netlab.TimeWaitResults)
-	case netlab.KindCompress:
-		t = new(netlab.CompressResults)
-	case netlab.KindStream:
-		t = new(netlab.StreamResults)
-	case netlab.KindPipeline:
-		t = new(netlab.PipelineResults)
-	case netlab.KindLoss:
-		t = new(netlab.LossResults)
-	default:
-		return nil, fmt.Errorf("%s: unknown kind of results %q", name, k.Kind)
-	}
-	if err := json.Unmarshal(data, t); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return t, nil
 }
 
 func infoCmd(args []string) error {
@@ -381,7 +338,7 @@ func chartCmd(args []string) error {
 	if *out == "" || fs.NArg() != 1 {
 		return errors.New("usage: netlab chart [-title TEXT] -o FILE.svg RESULTS.json")
 	}
-	t, err := readAny(fs.Arg(0))
+	t, err := netlab.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func TestParseRTTs(t *testing.T) {
 	}
 }
 
-// readAny reads each kind of results file by its "kind", a file without
+// netlab.ReadFile reads each kind of results file by its "kind", a file without
 // one as latency results, and refuses an unknown kind.
 func TestReadAny(t *testing.T) {
 	dir := t.TempDir()
@@ -60,7 +60,7 @@ func TestReadAny(t *testing.T) {
 		"bad.json":   map[string]string{"kind": "nonsense"},
 	}
 	for name, v := range files {
-		if err := writeJSON(filepath.Join(dir, name), v); err != nil {
+		if err := netlab.WriteJSON(filepath.Join(dir, name), v); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -68,12 +68,12 @@ func TestReadAny(t *testing.T) {
 		"old.json": "*netlab.Results", "trace.json": "*netlab.TraceResults", "idle.json": "*netlab.IdleResults",
 		"load.json": "*netlab.LoadResults", "mem.json": "*netlab.MemoryResults", "tw.json": "*netlab.TimeWaitResults",
 	} {
-		tab, err := readAny(filepath.Join(dir, name))
+		tab, err := netlab.ReadFile(filepath.Join(dir, name))
 		if got := reflect.TypeOf(tab); err != nil || got == nil || got.String() != want {
-			t.Errorf("readAny(%s) = %v, %v; want a %s", name, got, err, want)
+			t.Errorf("ReadFile(%s) = %v, %v; want a %s", name, got, err, want)
 		}
 	}
-	if _, err := readAny(filepath.Join(dir, "bad.json")); err == nil {
+	if _, err := netlab.ReadFile(filepath.Join(dir, "bad.json")); err == nil {
 		t.Error("an unknown kind was read")
 	}
 }

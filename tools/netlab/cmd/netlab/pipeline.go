@@ -63,37 +63,20 @@ func pipelineCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *orderSeed == 0 {
-		*orderSeed = uint64(time.Now().UnixNano())
-	}
 	plan := netlab.PipelinePlan{
 		Exe: fs.Arg(0), Args: fs.Args()[1:], H2C: *h2c, RTTs: rtts, N: *n, Repeat: *repeat,
-		Slow: *slow, Port: uint16(*port), Seed: *orderSeed, Log: os.Stderr, Drops: *drops, Series: names,
+		Slow: *slow, Port: uint16(*port), Seed: orNow(*orderSeed), Log: os.Stderr, Drops: *drops, Series: names,
 	}
-	if *pcapFile != "" {
-		f, err := os.Create(*pcapFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if plan.Pcap, err = netlab.NewPcapWriter(f); err != nil {
-			return err
-		}
+	var done func() error
+	if plan.Pcap, done, err = createPcap(*pcapFile, 0); err != nil {
+		return err
 	}
 	r, err := netlab.MeasurePipeline(plan, &meta)
-	if plan.Pcap != nil {
-		if ferr := plan.Pcap.Flush(); ferr != nil && err == nil {
-			err = ferr
-		}
-		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", plan.Pcap.Packets(), *pcapFile)
+	if perr := done(); err == nil {
+		err = perr
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Println(r.Describe()) // the caption, as netlab table prints it
-	r.PrintTable(os.Stdout)
-	if *out != "" {
-		return writeJSON(*out, r)
-	}
-	return nil
+	return report(r, *out)
 }

@@ -16,22 +16,17 @@ func refitCmd(args []string) error {
 		return errors.New("usage: netlab refit FILE [FILE ...]")
 	}
 	for _, name := range args {
-		t, err := readAny(name)
+		t, err := netlab.ReadFile(name)
 		if err != nil {
 			return err
 		}
-		switch r := t.(type) {
-		case *netlab.Results:
-			r.Refit()
-			err = r.WriteFile(name)
-		case *netlab.PipelineResults:
-			r.Refit()
-			err = writeJSON(name, r)
-		default:
+		r, ok := t.(interface{ Refit() })
+		if !ok {
 			fmt.Fprintf(os.Stderr, "%s: no fitted lines; left as it is\n", name)
 			continue
 		}
-		if err != nil {
+		r.Refit()
+		if err := netlab.WriteJSON(name, t); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%s: refitted\n", name)

@@ -1,0 +1,61 @@
+package netlab
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Table is results of any kind: netlab table prints the caption Describe
+// gives and then the table.
+type Table interface {
+	Describe() string
+	PrintTable(w io.Writer)
+}
+
+// resultKinds makes an empty value of each kind of results, by a file's "kind".
+// None is latency, as the first version of netlab time wrote.
+var resultKinds = map[string]func() Table{
+	"":           func() Table { return new(Results) },
+	KindLatency:  func() Table { return new(Results) },
+	KindTrace:    func() Table { return new(TraceResults) },
+	KindIdle:     func() Table { return new(IdleResults) },
+	KindLoad:     func() Table { return new(LoadResults) },
+	KindMemory:   func() Table { return new(MemoryResults) },
+	KindTimeWait: func() Table { return new(TimeWaitResults) },
+	KindCompress: func() Table { return new(CompressResults) },
+	KindStream:   func() Table { return new(StreamResults) },
+	KindPipeline: func() Table { return new(PipelineResults) },
+	KindLoss:     func() Table { return new(LossResults) },
+}
+
+// ReadFile reads a results file of any kind that WriteJSON wrote.
+func ReadFile(name string) (Table, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var k struct{ Kind string }
+	if err := json.Unmarshal(data, &k); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	newTable, ok := resultKinds[k.Kind]
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown kind of results %q", name, k.Kind)
+	}
+	t := newTable()
+	if err := json.Unmarshal(data, t); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return t, nil
+}
+
+// WriteJSON writes results (or any v) as indented JSON.
+func WriteJSON(name string, v any) error {
+	data, err := json.MarshalIndent(v, "", "\t")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(name, append(data, '\n'), 0o666)
+}
