@@ -247,19 +247,9 @@ func WhoListens(port uint16, pgid int) (Who, error) {
 
 // processGroup reads the process group of pid from /proc/PID/stat.
 func processGroup(pid int) (int, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := StatFields(pid, 3) // state, ppid, pgrp, ...
 	if err != nil {
 		return 0, err
-	}
-	// The command name (field 2) is in parentheses and may hold anything.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("/proc/PID/stat: no command name")
-	}
-	f := strings.Fields(s[i+1:]) // state, ppid, pgrp, ...
-	if len(f) < 3 {
-		return 0, errors.New("/proc/PID/stat: too few fields")
 	}
 	return strconv.Atoi(f[2])
 }
@@ -293,4 +283,26 @@ func listeners(port uint16) (map[string]bool, error) {
 		}
 	}
 	return inodes, nil
+}
+
+// StatFields returns the fields of /proc/PID/stat after the command name:
+// f[0] is field 3 (the state), f[2] the process group, f[11] and f[12]
+// utime and stime. The command name (field 2) is in parentheses and may
+// hold anything, spaces and parentheses too, so the fields start after
+// its last ')'. It fails unless there are at least min of them.
+func StatFields(pid, min int) ([]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil, errors.New("/proc/PID/stat: no command name")
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < min {
+		return nil, errors.New("/proc/PID/stat: too few fields")
+	}
+	return f, nil
 }

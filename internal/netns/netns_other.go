@@ -30,4 +30,5 @@ func (t *Thread) Close()          {}
 
 func Listening(uint16) (bool, error) { return false, errNotLinux }
 
-func WhoListens(uint16, int) (Who, error) { return Nobody, errNotLinux }
+func WhoListens(uint16, int) (Who, error)   { return Nobody, errNotLinux }
+func StatFields(int, int) ([]string, error) { return nil, errNotLinux }

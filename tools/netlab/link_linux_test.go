@@ -131,20 +131,16 @@ func TestLink(t *testing.T) {
 	}
 }
 
-// With -rate, a transfer of N bytes takes about N/rate: never much less,
-// and within a generous bound more.
-func TestLinkRate(t *testing.T) {
-	if !inNamespaces(t) {
-		return
-	}
-	rate, _ := ParseRate("8mbit") // 1,000,000 bytes per second
-	const total = 600_000
-	l := newTestLink(t, Config{RTT: 2 * time.Millisecond, Rate: rate})
+// sendTest listens behind the link, sends total zero bytes to the one
+// client it accepts, and returns that client's connection: the transfer
+// starts as the caller reads.
+func sendTest(t *testing.T, l *Link, total int) net.Conn {
+	t.Helper()
 	ln, err := l.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		c, err := ln.Accept()
 		if err != nil {
@@ -155,7 +151,19 @@ func TestLinkRate(t *testing.T) {
 		c.Write(make([]byte, total))
 	}()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	c := dialTest(t, l, net.JoinHostPort(ServerIP, port))
+	return dialTest(t, l, net.JoinHostPort(ServerIP, port))
+}
+
+// With -rate, a transfer of N bytes takes about N/rate: never much less,
+// and within a generous bound more.
+func TestLinkRate(t *testing.T) {
+	if !inNamespaces(t) {
+		return
+	}
+	rate, _ := ParseRate("8mbit") // 1,000,000 bytes per second
+	const total = 600_000
+	l := newTestLink(t, Config{RTT: 2 * time.Millisecond, Rate: rate})
+	c := sendTest(t, l, total)
 	start := time.Now()
 	n, err := io.Copy(io.Discard, c)
 	elapsed := time.Since(start)
@@ -183,22 +191,7 @@ func TestLinkLoss(t *testing.T) {
 	}
 	const total = 100_000
 	l := newTestLink(t, Config{RTT: 2 * time.Millisecond, Drops: Drops{Loss: 0.05, Seed: 1}})
-	ln, err := l.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(time.Minute))
-		c.Write(make([]byte, total))
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	c := dialTest(t, l, net.JoinHostPort(ServerIP, port))
+	c := sendTest(t, l, total)
 	start := time.Now()
 	if n, err := io.Copy(io.Discard, c); err != nil || n != total {
 		t.Fatalf("read %d bytes, %v; want %d", n, err, total)

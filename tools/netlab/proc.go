@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tcpbook/internal/netns"
 )
 
 // clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, which
@@ -17,19 +19,9 @@ const clockTick = 10 * time.Millisecond
 // system together: the utime and stime that getrusage reports for it,
 // read from /proc/PID/stat while it runs.
 func ProcCPU(pid int) (time.Duration, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := netns.StatFields(pid, 13) // f[0] is field 3, the state
 	if err != nil {
 		return 0, err
-	}
-	// The command name (field 2) is in parentheses and may hold spaces.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("/proc/PID/stat: no command name")
-	}
-	f := strings.Fields(s[i+1:]) // f[0] is field 3, the state
-	if len(f) < 13 {
-		return 0, errors.New("/proc/PID/stat: too few fields")
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
 	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
