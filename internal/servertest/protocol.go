@@ -58,7 +58,11 @@ func (s Server) protocolCases(srv *booktest.Server) []protocolCase {
 					t.Fatalf("got %s close=%v %q", resp.Status, resp.Close, body)
 				}
 			}
+			// The server printed its Accept line before its first
+			// response, but this process reads that pipe on its own
+			// schedule: wait for the line, then count.
 			local := conn.LocalAddr().String()
+			booktest.WaitOutput(t, srv, "Accept "+local+"\n")
 			if n := strings.Count(srv.Output(), "Accept "+local+"\n"); n != 1 {
 				t.Errorf("three requests took %d accepted connections", n)
 			}
