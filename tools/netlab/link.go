@@ -27,7 +27,10 @@ type Config struct {
 	// delivers it, both with the server's address 10.77.0.2. Flush it
 	// after Close. A packet the link drops on the way to the server is
 	// there (the client sent it); one dropped on the way to the client is
-	// not (the client never saw it).
+	// not (the client never saw it). Pcap.Server, if not nil, receives
+	// the server's side: a packet the server receives when the link
+	// delivers it, one it sends when the link reads it, with the server's
+	// address 127.0.0.1 (the link rewrites it); the clock is the same.
 	Pcap *PcapWriter
 	// Sysctl sets sysctls in both namespaces before the link carries a
 	// packet, such as "net.ipv4.tcp_congestion_control": "reno". Only the

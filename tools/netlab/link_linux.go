@@ -75,6 +75,11 @@ func NewLink(cfg Config) (_ *Link, err error) {
 		capture := func(t time.Time, p []byte) { cfg.Pcap.WritePacket(t, p) }
 		toServer.onRead = capture  // sent by the client, before the rewrite
 		toClient.onWrite = capture // received by the client, after it
+		if s := cfg.Pcap.Server; s != nil {
+			capture := func(t time.Time, p []byte) { s.WritePacket(t, p) }
+			toServer.onWrite = capture // received by the server, after the rewrite
+			toClient.onRead = capture  // sent by the server, before it
+		}
 	}
 	l.wg.Add(2)
 	go func() { defer l.wg.Done(); toServer.forward() }()

@@ -211,8 +211,9 @@ func TestLinkPcap(t *testing.T) {
 		return
 	}
 	const rtt = 30 * time.Millisecond
-	var file bytes.Buffer
+	var file, serverFile bytes.Buffer
 	pw, _ := NewPcapWriter(&file)
+	pw.Server, _ = NewPcapWriter(&serverFile)
 	l := newTestLink(t, Config{RTT: rtt, Pcap: pw})
 	addr := echoServer(t, l)
 	c := dialTest(t, l, addr)
@@ -223,7 +224,7 @@ func TestLinkPcap(t *testing.T) {
 	c.Close()
 	carried := l.Quiet()
 	l.Close()
-	if err := pw.Flush(); err != nil {
+	if err := errors.Join(pw.Flush(), pw.Server.Flush()); err != nil {
 		t.Fatal(err)
 	}
 	_, packets, err := ReadPcap(bytes.NewReader(file.Bytes()))
@@ -256,6 +257,35 @@ func TestLinkPcap(t *testing.T) {
 	port := binary.BigEndian.Uint16(syn.Data[20:])
 	_, sport, _ := net.SplitHostPort(addr)
 	checkTcpdump(t, file.Bytes(), len(packets), fmt.Sprintf("IP %s.%d > %s.%s: Flags [S]", ClientIP, port, ServerIP, sport))
+
+	// The server's side: the same packets, in the same order (nothing was
+	// lost), each a one-way delay later or earlier, with 127.0.0.1.
+	_, served, err := ReadPcap(bytes.NewReader(serverFile.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(served) != len(packets) {
+		t.Fatalf("the server's side holds %d packets, the client's %d", len(served), len(packets))
+	}
+	for i, p := range served {
+		c := packets[i]
+		toServer := [4]byte(c.Data[12:16]) == client4
+		if addr := [4]byte(p.Data[16:20]); toServer && addr != loopback4 {
+			t.Errorf("server's packet %d to %v, want 127.0.0.1", i, addr)
+		}
+		// The same TCP segment but its checksum, which covers the address.
+		if !bytes.Equal(p.Data[20:36], c.Data[20:36]) || !bytes.Equal(p.Data[38:], c.Data[38:]) {
+			t.Errorf("packet %d differs in TCP between the two sides", i)
+		}
+		late := p.Time.Sub(c.Time) // positive: the server saw it after the client
+		if !toServer {
+			late = -late
+		}
+		if late < rtt/2 || late > rtt {
+			t.Errorf("packet %d crossed in %v, want the one-way delay %v (or a little more)", i, late, rtt/2)
+		}
+	}
+	checkTcpdump(t, serverFile.Bytes(), len(served), fmt.Sprintf("IP %s.%d > 127.0.0.1.%s: Flags [S]", ClientIP, port, sport))
 }
 
 // Measure times a server program (this test binary, serving as

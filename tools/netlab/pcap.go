@@ -31,6 +31,11 @@ type PcapWriter struct {
 	n   int // packets written
 	// snaplen is the most bytes of a packet kept
 	snaplen int
+	// Server, if not nil, receives the same packets as the server's side
+	// of a link sees them (Config.Pcap): one capture per side, so a packet
+	// has a time it left one end and a time it reached the other. Set it
+	// before the link starts.
+	Server *PcapWriter
 }
 
 // NewPcapWriter writes the file header to w and returns a writer for the

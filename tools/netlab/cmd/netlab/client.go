@@ -80,7 +80,7 @@ func addTimingFlags(fs *flag.FlagSet, n int, usage string) *timingFlags {
 	fs.StringVar(&f.rate, "rate", "", "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
 	fs.IntVar(&f.burst, "burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
 	f.drops = dropFlags(fs)
-	fs.StringVar(&f.pcap, "pcap", "", "write every packet the link carries to this pcap file")
+	fs.StringVar(&f.pcap, "pcap", "", "write every packet the link carries to this pcap file, as the client sees it, and as the server sees it to FILE.server.pcap")
 	fs.StringVar(&f.cc, "cc", "", "congestion control in both namespaces, such as reno or bbr")
 	fs.Var(f.sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
 	fs.UintVar(&f.port, "port", 8888, "the port the servers listen on, on localhost")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -62,34 +63,44 @@ func inUserns() error {
 }
 
 // createPcap creates the capture file name, unless name is empty, keeping
-// the first snaplen bytes of each packet (0: all); done flushes and closes
-// it and says how many packets it holds.
+// snaplen bytes of each packet (0: all of them), and beside it the server's
+// side of the link (serverPcap). done flushes and closes both.
 func createPcap(name string, snaplen int) (w *netlab.PcapWriter, done func() error, err error) {
 	if name == "" {
 		return nil, func() error { return nil }, nil
 	}
-	f, err := os.Create(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	if snaplen == 0 {
-		w, err = netlab.NewPcapWriter(f)
-	} else {
-		w, err = netlab.NewPcapWriterSnaplen(f, snaplen)
-	}
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	return w, func() error {
-		err := w.Flush()
-		fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", w.Packets(), name)
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	var files []*os.File
+	var writers []*netlab.PcapWriter
+	done = func() error {
+		var errs []error
+		for i, f := range files {
+			if i < len(writers) {
+				errs = append(errs, writers[i].Flush())
+				fmt.Fprintf(os.Stderr, "wrote %d packets to %s\n", writers[i].Packets(), f.Name())
+			}
+			errs = append(errs, f.Close())
 		}
-		return err
-	}, nil
+		return errors.Join(errs...)
+	}
+	for _, name := range []string{name, serverPcap(name)} {
+		f, err := os.Create(name)
+		if err != nil {
+			return nil, nil, errors.Join(err, done())
+		}
+		files = append(files, f)
+		pw, err := netlab.NewPcapWriterSnaplen(f, cmp.Or(snaplen, 65535))
+		if err != nil {
+			return nil, nil, errors.Join(err, done())
+		}
+		writers = append(writers, pw)
+	}
+	writers[0].Server = writers[1]
+	return writers[0], done, nil
 }
+
+// serverPcap names the capture of the server's side that goes beside the
+// client's capture name: h2c.pcap → h2c.server.pcap.
+func serverPcap(name string) string { return strings.TrimSuffix(name, ".pcap") + ".server.pcap" }
 
 // orNow returns seed, or if it is 0 a seed from the clock.
 func orNow(seed uint64) uint64 {

@@ -25,7 +25,7 @@ func lossCmd(args []string) error {
 	orderSeed := fs.Uint64("order-seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
 	size := fs.Int("size", 65536, "the larger response's body in bytes, served by netlab serve")
 	cc := fs.String("cc", "reno", "congestion control in both namespaces (empty: the machine's)")
-	pcapFile := fs.String("pcap", "", "write the packets of the first run of -pcap-case to this pcap file (headers only)")
+	pcapFile := fs.String("pcap", "", "write the packets of the first run of -pcap-case to this pcap file (headers only), and the server's side to FILE.server.pcap")
 	pcapCase := fs.String("pcap-case", "last", "the case to capture: hello-new, syn, synack, hello-keep, request, hello, large-keep, middle, last, last2")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")

@@ -94,8 +94,9 @@
 //	-seed N           seed those streams (default 0): the same N, the same losses
 //	-queue N          drop-tail: drop a packet when N packets wait for -rate in
 //	                  its direction (default 0: up to 4096 wait, none dropped)
-//	-pcap FILE        write every packet the link carries to FILE
-//	                  (pcap, LINKTYPE_RAW; read it with tcpdump -r FILE)
+//	-pcap FILE        write every packet the link carries to FILE as the client
+//	                  sees it, and to FILE.server.pcap as the server sees it
+//	                  (pcap, LINKTYPE_RAW; read them with tcpdump -r FILE)
 //	-cc NAME          congestion control in both namespaces (reno, cubic, bbr)
 //	-sysctl K=V       set a net.* sysctl in both namespaces (repeatable)
 //	-port 8888        where the servers listen, on localhost

@@ -28,7 +28,7 @@ func pipelineCmd(args []string) error {
 	port := fs.Uint("port", 8888, "the port EXE and the h2c server listen on, on localhost")
 	h2c := fs.String("h2c", "", "the h2c server, such as go build -o /tmp/h2c ./chapters/08/h2cserver (needed for the h2c series)")
 	series := fs.String("series", "", "measure only these series, comma-separated, such as h2c,pipelined+slow (default: all)")
-	pcapFile := fs.String("pcap", "", "write every packet of every batch to this pcap file")
+	pcapFile := fs.String("pcap", "", "write every packet of every batch to this pcap file, and the server's side to FILE.server.pcap")
 	out := fs.String("json", "", "write the results to this file")
 	drops := dropFlags(fs)
 	fs.Usage = func() {
