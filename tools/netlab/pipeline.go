@@ -180,13 +180,6 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	if meta != nil {
 		r.Meta = *meta
 	}
-	r.Refit()
-	return r, nil
-}
-
-// Refit fits every series again from its batches and records the method
-// in the meta.
-func (r *PipelineResults) Refit() {
 	for i := range r.Series {
 		s := &r.Series[i]
 		var x, y []float64
@@ -198,6 +191,7 @@ func (r *PipelineResults) Refit() {
 		s.RTTFit.fit(x, y)
 	}
 	r.Meta.Fit = FitMethod
+	return r, nil
 }
 
 // measureBatch sends one batch of series s across a link of its own at

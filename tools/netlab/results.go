@@ -160,16 +160,6 @@ func steadySamples(mode string, samples []Sample) []Sample {
 	return steady
 }
 
-// Refit fits every series again from its samples and records the method
-// in the meta: a results file written before the fits changed gets
-// today's fits without measuring again.
-func (r *Results) Refit() {
-	for i := range r.Series {
-		r.Series[i].FitSeries()
-	}
-	r.Meta.Fit = FitMethod
-}
-
 // Median returns the median of times, 0 for none.
 func Median(times []time.Duration) time.Duration {
 	if len(times) == 0 {
