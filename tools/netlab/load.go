@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -117,9 +118,7 @@ func MeasureLoad(p LoadPlan) ([]LoadRun, error) {
 	for rep := 1; rep <= max(p.Repeats, 1); rep++ {
 		for _, t := range p.Targets {
 			for _, c := range p.Conns {
-				if p.Log != nil {
-					fmt.Fprintf(p.Log, "load: repeat %d, %s, %d connections\n", rep, t.Series(), c)
-				}
+				logf(p.Log, "load: repeat %d, %s, %d connections\n", rep, t.Series(), c)
 				r, err := loadRun(p, t, c)
 				if err != nil {
 					return nil, fmt.Errorf("%s with %d connections: %w", t.Series(), c, err)
@@ -276,7 +275,7 @@ func SummariseLoad(runs []LoadRun) []LoadPoint {
 	var points []LoadPoint
 	for _, k := range order {
 		g := slices.Clone(groups[k])
-		slices.SortStableFunc(g, func(a, b LoadRun) int { return cmpFloat(a.RPS, b.RPS) })
+		slices.SortStableFunc(g, func(a, b LoadRun) int { return cmp.Compare(a.RPS, b.RPS) })
 		mid := g[(len(g)-1)/2] // the run with the median RPS (the lower one of an even count)
 		p := LoadPoint{Series: k.series, Conns: k.conns,
 			MedianP50MS: mid.P50MS, MedianP99MS: mid.P99MS, MedianMeanMS: mid.MeanMS, MedianLittleMS: mid.LittleMS}
@@ -294,16 +293,6 @@ func SummariseLoad(runs []LoadRun) []LoadPoint {
 
 func spread(v []float64) Spread {
 	return Spread{Median: medianMS(v), Min: slices.Min(v), Max: slices.Max(v)}
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // PrintTable writes a row per series: the median requests/s over the

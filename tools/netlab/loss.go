@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -166,18 +165,14 @@ func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
 	for i, run := range runs {
 		if run.c >= 0 {
 			c := &res.Cases[run.c]
-			if p.Log != nil {
-				fmt.Fprintf(p.Log, "loss: %s, repeat %d (%d of %d)\n", c.Name, run.repeat+1, i+1, len(runs))
-			}
+			logf(p.Log, "loss: %s, repeat %d (%d of %d)\n", c.Name, run.repeat+1, i+1, len(runs))
 			if err := p.timeCase(c, run.repeat == 0 && c.Name == p.PcapCase, meta); err != nil {
 				return nil, fmt.Errorf("%s: %w", c.Name, err)
 			}
 			continue
 		}
 		r := &res.Random[run.r]
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "loss: random %g, %s, %d requests (%d of %d)\n", r.Loss, r.Mode, p.N, i+1, len(runs))
-		}
+		logf(p.Log, "loss: random %g, %s, %d requests (%d of %d)\n", r.Loss, r.Mode, p.N, i+1, len(runs))
 		if err := p.timeRandom(r, meta); err != nil {
 			return nil, fmt.Errorf("random loss %g, %s: %w", r.Loss, r.Mode, err)
 		}
@@ -201,17 +196,17 @@ func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
 // client returns a client of the plan's server across l, counting the
 // bytes it reads into *read if read is not nil.
 func (p LossPlan) client(l *Link, read *int) *Client {
-	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
-	return &Client{
-		Dial: func(ctx context.Context) (net.Conn, error) {
-			conn, err := l.Dial(ctx, "tcp", addr)
-			if err != nil || read == nil {
-				return conn, err
+	c := linkClient(l, p.Port)
+	if dial := c.Dial; read != nil {
+		c.Dial = func(ctx context.Context) (net.Conn, error) {
+			conn, err := dial(ctx)
+			if err != nil {
+				return nil, err
 			}
 			return readCounter{conn, read}, nil
-		},
-		Host: "localhost:" + strconv.Itoa(int(p.Port)),
+		}
 	}
+	return c
 }
 
 // readCounter counts the bytes read from a connection.

@@ -74,9 +74,7 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 	order := MeasureOrder(len(p.RTTs), len(series), max(p.Repeat, 1), p.Seed)
 	for i, c := range order {
 		k, rtt := kinds[c.Series], p.RTTs[c.RTT]
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "measuring %s at RTT %v, repeat %d (%d of %d)\n", series[c.Series].Name, rtt, c.Repeat+1, i+1, len(order))
-		}
+		logf(p.Log, "measuring %s at RTT %v, repeat %d (%d of %d)\n", series[c.Series].Name, rtt, c.Repeat+1, i+1, len(order))
 		cfg := p.Link
 		cfg.RTT = rtt
 		l, err := NewLink(cfg)
@@ -102,14 +100,26 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 	return series, nil
 }
 
+// logf writes a line of progress to w, if w is not nil.
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}
+
+// linkClient returns a Client of the server that listens on port behind l.
+func linkClient(l *Link, port uint16) *Client {
+	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(port)))
+	return &Client{
+		Dial: func(ctx context.Context) (net.Conn, error) { return l.Dial(ctx, "tcp", addr) },
+		Host: "localhost:" + strconv.Itoa(int(port)),
+	}
+}
+
 // measureRun times p.N requests to a fresh server for t across l, one
 // way, and returns the samples and what the link carried, closing included.
 func measureRun(l *Link, p Plan, t Target, mode string) ([]Sample, Stats, error) {
-	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
-	client := &Client{
-		Dial: func(ctx context.Context) (net.Conn, error) { return l.Dial(ctx, "tcp", addr) },
-		Host: "localhost:" + strconv.Itoa(int(p.Port)),
-	}
+	client := linkClient(l, p.Port)
 	srv, err := StartServer(l, p.Port, t.Exe, t.Args...)
 	if err != nil {
 		return nil, Stats{}, err

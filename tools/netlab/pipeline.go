@@ -152,9 +152,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	order := MeasureOrder(len(p.RTTs), len(r.Series), p.Repeat, p.Seed)
 	for i, c := range order {
 		s, rtt := r.Series[c.Series], p.RTTs[c.RTT]
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "pipeline: %s at RTT %v, batch %d (%d of %d)\n", s.Name, rtt, c.Repeat+1, i+1, len(order))
-		}
+		logf(p.Log, "pipeline: %s at RTT %v, batch %d (%d of %d)\n", s.Name, rtt, c.Repeat+1, i+1, len(order))
 		res, packets, err := measureBatch(p, rtt, s, meta)
 		if err != nil {
 			return nil, fmt.Errorf("RTT %v: %s: %w", rtt, s.Name, err)
@@ -168,10 +166,8 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 		for j, rtt := range p.RTTs {
 			t := sums[i][j]
 			pt := PipelinePoint{RTTMS: ms(rtt)}
-			for k := range t.small {
-				pt.SmallMS, pt.AllMS = append(pt.SmallMS, round(ms(t.small[k]), 3)), append(pt.AllMS, round(ms(t.all[k]), 3))
-			}
-			pt.SmallMedianMS, pt.AllMedianMS = round(ms(Median(t.small)), 3), round(ms(Median(t.all)), 3)
+			pt.SmallMS, pt.SmallMedianMS = msOf(t.small)
+			pt.AllMS, pt.AllMedianMS = msOf(t.all)
 			pt.Conns = round(float64(t.conns)/float64(p.Repeat), 2)
 			pt.Packets = round(float64(t.packets)/float64(p.Repeat), 1)
 			r.Series[i].Points = append(r.Series[i].Points, pt)

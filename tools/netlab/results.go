@@ -160,13 +160,24 @@ func steadySamples(mode string, samples []Sample) []Sample {
 	return steady
 }
 
-// Median returns the median of times, 0 for none.
-func Median(times []time.Duration) time.Duration {
-	if len(times) == 0 {
+// Median returns the median of v, 0 for none.
+func Median[T time.Duration | float64](v []T) T {
+	if len(v) == 0 {
 		return 0
 	}
-	s := slices.Sorted(slices.Values(times))
+	s := slices.Sorted(slices.Values(v))
 	return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
+}
+
+func medianMS(v []float64) float64 { return round(Median(v), 3) }
+
+// msOf returns times in ms to the µs, as results files hold them, and
+// their median.
+func msOf(times []time.Duration) (all []float64, median float64) {
+	for _, t := range times {
+		all = append(all, round(ms(t), 3))
+	}
+	return all, round(ms(Median(times)), 3)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -158,9 +158,7 @@ func MeasureStream(p LinkPlan, cases []StreamCase) (*StreamResults, error) {
 	r := &StreamResults{Kind: KindStream, LinkRun: run}
 	var body []byte
 	for _, c := range cases {
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "stream: %s %s %s, Accept-Encoding %q\n", c.Name, c.Path, c.Proto, c.AcceptEncoding)
-		}
+		logf(p.Log, "stream: %s %s %s, Accept-Encoding %q\n", c.Name, c.Path, c.Proto, c.AcceptEncoding)
 		sf := StreamFetch{Case: c}
 		var header, first, last []time.Duration
 		sf.WireBytes, sf.Packets, err = f.fetch(c, p.N, func(t [3]time.Duration, resp *http.Response, got []byte) error {
@@ -176,16 +174,9 @@ func MeasureStream(p LinkPlan, cases []StreamCase) (*StreamResults, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
-		for _, s := range []struct {
-			times  []time.Duration
-			all    *[]float64
-			median *float64
-		}{{header, &sf.HeaderMS, &sf.HeaderMedianMS}, {first, &sf.FirstByteMS, &sf.FirstMedianMS}, {last, &sf.LastByteMS, &sf.LastMedianMS}} {
-			for _, t := range s.times {
-				*s.all = append(*s.all, round(ms(t), 3))
-			}
-			*s.median = round(ms(Median(s.times)), 3)
-		}
+		sf.HeaderMS, sf.HeaderMedianMS = msOf(header)
+		sf.FirstByteMS, sf.FirstMedianMS = msOf(first)
+		sf.LastByteMS, sf.LastMedianMS = msOf(last)
 		r.Fetches = append(r.Fetches, sf)
 	}
 	return r, nil

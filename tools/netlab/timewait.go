@@ -66,9 +66,7 @@ func MeasureTimeWait(cases []TimeWaitCase, n int, port uint16, log io.Writer) (*
 	}
 	var err error
 	for _, c := range cases {
-		if log != nil {
-			fmt.Fprintf(log, "timewait: %s\n", c.Name)
-		}
+		logf(log, "timewait: %s\n", c.Name)
 		// Each case in a namespace of its own, so that no TIME_WAIT socket
 		// of one case meets the next case's connections.
 		var run TimeWaitRun
