@@ -16,18 +16,14 @@ import (
 // against a server program, with netlab time's flags, order, fits and
 // results.
 func clientCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab client", flag.ExitOnError)
+	fs := newFlags("netlab client", "usage: netlab client [flags] -server 'EXE ARG...' NAME='EXE ARG...' ...",
+		"Each client reaches the server at "+netlab.ServerIP+":PORT. A run is timed from exec to exit,",
+		"or as the client says on a line \""+netlab.TimeLine+" 12.3ms\" on its stdout.")
 	f := addTimingFlags(fs, 10, "runs of each client per RTT and repeat")
 	server := fs.String("server", "", "the server program and its arguments, in one word: 'EXE ARG...'; it listens on localhost:-port")
 	ready := fs.String("ready", "", "a regular expression: the server is ready when it prints a matching line (default: when it listens on -port)")
 	udp := fs.Bool("udp", false, "the server listens on UDP -port: ready, without -ready, when it has bound the port")
 	timeout := fs.Duration("timeout", time.Minute, "the longest a run of a client may take")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab client [flags] -server 'EXE ARG...' NAME='EXE ARG...' ...")
-		fmt.Fprintln(fs.Output(), "Each client reaches the server at "+netlab.ServerIP+":PORT. A run is timed from exec to exit,")
-		fmt.Fprintln(fs.Output(), "or as the client says on a line \""+netlab.TimeLine+" 12.3ms\" on its stdout.")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	if fs.NArg() == 0 {
 		return errors.New("name at least one client: NAME='EXE ARG...'")
@@ -128,17 +124,9 @@ func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *ne
 			res.Link.Burst = netlab.DefaultBurst(rate)
 		}
 	}
-	var done func() error
-	if plan.Link.Pcap, done, err = createPcap(f.pcap, 0); err != nil {
-		return err
-	}
-	series, err := measure(plan, &meta)
-	if perr := done(); err == nil {
-		err = perr
-	}
-	if err != nil {
-		return err // when the link cannot be created, the message says what to do
-	}
-	res.Meta, res.Series = meta, series
-	return report(&res, f.out)
+	return measureCapturing(f.pcap, 0, &plan.Link.Pcap, f.out, func() (netlab.Table, error) {
+		series, err := measure(plan, &meta)
+		res.Meta, res.Series = meta, series
+		return &res, err
+	})
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -19,7 +18,7 @@ import (
 // serveCmd runs netlab's own server: chapter 4's response, buffered or
 // not, with Nagle's algorithm on or off.
 func serveCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab serve", flag.ExitOnError)
+	fs := newFlags("netlab serve")
 	addr := fs.String("addr", "localhost:8888", "where to listen")
 	var o netlab.ServeOptions
 	fs.BoolVar(&o.Unbuffered, "unbuffered", false, "write each response straight to the connection, a Write per piece of the header")
@@ -98,6 +97,24 @@ func createPcap(name string, snaplen int) (w *netlab.PcapWriter, done func() err
 	return writers[0], done, nil
 }
 
+// measureCapturing runs measure with the captures createPcap makes for
+// name in *pw, closes them and reports the results to out.
+func measureCapturing(name string, snaplen int, pw **netlab.PcapWriter, out string, measure func() (netlab.Table, error)) error {
+	var done func() error
+	var err error
+	if *pw, done, err = createPcap(name, snaplen); err != nil {
+		return err
+	}
+	res, err := measure()
+	if perr := done(); err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err // when the link cannot be created, the message says what to do
+	}
+	return report(res, out)
+}
+
 // serverPcap names the capture of the server's side that goes beside the
 // client's capture name: h2c.pcap → h2c.server.pcap.
 func serverPcap(name string) string { return strings.TrimSuffix(name, ".pcap") + ".server.pcap" }
@@ -111,7 +128,7 @@ func orNow(seed uint64) uint64 {
 }
 
 func traceCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab trace", flag.ExitOnError)
+	fs := newFlags("netlab trace")
 	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
 	n := fs.Int("n", 3, "requests on one kept-alive connection, and then on new connections")
 	pcapFile := fs.String("pcap", "", "write every packet the link carries to this pcap file (required)")
@@ -152,7 +169,7 @@ func traceCmd(args []string) error {
 }
 
 func idleCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab idle", flag.ExitOnError)
+	fs := newFlags("netlab idle")
 	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
 	gap := fs.Duration("gap", time.Second, "the idle gap before each request after the first ones")
 	n := fs.Int("n", 5, "requests back to back, then requests each after the gap")
@@ -224,7 +241,7 @@ func expand(args []string) ([]netlab.LoadTarget, error) {
 }
 
 func loadCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab load", flag.ExitOnError)
+	fs := newFlags("netlab load", "usage: netlab load [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
 	connList := fs.String("c", "1,16,64", "concurrent connections, comma-separated")
 	d := fs.Duration("d", 2*time.Second, "the measured time of each run")
 	warmup := fs.Duration("warmup", 500*time.Millisecond, "the load before the measured time")
@@ -232,10 +249,6 @@ func loadCmd(args []string) error {
 	pin := fs.Bool("pin", true, "pin the load generator and the server to different CPUs (with at least two)")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab load [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	targets, err := expand(fs.Args())
 	if err != nil {
@@ -270,14 +283,10 @@ func loadCmd(args []string) error {
 }
 
 func memoryCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab memory", flag.ExitOnError)
+	fs := newFlags("netlab memory", "usage: netlab memory [flags] NAME:new=EXE (idle before a request) | NAME:keep=EXE (idle after one) ...")
 	counts := fs.String("counts", "0,1000,2000,3000,4000", "numbers of idle connections, rising, comma-separated")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab memory [flags] NAME:new=EXE (idle before a request) | NAME:keep=EXE (idle after one) ...")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	loads, err := expand(fs.Args())
 	if err != nil {
@@ -306,14 +315,10 @@ func memoryCmd(args []string) error {
 }
 
 func timewaitCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab timewait", flag.ExitOnError)
+	fs := newFlags("netlab timewait", "usage: netlab timewait [flags] NAME:new=EXE (the server closes first) | NAME:keep=EXE (the client closes first) ...")
 	n := fs.Int("n", 1000, "connections per case, one request each")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab timewait [flags] NAME:new=EXE (the server closes first) | NAME:keep=EXE (the client closes first) ...")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	loads, err := expand(fs.Args())
 	if err != nil {

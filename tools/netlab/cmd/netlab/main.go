@@ -87,6 +87,33 @@ Run "netlab COMMAND -h" for the flags.
 	os.Exit(2)
 }
 
+// newFlags returns the flag set of a command; its -h prints the usage
+// lines, if any, before the flags.
+func newFlags(name string, usage ...string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ExitOnError)
+	if len(usage) > 0 {
+		fs.Usage = func() {
+			fmt.Fprintln(fs.Output(), strings.Join(usage, "\n"))
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// serverArgs returns the server EXE [ARG...] that fs was left with, once
+// EXE is there (build says how to build it). Without EXE, or unless ok
+// (the other flags are valid), it prints the usage and exits.
+func serverArgs(fs *flag.FlagSet, ok bool, build string) ([]string, error) {
+	if fs.NArg() < 1 || !ok {
+		fs.Usage()
+		os.Exit(2)
+	}
+	if _, err := os.Stat(fs.Arg(0)); err != nil {
+		return nil, fmt.Errorf("%w (build it first, such as %s)", err, build)
+	}
+	return fs.Args(), nil
+}
+
 // sysctls is a repeatable -sysctl flag.
 type sysctls map[string]string
 
@@ -127,12 +154,8 @@ func parseShare(s string) (float64, error) {
 }
 
 func timeCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab time", flag.ExitOnError)
+	fs := newFlags("netlab time", "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
 	f := addTimingFlags(fs, 20, "requests per series, RTT and repeat")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	targets, err := parseTargets(fs.Args())
 	if err != nil {
@@ -223,7 +246,7 @@ func commandLine() []string {
 }
 
 func chartCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab chart", flag.ExitOnError)
+	fs := newFlags("netlab chart")
 	out := fs.String("o", "", "the SVG file to write")
 	title := fs.String("title", "", "the chart's title (default: by the kind of results)")
 	fs.Parse(args)

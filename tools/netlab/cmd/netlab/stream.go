@@ -34,12 +34,9 @@ func addLinkFlags(fs *flag.FlagSet, usage string) *linkFlags {
 // (build names how to build EXE), goes into a user namespace if not root,
 // and returns the plan with the run's metadata.
 func (f *linkFlags) plan(fs *flag.FlagSet, build string) (netlab.LinkPlan, error) {
-	if fs.NArg() < 1 {
-		fs.Usage()
-		os.Exit(2)
-	}
-	if _, err := os.Stat(fs.Arg(0)); err != nil {
-		return netlab.LinkPlan{}, fmt.Errorf("%w (build it first, such as %s)", err, build)
+	server, err := serverArgs(fs, true, build)
+	if err != nil {
+		return netlab.LinkPlan{}, err
 	}
 	if err := inUserns(); err != nil {
 		return netlab.LinkPlan{}, err
@@ -57,7 +54,7 @@ func (f *linkFlags) plan(fs *flag.FlagSet, build string) (netlab.LinkPlan, error
 		return netlab.LinkPlan{}, fmt.Errorf("-port %d: want 1 to 65535", f.port)
 	}
 	return netlab.LinkPlan{
-		Exe: fs.Arg(0), Args: fs.Args()[1:], RTT: rtts[0], Rate: rate, Burst: f.burst, N: f.n,
+		Exe: server[0], Args: server[1:], RTT: rtts[0], Rate: rate, Burst: f.burst, N: f.n,
 		Port: uint16(f.port), Log: os.Stderr, Metadata: &meta, Drops: *f.drops,
 	}, nil
 }
@@ -67,13 +64,9 @@ func (f *linkFlags) plan(fs *flag.FlagSet, build string) (netlab.LinkPlan, error
 // time, across the link, streamed and buffered whole first, and time the
 // response's first byte, the body's first byte and its last byte.
 func streamCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab stream", flag.ExitOnError)
+	fs := newFlags("netlab stream", "usage: netlab stream [flags] EXE [ARG...]",
+		"cases: GET / on HTTP/1.1 (chunked) with and without gzip, GET / on HTTP/1.0, GET /buffered with and without gzip")
 	f := addLinkFlags(fs, "requests per case")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab stream [flags] EXE [ARG...]")
-		fmt.Fprintln(fs.Output(), "cases: GET / on HTTP/1.1 (chunked) with and without gzip, GET / on HTTP/1.0, GET /buffered with and without gzip")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	p, err := f.plan(fs, "go build -o /tmp/ch07 ./chapters/07/server")
 	if err != nil {
