@@ -145,61 +145,50 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	for i := range sums {
 		sums[i] = make([]sum, len(p.RTTs))
 	}
-	if meta != nil {
-		seed := p.Seed
-		meta.OrderSeed = &seed
+	var names []string
+	for _, s := range r.Series {
+		names = append(names, s.Name)
 	}
-	order := MeasureOrder(len(p.RTTs), len(r.Series), p.Repeat, p.Seed)
-	for i, c := range order {
-		s, rtt := r.Series[c.Series], p.RTTs[c.RTT]
-		logf(p.Log, "pipeline: %s at RTT %v, batch %d (%d of %d)\n", s.Name, rtt, c.Repeat+1, i+1, len(order))
-		res, packets, err := measureBatch(p, rtt, s, meta)
+	err := eachCell(Config{Drops: p.Drops, Pcap: p.Pcap}, p.RTTs, names, p.Repeat, p.Seed, meta, p.Log, "pipeline: ", "batch", func(l *Link, c Cell) error {
+		res, packets, err := measureBatch(l, p, r.Series[c.Series])
 		if err != nil {
-			return nil, fmt.Errorf("RTT %v: %s: %w", rtt, s.Name, err)
+			return fmt.Errorf("%s: %w", names[c.Series], err)
 		}
 		t := &sums[c.Series][c.RTT]
 		t.small, t.all = append(t.small, res.small), append(t.all, res.all)
 		t.conns += int64(res.conns)
 		t.packets += packets
-	}
-	for i := range r.Series {
-		for j, rtt := range p.RTTs {
-			t := sums[i][j]
-			pt := PipelinePoint{RTTMS: ms(rtt)}
-			pt.SmallMS, pt.SmallMedianMS = msOf(t.small)
-			pt.AllMS, pt.AllMedianMS = msOf(t.all)
-			pt.Conns = round(float64(t.conns)/float64(p.Repeat), 2)
-			pt.Packets = round(float64(t.packets)/float64(p.Repeat), 1)
-			r.Series[i].Points = append(r.Series[i].Points, pt)
-		}
-	}
-	if meta != nil {
-		r.Meta = *meta
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i := range r.Series {
 		s := &r.Series[i]
 		var x, y []float64
-		for _, pt := range s.Points {
+		for j, rtt := range p.RTTs {
+			t := sums[i][j]
+			pt := PipelinePoint{RTTMS: ms(rtt), Conns: round(float64(t.conns)/float64(p.Repeat), 2), Packets: round(float64(t.packets)/float64(p.Repeat), 1)}
+			pt.SmallMS, pt.SmallMedianMS = msOf(t.small)
+			pt.AllMS, pt.AllMedianMS = msOf(t.all)
+			s.Points = append(s.Points, pt)
 			for _, v := range pt.SmallMS {
 				x, y = append(x, pt.RTTMS), append(y, v)
 			}
 		}
 		s.RTTFit.fit(x, y)
 	}
+	if meta != nil {
+		r.Meta = *meta
+	}
 	r.Meta.Fit = FitMethod
 	return r, nil
 }
 
-// measureBatch sends one batch of series s across a link of its own at
-// rtt, to a fresh server, and returns the batch's times and the packets
-// the link carried, closing included.
-func measureBatch(p PipelinePlan, rtt time.Duration, s PipelineSeries, meta *Metadata) (batchResult, int64, error) {
-	l, err := NewLink(Config{RTT: rtt, Drops: p.Drops, Pcap: p.Pcap})
-	if err != nil {
-		return batchResult{}, 0, err
-	}
-	defer l.Close()
-	meta.AddLink(l)
+// measureBatch sends one batch of series s across l to a fresh server,
+// and returns the batch's times and the packets the link carried, closing
+// included.
+func measureBatch(l *Link, p PipelinePlan, s PipelineSeries) (batchResult, int64, error) {
 	b := &batch{
 		dial: func(ctx context.Context, port uint16) (net.Conn, error) {
 			return l.Dial(ctx, "tcp", net.JoinHostPort(ServerIP, strconv.Itoa(int(port))))
