@@ -12,9 +12,6 @@ import (
 	"unicode/utf8"
 )
 
-// KindCompress is the kind of results netlab compress writes.
-const KindCompress = "compress"
-
 // CompressResults is what netlab compress writes: GET / from a server
 // across a bandwidth-limited, delayed link with and without Accept-Encoding:
 // gzip, and the gzip size and CPU time of the document's prefixes at each

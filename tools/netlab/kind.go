@@ -14,8 +14,23 @@ type Table interface {
 	PrintTable(w io.Writer)
 }
 
-// resultKinds makes an empty value of each kind of results, by a file's "kind".
-// None is latency, as the first version of netlab time wrote.
+// The kinds of results, as a results file names its own in "kind": what
+// the command of that name writes (netlab time's are latency).
+const (
+	KindLatency  = "latency"
+	KindTrace    = "trace"
+	KindIdle     = "idle"
+	KindLoad     = "load"
+	KindMemory   = "memory"
+	KindTimeWait = "timewait"
+	KindCompress = "compress"
+	KindStream   = "stream"
+	KindPipeline = "pipeline"
+	KindLoss     = "loss"
+)
+
+// resultKinds makes an empty value of each kind of results, by a file's
+// "kind"; none is latency, as the first version of netlab time wrote.
 var resultKinds = map[string]func() Table{
 	"":           func() Table { return new(Results) },
 	KindLatency:  func() Table { return new(Results) },

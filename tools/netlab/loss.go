@@ -12,9 +12,6 @@ import (
 	"time"
 )
 
-// KindLoss is the kind of results netlab loss writes.
-const KindLoss = "loss"
-
 // LossResults is what netlab loss writes: what one lost packet costs a
 // request (Cases, each packet picked and dropped on purpose, Repeat
 // times), and the request times under random loss (Random).
@@ -351,12 +348,6 @@ func timeEach(c *Client, n int, keep bool) (times []time.Duration, errs []string
 		}
 	}
 	return times, errs
-}
-
-// Describe says in one line how the run was made, for a table's caption.
-func (r *LossResults) Describe() string {
-	return fmt.Sprintf("RTT %g ms、落とし方ごとに %d 回（毎回新しいリンクとサーバー）の中央値。%s",
-		r.RTTMS, r.Repeat, r.Meta.describe())
 }
 
 // PrintTable writes two tables: what each dropped packet cost (the

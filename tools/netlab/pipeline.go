@@ -19,9 +19,6 @@ import (
 	"time"
 )
 
-// KindPipeline is the kind of results netlab pipeline writes.
-const KindPipeline = "pipeline"
-
 // The ways netlab pipeline sends a batch of GETs.
 const (
 	PipeSequential = "sequential" // one kept-alive connection, one request at a time
@@ -458,11 +455,6 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 		t.rows = append(t.rows, append(row, fmt.Sprintf("%.1f", last.AllMedianMS), fmt.Sprintf("%g", last.Conns), fmt.Sprintf("%g", last.Packets)))
 	}
 	t.write(w)
-}
-
-// Describe says in one line on what machine the run was made.
-func (r *PipelineResults) Describe() string {
-	return r.Meta.describe()
 }
 
 // dialAsync creates a socket in the client's namespace and starts a

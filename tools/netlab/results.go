@@ -291,23 +291,3 @@ func (t *mdTable) write(w io.Writer) {
 		line(r)
 	}
 }
-
-// Describe says in one line how the run was made, for a table's caption.
-func (r *Results) Describe() string {
-	var b strings.Builder
-	b.WriteString(r.Meta.describe())
-	if r.Link.Rate != "" {
-		fmt.Fprintf(&b, "、帯域 %s", r.Link.Rate)
-	}
-	return b.String()
-}
-
-// describe says in one line on what machine a run was made.
-func (m Metadata) describe() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Linux %s、%s、CPU %d 個", m.Kernel, m.GoVersion, m.CPUs)
-	if m.Server != nil {
-		fmt.Fprintf(&b, "、%s、initcwnd %d", m.Server.CongestionControl, m.Server.InitCwnd)
-	}
-	return b.String()
-}

@@ -15,9 +15,6 @@ import (
 	"time"
 )
 
-// KindStream is the kind of results netlab stream writes.
-const KindStream = "stream"
-
 // StreamResults is what netlab stream writes: a body the server produces
 // over time, fetched across a bandwidth-limited, delayed link, streamed
 // (chunked, or delimited by the close for HTTP/1.0) or buffered whole
@@ -89,12 +86,6 @@ type LinkRun struct {
 	Drops          // the link's loss and queue limit, if any
 	RTTMS float64  `json:"rtt_ms"`
 	N     int      `json:"n"` // requests per case, a new connection each
-}
-
-// Describe says in one line on what machine the run was made.
-func (r *LinkRun) Describe() string {
-	m := r.Meta
-	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
 }
 
 // fetcher is a LinkPlan's link with its server started behind it.

@@ -50,9 +50,6 @@ type TimeWaitResults struct {
 	Runs         []TimeWaitRun `json:"runs"`
 }
 
-// KindTimeWait names netlab timewait's results.
-const KindTimeWait = "timewait"
-
 // MeasureTimeWait opens n connections to each case's server, one after
 // another with one request each, and counts the TIME_WAIT sockets they
 // leave on each side. Nothing else must use port in this namespace (netlab

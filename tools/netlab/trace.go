@@ -25,15 +25,6 @@ type TraceResults struct {
 	Exchanges   []Exchange `json:"exchanges"`
 }
 
-// KindTrace and the other kinds name what a results file holds.
-const (
-	KindLatency = "latency"
-	KindTrace   = "trace"
-	KindIdle    = "idle"
-	KindLoad    = "load"
-	KindMemory  = "memory"
-)
-
 // TracePlan says what netlab trace measures.
 type TracePlan struct {
 	Exe    string // netlab itself, which serves with Server's options
