@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -300,17 +301,7 @@ func spread(v []float64) Spread {
 // request at each. The chart shows the spread of the repeats; the file
 // has the latencies.
 func (r *LoadResults) PrintTable(w io.Writer) {
-	var series []string
-	var conns []int
-	for _, p := range r.Points {
-		if !slices.Contains(series, p.Series) {
-			series = append(series, p.Series)
-		}
-		if !slices.Contains(conns, p.Conns) {
-			conns = append(conns, p.Conns)
-		}
-	}
-	slices.Sort(conns)
+	series, conns := r.axes()
 	t := mdTable{head: []string{"系列"}, align: "l"}
 	for _, head := range []string{"リクエスト / 秒", "サーバーの CPU / リクエスト（µs）"} {
 		for i, c := range conns {
@@ -344,6 +335,21 @@ func (r *LoadResults) PrintTable(w io.Writer) {
 	}
 }
 
+// axes returns the series in the order of the points, and the numbers of
+// connections in ascending order.
+func (r *LoadResults) axes() (series []string, conns []int) {
+	for _, p := range r.Points {
+		if !slices.Contains(series, p.Series) {
+			series = append(series, p.Series)
+		}
+		if !slices.Contains(conns, p.Conns) {
+			conns = append(conns, p.Conns)
+		}
+	}
+	slices.Sort(conns)
+	return series, conns
+}
+
 func (r *LoadResults) pinning() string {
 	if len(r.ClientCPUs) == 0 {
 		return "クライアントとサーバーは CPU に固定しない"
@@ -351,13 +357,7 @@ func (r *LoadResults) pinning() string {
 	return fmt.Sprintf("負荷をかける側は CPU %s、サーバーは CPU %s", cpuList(r.ClientCPUs), cpuList(r.ServerCPUs))
 }
 
+// cpuList writes CPUs as "0,1".
 func cpuList(cpus []int) string {
-	s := ""
-	for i, c := range cpus {
-		if i > 0 {
-			s += ","
-		}
-		s += strconv.Itoa(c)
-	}
-	return s
+	return strings.Trim(strings.ReplaceAll(fmt.Sprint(cpus), " ", ","), "[]")
 }
