@@ -186,13 +186,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 // and returns the batch's times and the packets the link carried, closing
 // included.
 func measureBatch(l *Link, p PipelinePlan, s PipelineSeries) (batchResult, int64, error) {
-	b := &batch{
-		dial: func(ctx context.Context, port uint16) (net.Conn, error) {
-			return l.Dial(ctx, "tcp", net.JoinHostPort(ServerIP, strconv.Itoa(int(port))))
-		},
-		dialAsync: func(port uint16) (net.Conn, error) { return dialAsync(l, port) },
-		port:      p.Port,
-	}
+	b := &batch{l: l, port: p.Port}
 	exe, args := p.Exe, p.Args
 	if s.Mode == PipeH2C {
 		exe, args = p.H2C, nil
@@ -225,15 +219,14 @@ func h2cTransport(dial func(ctx context.Context, network, addr string) (net.Conn
 	return &http.Transport{Protocols: &protocols, DialContext: dial}
 }
 
-// batch sends one batch of GETs one way.
+// batch sends one batch of GETs one way to the server on port behind l.
 type batch struct {
-	dial func(ctx context.Context, port uint16) (net.Conn, error)
-	// dialAsync starts connecting and returns at once; the connection's
-	// first write waits until the handshake is done. The link's Dial runs
-	// on the client namespace's one thread, one dial at a time, so
-	// parallel connections need this.
-	dialAsync func(port uint16) (net.Conn, error)
-	port      uint16
+	l    *Link
+	port uint16
+}
+
+func (b *batch) dial(ctx context.Context) (net.Conn, error) {
+	return b.l.Dial(ctx, "tcp", net.JoinHostPort(ServerIP, strconv.Itoa(int(b.port))))
 }
 
 type batchResult struct {
@@ -283,7 +276,7 @@ func getRequest(path string, port uint16) string {
 // response (sequential), or all in one write before reading any
 // (pipelined).
 func (b *batch) oneConn(ctx context.Context, pipelined bool, paths []string, start time.Time, done []time.Duration) error {
-	conn, err := b.dial(ctx, b.port)
+	conn, err := b.dial(ctx)
 	if err != nil {
 		return err
 	}
@@ -319,7 +312,7 @@ func (b *batch) parallel(ctx context.Context, paths []string, start time.Time, d
 	errs := make([]error, len(paths))
 	for i, p := range paths {
 		wg.Go(func() {
-			conn, err := b.dialAsync(b.port)
+			conn, err := dialAsync(b.l, b.port)
 			if err != nil {
 				errs[i] = err
 				return
@@ -349,7 +342,7 @@ func (b *batch) h2c(ctx context.Context, paths []string, start time.Time, done [
 	var dials atomic.Int64
 	tr := h2cTransport(func(ctx context.Context, _, _ string) (net.Conn, error) {
 		dials.Add(1)
-		return b.dial(ctx, b.port)
+		return b.dial(ctx)
 	})
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: time.Minute}
@@ -460,7 +453,9 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 // dialAsync creates a socket in the client's namespace and starts a
 // non-blocking connect to ServerIP:port there, and returns the connection
 // at once, before the handshake completes: writing to it waits until the
-// handshake is done, and fails if it failed.
+// handshake is done, and fails if it failed. The link's Dial runs on the
+// client namespace's one thread, one dial at a time, so parallel
+// connections need this.
 func dialAsync(l *Link, port uint16) (net.Conn, error) {
 	var fd int
 	var err error
