@@ -268,8 +268,8 @@ func (b *batch) run(mode string, paths []string) (batchResult, error) {
 	return res, nil
 }
 
-func getRequest(path string, port uint16) string {
-	return "GET " + path + " HTTP/1.1\r\nHost: localhost:" + strconv.Itoa(int(port)) + "\r\n\r\n"
+func (b *batch) get(path string) string {
+	return get(path, "localhost:"+strconv.Itoa(int(b.port)), false)
 }
 
 // oneConn sends the GETs on one connection: each after the previous
@@ -286,7 +286,7 @@ func (b *batch) oneConn(ctx context.Context, pipelined bool, paths []string, sta
 	if pipelined {
 		var all strings.Builder
 		for _, p := range paths {
-			all.WriteString(getRequest(p, b.port))
+			all.WriteString(b.get(p))
 		}
 		if _, err := io.WriteString(conn, all.String()); err != nil {
 			return err
@@ -294,7 +294,7 @@ func (b *batch) oneConn(ctx context.Context, pipelined bool, paths []string, sta
 	}
 	for i, p := range paths {
 		if !pipelined {
-			if _, err := io.WriteString(conn, getRequest(p, b.port)); err != nil {
+			if _, err := io.WriteString(conn, b.get(p)); err != nil {
 				return err
 			}
 		}
@@ -319,7 +319,7 @@ func (b *batch) parallel(ctx context.Context, paths []string, start time.Time, d
 			}
 			defer conn.Close()
 			conn.SetDeadline(time.Now().Add(time.Minute))
-			if _, err := io.WriteString(conn, getRequest(p, b.port)); err != nil {
+			if _, err := io.WriteString(conn, b.get(p)); err != nil {
 				errs[i] = err
 				return
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -224,12 +225,21 @@ func isolate(port uint16) (network string, err error) {
 	return "loopback in a network namespace of its own", nil
 }
 
-// expand turns NAME[:new|:keep]=EXE targets into one per way of
-// connecting.
-func expand(args []string) ([]netlab.LoadTarget, error) {
-	targets, err := parseTargets(args)
+// loopback is how load, memory and timewait start: it reads the servers
+// NAME[:new|:keep]=EXE that fs was left with, one target per way of
+// connecting, checks the other flags with check, goes into a network
+// namespace of its own (isolate) and collects the run's metadata.
+func loopback(fs *flag.FlagSet, port uint, check func() error) ([]netlab.LoadTarget, string, netlab.Metadata, error) {
+	targets, err := parseTargets(fs.Args())
+	if err == nil && check != nil {
+		err = check()
+	}
+	var network string
+	if err == nil {
+		network, err = isolate(uint16(port))
+	}
 	if err != nil {
-		return nil, err
+		return nil, "", netlab.Metadata{}, err
 	}
 	var out []netlab.LoadTarget
 	for _, t := range targets {
@@ -237,7 +247,7 @@ func expand(args []string) ([]netlab.LoadTarget, error) {
 			out = append(out, netlab.LoadTarget{Name: t.Name, Mode: m, Exe: t.Exe, Args: t.Args})
 		}
 	}
-	return out, nil
+	return out, network, netlab.CollectMetadata(commandLine()), nil
 }
 
 func loadCmd(args []string) error {
@@ -250,19 +260,14 @@ func loadCmd(args []string) error {
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
 	fs.Parse(args)
-	targets, err := expand(fs.Args())
+	var conns []int
+	targets, network, meta, err := loopback(fs, *port, func() (err error) {
+		conns, err = parseInts(*connList)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	conns, err := parseInts(*connList)
-	if err != nil {
-		return err
-	}
-	network, err := isolate(uint16(*port))
-	if err != nil {
-		return err
-	}
-	meta := netlab.CollectMetadata(commandLine())
 	plan := netlab.LoadPlan{Targets: targets, Conns: conns, Warmup: *warmup, Duration: *d, Repeats: *repeats, Port: uint16(*port), Log: os.Stderr}
 	if cpus, err := netlab.Affinity(0); *pin && err == nil && len(cpus) >= 2 {
 		plan.ClientCPUs, plan.ServerCPUs = cpus[:1], cpus[1:2]
@@ -288,19 +293,14 @@ func memoryCmd(args []string) error {
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
 	fs.Parse(args)
-	loads, err := expand(fs.Args())
+	var levels []int
+	loads, network, meta, err := loopback(fs, *port, func() (err error) {
+		levels, err = parseInts(*counts)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	levels, err := parseInts(*counts)
-	if err != nil {
-		return err
-	}
-	network, err := isolate(uint16(*port))
-	if err != nil {
-		return err
-	}
-	meta := netlab.CollectMetadata(commandLine())
 	var targets []netlab.MemoryTarget
 	for _, t := range loads {
 		targets = append(targets, netlab.MemoryTarget{Name: t.Name, Request: t.Mode == netlab.ModeKeep, Exe: t.Exe, Args: t.Args})
@@ -320,15 +320,10 @@ func timewaitCmd(args []string) error {
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
 	fs.Parse(args)
-	loads, err := expand(fs.Args())
+	loads, network, meta, err := loopback(fs, *port, nil)
 	if err != nil {
 		return err
 	}
-	network, err := isolate(uint16(*port))
-	if err != nil {
-		return err
-	}
-	meta := netlab.CollectMetadata(commandLine())
 	var cases []netlab.TimeWaitCase
 	for _, t := range loads {
 		cases = append(cases, netlab.TimeWaitCase{Name: t.Name, ClientCloses: t.Mode == netlab.ModeKeep, Exe: t.Exe, Args: t.Args})
