@@ -175,8 +175,6 @@ func breakEven(document []byte, level int) int {
 	return from
 }
 
-// PrintTable writes the fetches, the prefixes' sizes and CPU times, and
-// where compression starts to pay.
 func (r *CompressResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "リンク（帯域 %s、RTT %g ms）越しの GET /、それぞれ %d 回、リクエストごとに新しいコネクション\n\n", r.Rate, r.RTTMS, r.N)
 	t := mdTable{head: []string{"Accept-Encoding", "Content-Encoding", "時間の中央値（ms）", "最速（ms）",

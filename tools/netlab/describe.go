@@ -5,9 +5,6 @@ import (
 	"strings"
 )
 
-// The captions of the tables (Table.Describe): the machine, and what a
-// reader needs to read the table that the table does not say.
-
 // describe says in one line on what machine a run was made.
 func (m Metadata) describe() string {
 	var b strings.Builder

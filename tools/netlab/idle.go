@@ -148,9 +148,6 @@ func (c *Client) TimeAfter(gaps []time.Duration) ([]time.Duration, error) {
 	return times, nil
 }
 
-// PrintTable writes a row per congestion control and
-// tcp_slow_start_after_idle, and for each response two columns: the median
-// time of a request back to back and after the gap, in RTTs.
 func (r *IdleResults) PrintTable(w io.Writer) {
 	type key struct{ cc, ssai string }
 	var keys []key

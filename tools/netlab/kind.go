@@ -10,7 +10,13 @@ import (
 // Table is results of any kind: netlab table prints the caption Describe
 // gives and then the table.
 type Table interface {
+	// Describe says in one line how the run was made: the machine, and
+	// what a reader needs to read the table that the table does not say.
 	Describe() string
+	// PrintTable writes the results as markdown tables (mdTable): the
+	// figures the book discusses first (a fitted line's k with its 95%
+	// interval, then a), the headers in Japanese with the units, so that
+	// the cells are only numbers.
 	PrintTable(w io.Writer)
 }
 

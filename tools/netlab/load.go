@@ -296,10 +296,8 @@ func spread(v []float64) Spread {
 	return Spread{Median: medianMS(v), Min: slices.Min(v), Max: slices.Max(v)}
 }
 
-// PrintTable writes a row per series: the median requests/s over the
-// repeats at each number of connections, then the server's CPU time per
-// request at each. The chart shows the spread of the repeats; the file
-// has the latencies.
+// PrintTable gives medians over the repeats: the chart shows their
+// spread, and the file has the latencies.
 func (r *LoadResults) PrintTable(w io.Writer) {
 	series, conns := r.axes()
 	t := mdTable{head: []string{"系列"}, align: "l"}

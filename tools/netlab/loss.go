@@ -350,10 +350,8 @@ func timeEach(c *Client, n int, keep bool) (times []time.Duration, errs []string
 	return times, errs
 }
 
-// PrintTable writes two tables: what each dropped packet cost (the
-// median's excess over the same request without the drop, in ms and RTTs,
-// first), and, under a line saying how many requests each row times, the
-// request times under random loss. Units are in the headers.
+// PrintTable writes two tables: what each dropped packet cost, and the
+// request times under random loss.
 func (r *LossResults) PrintTable(w io.Writer) {
 	t := mdTable{head: []string{"落としたパケット", "増えた時間（ms）", "RTT に換算", "中央値（ms）", "最小", "最大", "コネクション"}, align: "lrrrrrl"}
 	for _, c := range r.Cases {

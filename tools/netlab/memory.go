@@ -161,7 +161,6 @@ func (s *MemorySeries) fit() {
 	}
 }
 
-// PrintTable writes the RSS at each count and the slopes.
 func (r *MemoryResults) PrintTable(w io.Writer) {
 	if len(r.Series) == 0 {
 		return

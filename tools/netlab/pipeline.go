@@ -416,9 +416,6 @@ func checkBody(path string, status int, body []byte) error {
 	return nil
 }
 
-// PrintTable writes a row per series: the fitted k with its 95% interval,
-// the model's k and a first, then the median time until the N small GETs
-// had their responses at each RTT, and the time until all had theirs.
 func (r *PipelineResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "バッチごとに小さな GET %d 個、コネクションのないところから。+slow: GET /slow（%s 後に答える）が先。%d バッチの中央値\n\n",
 		r.N, fmtMS(r.SlowMS), r.Repeat)

@@ -182,11 +182,6 @@ func msOf(times []time.Duration) (all []float64, median float64) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// PrintTable writes the results as a markdown table, one row per series:
-// the fitted line's k with its 95% interval and a first (what the book
-// discusses), then the median time per request at each RTT and the
-// packets the link carried per request over all RTTs. The headers are in
-// Japanese and carry the units, so that the cells are only numbers.
 func (r *Results) PrintTable(w io.Writer) {
 	var rtts []time.Duration
 	for _, s := range r.Series {

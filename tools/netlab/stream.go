@@ -244,8 +244,6 @@ func streamOnce(l *Link, addr, host string, c StreamCase) ([3]time.Duration, *ht
 	return t, resp, body, nil
 }
 
-// PrintTable writes one row per case: the times' medians, the bytes and
-// packets on the wire.
 func (r *StreamResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "時間をかけて作るボディの GET、リンク（帯域 %s、RTT %g ms）越し、それぞれ %d 回、リクエストごとに新しいコネクション。時間は接続を始めてからの中央値\n\n", r.Rate, r.RTTMS, r.N)
 	t := mdTable{head: []string{"場合", "レスポンスの最初のバイト（ms）", "ボディの最初のバイト（ms）", "ボディの最後のバイト（ms）",

@@ -159,9 +159,6 @@ func countTimeWait(port uint16) (server, client int, err error) {
 	return server, client, nil
 }
 
-// PrintTable writes a row per server: the connections made, and the
-// TIME_WAIT sockets on each side when the server closes first and when the
-// client does. A client's TIME_WAIT socket holds an ephemeral port.
 func (r *TimeWaitResults) PrintTable(w io.Writer) {
 	var names []string
 	runs := map[string]map[string]TimeWaitRun{}

@@ -75,9 +75,6 @@ func Trace(p TracePlan, meta *Metadata, pcap io.Writer) (*TraceResults, error) {
 	return r, nil
 }
 
-// PrintTable writes one row per request: how the connection was used, the
-// Write calls, the segments and bytes that carried the response, and
-// how long it took.
 func (r *TraceResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "RTT %g ms、%s\n\n", r.RTTMS, r.Server.describe())
 	t := mdTable{head: []string{"コネクション", "リクエスト", "リクエスト → 最後のセグメント（RTT）", "（ms）",

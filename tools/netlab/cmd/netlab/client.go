@@ -60,27 +60,19 @@ func clientCmd(args []string) error {
 // timingFlags are the flags of the commands that time series across the
 // link at several RTTs and fit their lines: netlab time and netlab client.
 type timingFlags struct {
-	rtt, rate, pcap, cc, out string
-	n, burst, repeat         int
-	port                     uint
-	seed                     uint64
-	drops                    *netlab.Drops
-	sys                      sysctls
+	*linkFlags
+	pcap, cc string
+	repeat   int
+	seed     uint64
+	sys      sysctls
 }
 
 // addTimingFlags adds the flags to fs; -n, as usage says, defaults to n.
 func addTimingFlags(fs *flag.FlagSet, n int, usage string) *timingFlags {
-	f := &timingFlags{sys: sysctls{}}
-	fs.StringVar(&f.rtt, "rtt", "0,10ms,50ms", "the RTTs, comma-separated")
-	fs.IntVar(&f.n, "n", n, usage)
-	fs.StringVar(&f.rate, "rate", "", "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
-	fs.IntVar(&f.burst, "burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
-	f.drops = dropFlags(fs)
+	f := &timingFlags{linkFlags: addLinkFlags(fs, "0,10ms,50ms", "the RTTs, comma-separated", "", n, usage), sys: sysctls{}}
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet the link carries to this pcap file, as the client sees it, and as the server sees it to FILE.server.pcap")
 	fs.StringVar(&f.cc, "cc", "", "congestion control in both namespaces, such as reno or bbr")
 	fs.Var(f.sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
-	fs.UintVar(&f.port, "port", 8888, "the port the servers listen on, on localhost")
-	fs.StringVar(&f.out, "json", "", "write the results to this file")
 	fs.IntVar(&f.repeat, "repeat", 1, "runs per series and RTT, each with a fresh server")
 	fs.Uint64Var(&f.seed, "order-seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
 	return f
@@ -90,20 +82,13 @@ func addTimingFlags(fs *flag.FlagSet, n int, usage string) *timingFlags {
 // (in a user namespace, if not root), prints the table and writes the
 // latency results.
 func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *netlab.Metadata) ([]netlab.Series, error)) error {
-	if err := inUserns(); err != nil {
+	meta, rate, err := f.link()
+	if err != nil {
 		return err
 	}
-	meta := netlab.CollectMetadata(commandLine())
 	rtts, err := parseRTTs(f.rtt)
 	if err != nil {
 		return err
-	}
-	rate, err := netlab.ParseRate(f.rate)
-	if err != nil {
-		return err
-	}
-	if f.port == 0 || f.port > 65535 {
-		return fmt.Errorf("-port %d: want 1 to 65535", f.port)
 	}
 	if f.cc != "" {
 		f.sys["net.ipv4.tcp_congestion_control"] = f.cc

@@ -14,7 +14,7 @@ import (
 // none), then the gzip size and CPU time of the document's prefixes.
 func compressCmd(args []string) error {
 	fs := newFlags("netlab compress", "usage: netlab compress [flags] EXE [ARG...]")
-	f := addLinkFlags(fs, "requests per Accept-Encoding")
+	f := addLinkFlags(fs, "50ms", "the link's RTT", "1mbit", 10, "requests per Accept-Encoding")
 	accepts := fs.String("accept", ",gzip", "Accept-Encoding values, comma-separated; an empty one sends none")
 	sizes := fs.String("sizes", "64,128,192,256,384,512,1024,2048,0", "prefix sizes of the document in bytes; 0 is all of it")
 	cpuFor := fs.Duration("cpu", 300e6, "how long to compress each prefix for its CPU time")
