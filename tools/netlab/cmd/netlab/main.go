@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,49 +19,26 @@ import (
 	"tcpbook/tools/netlab"
 )
 
+// commands are netlab's commands by name.
+var commands = map[string]func(args []string) error{
+	"time": timeCmd, "client": clientCmd, "table": tableCmd, "info": infoCmd, "chart": chartCmd,
+	"serve": serveCmd, "trace": traceCmd, "idle": idleCmd, "load": loadCmd, "memory": memoryCmd,
+	"timewait": timewaitCmd, "compress": compressCmd, "stream": streamCmd, "pipeline": pipelineCmd, "loss": lossCmd,
+}
+
 func main() {
 	if len(os.Args) < 2 {
 		usage()
 	}
-	var err error
-	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
-	case "time":
-		err = timeCmd(args)
-	case "client":
-		err = clientCmd(args)
-	case "table":
-		err = tableCmd(args)
-	case "info":
-		err = infoCmd(args)
-	case "chart":
-		err = chartCmd(args)
-	case "serve":
-		err = serveCmd(args)
-	case "trace":
-		err = traceCmd(args)
-	case "idle":
-		err = idleCmd(args)
-	case "load":
-		err = loadCmd(args)
-	case "memory":
-		err = memoryCmd(args)
-	case "timewait":
-		err = timewaitCmd(args)
-	case "compress":
-		err = compressCmd(args)
-	case "stream":
-		err = streamCmd(args)
-	case "pipeline":
-		err = pipelineCmd(args)
-	case "loss":
-		err = lossCmd(args)
-	case "-h", "-help", "--help", "help":
+	cmd, ok := commands[os.Args[1]]
+	switch {
+	case slices.Contains([]string{"-h", "-help", "--help", "help"}, os.Args[1]):
 		usage()
-	default:
-		fmt.Fprintf(os.Stderr, "netlab: unknown command %q\n", cmd)
+	case !ok:
+		fmt.Fprintf(os.Stderr, "netlab: unknown command %q\n", os.Args[1])
 		usage()
 	}
-	if err != nil {
+	if err := cmd(os.Args[2:]); err != nil {
 		fmt.Fprintln(os.Stderr, "netlab:", err)
 		os.Exit(1)
 	}
