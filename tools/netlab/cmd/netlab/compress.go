@@ -8,10 +8,9 @@ import (
 	"tcpbook/tools/netlab"
 )
 
-// compressCmd is netlab compress [-rate 1mbit] [-rtt 50ms] [-n 10]
-// [-accept ,gzip] [-sizes ...] -json FILE EXE [ARG...]: GET / from the
-// server EXE across the link with each Accept-Encoding (an empty one sends
-// none), then the gzip size and CPU time of the document's prefixes.
+// compressCmd is netlab compress: GET / from the server EXE (chapter 6's)
+// across the link with each Accept-Encoding, then the gzip size and CPU
+// time of the document's prefixes.
 func compressCmd(args []string) error {
 	fs := newFlags("netlab compress", "usage: netlab compress [flags] EXE [ARG...]")
 	f := addLinkFlags(fs, "50ms", "the link's RTT", "1mbit", 10, "requests per Accept-Encoding")

@@ -10,10 +10,10 @@ import (
 	"tcpbook/tools/netlab"
 )
 
-// lossCmd is netlab loss [flags] -json FILE EXE [ARG...]: what one lost
-// packet costs a request to EXE (chapter 4's server) and to netlab's own
-// server of a larger response, each packet dropped on purpose, and the
-// request times under random loss, on new and kept-alive connections.
+// lossCmd is netlab loss: what one lost packet costs a request to EXE
+// (chapter 4's server) and to netlab's own server of a larger response,
+// each packet dropped on purpose, and the request times under random
+// loss, on new and kept-alive connections.
 func lossCmd(args []string) error {
 	fs := newFlags("netlab loss", "usage: netlab loss [flags] EXE [ARG...]   (EXE: chapter 4's server)")
 	rtt := fs.Duration("rtt", 50*time.Millisecond, "the link's RTT")

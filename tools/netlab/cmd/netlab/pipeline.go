@@ -10,13 +10,10 @@ import (
 	"tcpbook/tools/netlab"
 )
 
-// pipelineCmd is netlab pipeline [-rtt 10ms,25ms,50ms] [-n 10] [-repeat 5]
-// [-slow 1s] [-series NAME,...] [-pcap FILE] -h2c H2CEXE -json FILE EXE
-// [ARG...]: batches of n small GETs to the server EXE (chapter 8's) across
-// the link, sequential on one kept-alive connection, pipelined, on n
-// parallel connections, and over HTTP/2 without TLS to the server H2CEXE
-// (chapter 8's h2cserver); each without and with GET /slow first. The
-// batches run in a random order that -order-seed fixes.
+// pipelineCmd is netlab pipeline: batches of n small GETs to the server
+// EXE (chapter 8's) across the link, sequential on one kept-alive
+// connection, pipelined, on n parallel connections, and over HTTP/2
+// without TLS to the -h2c server; each without and with GET /slow first.
 func pipelineCmd(args []string) error {
 	fs := newFlags("netlab pipeline", "usage: netlab pipeline [flags] EXE [ARG...]")
 	rttFlag := fs.String("rtt", "10ms,25ms,50ms", "the RTTs, comma-separated")

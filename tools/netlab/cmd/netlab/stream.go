@@ -67,9 +67,8 @@ func (f *linkFlags) plan(fs *flag.FlagSet, build string) (netlab.LinkPlan, error
 	}, nil
 }
 
-// streamCmd is netlab stream [-rate 1mbit] [-rtt 50ms] [-n 10] -json FILE
-// EXE [ARG...]: GET a body that the server EXE (chapter 7's) produces over
-// time, across the link, streamed and buffered whole first, and time the
+// streamCmd is netlab stream: GET a body that the server EXE (chapter
+// 7's) produces over time, streamed and buffered whole first, and time the
 // response's first byte, the body's first byte and its last byte.
 func streamCmd(args []string) error {
 	fs := newFlags("netlab stream", "usage: netlab stream [flags] EXE [ARG...]",
