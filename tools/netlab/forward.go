@@ -65,9 +65,12 @@ func (f *forwarder) setPicks(picks []Pick, toClient bool) {
 // シーケンス番号（SYN と FIN は 1 つ、データは 1 バイトに 1 つ）が、
 // まだ落としていない Pick の Seq を含めば、それを落とします。
 func (f *forwarder) pick(p []byte) bool {
-	tcp, off, ok := tcpOf(p) // TCP だけ
-	if len(f.picks) == 0 || !ok {
+	if len(f.picks) == 0 {
 		return false
+	}
+	tcp, off, ok := tcpOf(p)
+	if !ok {
+		return false // TCP だけ
 	}
 	ports := binary.BigEndian.Uint32(tcp[0:]) // 送信元と宛先のポート
 	seq, flags := binary.BigEndian.Uint32(tcp[4:]), tcp[13]
