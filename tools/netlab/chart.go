@@ -142,17 +142,7 @@ func niceStep(max float64) float64 {
 func (r *LoadResults) ThroughputSVG(w io.Writer, title string) error {
 	const width, height = 900, 430
 	const top, bottom, panelW, gap, left = 50, 56, 330, 90, 80
-	var series []string
-	var conns []int
-	for _, p := range r.Points {
-		if !slices.Contains(series, p.Series) {
-			series = append(series, p.Series)
-		}
-		if !slices.Contains(conns, p.Conns) {
-			conns = append(conns, p.Conns)
-		}
-	}
-	slices.Sort(conns)
+	series, conns := r.axes()
 	ph := float64(height - top - bottom)
 	var b strings.Builder
 	var desc []string

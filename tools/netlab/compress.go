@@ -8,13 +8,9 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"syscall"
 	"time"
 	"unicode/utf8"
 )
-
-// KindCompress is the kind of results netlab compress writes.
-const KindCompress = "compress"
 
 // CompressResults is what netlab compress writes: GET / from a server
 // across a bandwidth-limited, delayed link with and without Accept-Encoding:
@@ -88,9 +84,7 @@ func MeasureCompress(p CompressPlan) (*CompressResults, error) {
 	r := &CompressResults{Kind: KindCompress, LinkRun: run, BreakEven: map[string]int{}}
 	var document []byte
 	for _, ae := range p.Accepts {
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "compress: GET / with Accept-Encoding %q\n", ae)
-		}
+		logf(p.Log, "compress: GET / with Accept-Encoding %q\n", ae)
 		cf := CompressFetch{AcceptEncoding: ae}
 		var times []time.Duration
 		c := StreamCase{Path: "/", Proto: "HTTP/1.1", AcceptEncoding: ae}
@@ -106,15 +100,11 @@ func MeasureCompress(p CompressPlan) (*CompressResults, error) {
 		if err != nil {
 			return nil, fmt.Errorf("Accept-Encoding %q: %w", ae, err)
 		}
-		for _, t := range times {
-			cf.TimesMS = append(cf.TimesMS, round(ms(t), 3))
-		}
-		cf.MedianMS, cf.MinMS = round(ms(Median(times)), 3), round(ms(slices.Min(times)), 3)
+		cf.TimesMS, cf.MedianMS = msOf(times)
+		cf.MinMS = round(ms(slices.Min(times)), 3)
 		r.Fetches = append(r.Fetches, cf)
 	}
-	if p.Log != nil {
-		fmt.Fprintln(p.Log, "compress: gzip sizes and CPU time of the document's prefixes")
-	}
+	logf(p.Log, "compress: gzip sizes and CPU time of the document's prefixes\n")
 	for _, n := range p.Sizes {
 		if n == 0 || n > len(document) {
 			n = len(document)
@@ -159,20 +149,11 @@ func compressCost(b []byte, level int, d time.Duration) (int, float64) {
 		panic(err)
 	}
 	size := gzipSize(zw, b)
-	start, n := cpuTime(), 0
+	start, n := selfCPU(), 0
 	for begin := time.Now(); time.Since(begin) < d || n < 10; n++ {
 		gzipSize(zw, b)
 	}
-	return size, float64(cpuTime()-start) / float64(time.Microsecond) / float64(n)
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return size, float64(selfCPU()-start) / float64(time.Microsecond) / float64(n)
 }
 
 // breakEven scans the document's prefixes in steps of 8 bytes and returns
@@ -194,8 +175,6 @@ func breakEven(document []byte, level int) int {
 	return from
 }
 
-// PrintTable writes the fetches, the prefixes' sizes and CPU times, and
-// where compression starts to pay.
 func (r *CompressResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "リンク（帯域 %s、RTT %g ms）越しの GET /、それぞれ %d 回、リクエストごとに新しいコネクション\n\n", r.Rate, r.RTTMS, r.N)
 	t := mdTable{head: []string{"Accept-Encoding", "Content-Encoding", "時間の中央値（ms）", "最速（ms）",

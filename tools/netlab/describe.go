@@ -5,12 +5,33 @@ import (
 	"strings"
 )
 
-// Describe says in one line how the run was made, for a table's caption.
-func (r *TraceResults) Describe() string { return r.Meta.describe() }
+// describe says in one line on what machine a run was made.
+func (m Metadata) describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Linux %s、%s、CPU %d 個", m.Kernel, m.GoVersion, m.CPUs)
+	if m.Server != nil {
+		fmt.Fprintf(&b, "、%s、initcwnd %d", m.Server.CongestionControl, m.Server.InitCwnd)
+	}
+	return b.String()
+}
 
-// Describe says in one line how the run was made, for a table's caption.
-// The congestion control varies by row, so it is not named here.
-// The table gives medians in RTTs; this gives the RTT and the gap.
+func (r *Results) Describe() string {
+	if r.Link.Rate != "" {
+		return r.Meta.describe() + "、帯域 " + r.Link.Rate
+	}
+	return r.Meta.describe()
+}
+
+func (r *TraceResults) Describe() string    { return r.Meta.describe() }
+func (r *PipelineResults) Describe() string { return r.Meta.describe() }
+
+func (r *LinkRun) Describe() string {
+	m := r.Meta
+	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
+}
+
+// Describe gives the RTT and the gap; the table gives medians in RTTs.
+// The congestion control varies by row.
 func (r *IdleResults) Describe() string {
 	m := r.Meta
 	m.Server = nil
@@ -21,26 +42,27 @@ func (r *IdleResults) Describe() string {
 	return s
 }
 
-// Describe says in one line how the run was made, for a table's caption:
-// how the load was made (closed-loop, so that latency follows from
-// throughput by Little's law; pinned; repeated and interleaved), then the
-// machine.
+// Describe says how the load was made: closed-loop, so that latency
+// follows from throughput by Little's law; pinned; repeated and interleaved.
 func (r *LoadResults) Describe() string {
 	return fmt.Sprintf("%[2]g 秒（その前に %[3]g 秒の慣らし）を交互に %[1]d 回繰り返した中央値。%[4]s。閉ループなので、平均の時間 ≈ コネクション ÷ リクエスト / 秒。%[5]s",
 		r.Repeats, r.DurationS, r.WarmupS, r.pinning(), r.Meta.describe())
 }
 
-// Describe says in one line how the run was made, for a table's caption.
-// It gives the servers' environment and how per connection is found.
+// Describe gives the servers' environment and how per connection is found.
 func (r *MemoryResults) Describe() string {
 	return fmt.Sprintf("サーバーは %s で動かす。1 本あたりは、本数に当てはめた直線の傾き。%s",
 		strings.Join(r.ServerEnv, " "), r.Meta.describe())
 }
 
-// Describe says in one line how the run was made, for a table's caption.
-// It gives the settings that decide how many TIME_WAIT sockets a machine
-// can hold and for how long.
+// Describe gives the settings that decide how many TIME_WAIT sockets a
+// machine can hold and for how long.
 func (r *TimeWaitResults) Describe() string {
 	return fmt.Sprintf("ip_local_port_range %s、tcp_tw_reuse %s、tcp_max_tw_buckets %s。Linux の TIME_WAIT は 60 秒。%s",
 		r.PortRange, r.TWReuse, r.MaxTWBuckets, r.Meta.describe())
+}
+
+func (r *LossResults) Describe() string {
+	return fmt.Sprintf("RTT %g ms、落とし方ごとに %d 回（毎回新しいリンクとサーバー）の中央値。%s",
+		r.RTTMS, r.Repeat, r.Meta.describe())
 }

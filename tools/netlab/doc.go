@@ -26,5 +26,5 @@
 // server's CPU per request (MeasureLoad), memory per idle connection
 // (MeasureMemory) and TIME_WAIT by side (MeasureTimeWait).
 //
-// The command tools/netlab/cmd/netlab runs the measurements; see its doc.
+// The command tools/netlab/cmd/netlab runs the measurements (netlab -h).
 package netlab

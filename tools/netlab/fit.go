@@ -135,34 +135,22 @@ func regIncBeta(x, a, b float64) float64 {
 }
 
 func betaCF(x, a, b float64) float64 {
-	const tiny = 1e-300
-	c, d := 1.0, 1-(a+b)*x/(a+1)
-	if math.Abs(d) < tiny {
-		d = tiny
+	// notTiny keeps a denominator away from 0, as Lentz's method does.
+	notTiny := func(v float64) float64 {
+		if math.Abs(v) < 1e-300 {
+			return 1e-300
+		}
+		return v
 	}
-	d = 1 / d
+	c, d := 1.0, 1/notTiny(1-(a+b)*x/(a+1))
 	h := d
 	for m := 1.0; m <= 1000; m++ {
 		// The even step, then the odd one.
 		num := m * (b - m) * x / ((a + 2*m - 1) * (a + 2*m))
-		d, c = 1+num*d, 1+num/c
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
+		d, c = 1/notTiny(1+num*d), notTiny(1+num/c)
 		h *= d * c
 		num = -(a + m) * (a + b + m) * x / ((a + 2*m) * (a + 2*m + 1))
-		d, c = 1+num*d, 1+num/c
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
+		d, c = 1/notTiny(1+num*d), notTiny(1+num/c)
 		del := d * c
 		h *= del
 		if math.Abs(del-1) < 1e-15 {

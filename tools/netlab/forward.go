@@ -65,18 +65,12 @@ func (f *forwarder) setPicks(picks []Pick, toClient bool) {
 // シーケンス番号（SYN と FIN は 1 つ、データは 1 バイトに 1 つ）が、
 // まだ落としていない Pick の Seq を含めば、それを落とします。
 func (f *forwarder) pick(p []byte) bool {
-	if len(f.picks) == 0 || len(p) < 20 || p[9] != 6 { // TCP だけ
+	if len(f.picks) == 0 {
 		return false
 	}
-	ihl := int(p[0]&0x0f) * 4
-	total := min(int(binary.BigEndian.Uint16(p[2:])), len(p))
-	if ihl < 20 || total < ihl+20 {
-		return false
-	}
-	tcp := p[ihl:total]
-	off := int(tcp[12]>>4) * 4
-	if off < 20 || off > len(tcp) {
-		return false
+	tcp, off, ok := tcpOf(p)
+	if !ok {
+		return false // TCP だけ
 	}
 	ports := binary.BigEndian.Uint32(tcp[0:]) // 送信元と宛先のポート
 	seq, flags := binary.BigEndian.Uint32(tcp[4:]), tcp[13]

@@ -1,13 +1,9 @@
 package netlab
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -78,9 +74,7 @@ func MeasureIdle(p IdlePlan, meta *Metadata) (*IdleResults, error) {
 			}
 			_, server := l.Net()
 			for _, resp := range p.Responses {
-				if p.Log != nil {
-					fmt.Fprintf(p.Log, "idle: %s, tcp_slow_start_after_idle=%s, %s\n", cc, ssai, resp.Name)
-				}
+				logf(p.Log, "idle: %s, tcp_slow_start_after_idle=%s, %s\n", cc, ssai, resp.Name)
 				run, err := idleRun(l, p, resp)
 				if err != nil {
 					l.Close()
@@ -109,19 +103,9 @@ func idleRun(l *Link, p IdlePlan, resp IdleResponse) (IdleRun, error) {
 	for i := 1 + p.N; i < len(gaps); i++ {
 		gaps[i] = p.Gap
 	}
-	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
-	body := resp.Server.Body()
-	c := &Client{
-		Dial: func(ctx context.Context) (net.Conn, error) { return l.Dial(ctx, "tcp", addr) },
-		Host: "localhost:" + strconv.Itoa(int(p.Port)),
-		Check: func(_ *http.Response, b []byte) error {
-			if string(b) != body {
-				return fmt.Errorf("body of %d bytes, want %d", len(b), len(body))
-			}
-			return nil
-		},
-		Timeout: time.Duration(len(gaps))*(p.Gap+10*p.RTT) + time.Minute,
-	}
+	c := linkClient(l, p.Port)
+	c.Check = wantBody(resp.Server.Body())
+	c.Timeout = time.Duration(len(gaps))*(p.Gap+10*p.RTT) + time.Minute
 	times, err := c.TimeAfter(gaps)
 	if err != nil {
 		return IdleRun{}, err
@@ -141,14 +125,6 @@ func idleRun(l *Link, p IdlePlan, resp IdleResponse) (IdleRun, error) {
 		run.AfterIdleRTTs = round(run.AfterIdleMS/ms(p.RTT), 2)
 	}
 	return run, nil
-}
-
-func medianMS(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(v))
-	return round((s[(len(s)-1)/2]+s[len(s)/2])/2, 3)
 }
 
 // TimeAfter sends len(gaps) requests on one kept-alive connection, request
@@ -172,9 +148,6 @@ func (c *Client) TimeAfter(gaps []time.Duration) ([]time.Duration, error) {
 	return times, nil
 }
 
-// PrintTable writes a row per congestion control and
-// tcp_slow_start_after_idle, and for each response two columns: the median
-// time of a request back to back and after the gap, in RTTs.
 func (r *IdleResults) PrintTable(w io.Writer) {
 	type key struct{ cc, ssai string }
 	var keys []key

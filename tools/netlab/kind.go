@@ -10,12 +10,33 @@ import (
 // Table is results of any kind: netlab table prints the caption Describe
 // gives and then the table.
 type Table interface {
+	// Describe says in one line how the run was made: the machine, and
+	// what a reader needs to read the table that the table does not say.
 	Describe() string
+	// PrintTable writes the results as markdown tables (mdTable): the
+	// figures the book discusses first (a fitted line's k with its 95%
+	// interval, then a), the headers in Japanese with the units, so that
+	// the cells are only numbers.
 	PrintTable(w io.Writer)
 }
 
-// resultKinds makes an empty value of each kind of results, by a file's "kind".
-// None is latency, as the first version of netlab time wrote.
+// The kinds of results, as a results file names its own in "kind": what
+// the command of that name writes (netlab time's are latency).
+const (
+	KindLatency  = "latency"
+	KindTrace    = "trace"
+	KindIdle     = "idle"
+	KindLoad     = "load"
+	KindMemory   = "memory"
+	KindTimeWait = "timewait"
+	KindCompress = "compress"
+	KindStream   = "stream"
+	KindPipeline = "pipeline"
+	KindLoss     = "loss"
+)
+
+// resultKinds makes an empty value of each kind of results, by a file's
+// "kind"; none is latency, as the first version of netlab time wrote.
 var resultKinds = map[string]func() Table{
 	"":           func() Table { return new(Results) },
 	KindLatency:  func() Table { return new(Results) },

@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -117,9 +119,7 @@ func MeasureLoad(p LoadPlan) ([]LoadRun, error) {
 	for rep := 1; rep <= max(p.Repeats, 1); rep++ {
 		for _, t := range p.Targets {
 			for _, c := range p.Conns {
-				if p.Log != nil {
-					fmt.Fprintf(p.Log, "load: repeat %d, %s, %d connections\n", rep, t.Series(), c)
-				}
+				logf(p.Log, "load: repeat %d, %s, %d connections\n", rep, t.Series(), c)
 				r, err := loadRun(p, t, c)
 				if err != nil {
 					return nil, fmt.Errorf("%s with %d connections: %w", t.Series(), c, err)
@@ -276,7 +276,7 @@ func SummariseLoad(runs []LoadRun) []LoadPoint {
 	var points []LoadPoint
 	for _, k := range order {
 		g := slices.Clone(groups[k])
-		slices.SortStableFunc(g, func(a, b LoadRun) int { return cmpFloat(a.RPS, b.RPS) })
+		slices.SortStableFunc(g, func(a, b LoadRun) int { return cmp.Compare(a.RPS, b.RPS) })
 		mid := g[(len(g)-1)/2] // the run with the median RPS (the lower one of an even count)
 		p := LoadPoint{Series: k.series, Conns: k.conns,
 			MedianP50MS: mid.P50MS, MedianP99MS: mid.P99MS, MedianMeanMS: mid.MeanMS, MedianLittleMS: mid.LittleMS}
@@ -296,32 +296,10 @@ func spread(v []float64) Spread {
 	return Spread{Median: medianMS(v), Min: slices.Min(v), Max: slices.Max(v)}
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// PrintTable writes a row per series: the median requests/s over the
-// repeats at each number of connections, then the server's CPU time per
-// request at each. The chart shows the spread of the repeats; the file
-// has the latencies.
+// PrintTable gives medians over the repeats: the chart shows their
+// spread, and the file has the latencies.
 func (r *LoadResults) PrintTable(w io.Writer) {
-	var series []string
-	var conns []int
-	for _, p := range r.Points {
-		if !slices.Contains(series, p.Series) {
-			series = append(series, p.Series)
-		}
-		if !slices.Contains(conns, p.Conns) {
-			conns = append(conns, p.Conns)
-		}
-	}
-	slices.Sort(conns)
+	series, conns := r.axes()
 	t := mdTable{head: []string{"系列"}, align: "l"}
 	for _, head := range []string{"リクエスト / 秒", "サーバーの CPU / リクエスト（µs）"} {
 		for i, c := range conns {
@@ -355,6 +333,21 @@ func (r *LoadResults) PrintTable(w io.Writer) {
 	}
 }
 
+// axes returns the series in the order of the points, and the numbers of
+// connections in ascending order.
+func (r *LoadResults) axes() (series []string, conns []int) {
+	for _, p := range r.Points {
+		if !slices.Contains(series, p.Series) {
+			series = append(series, p.Series)
+		}
+		if !slices.Contains(conns, p.Conns) {
+			conns = append(conns, p.Conns)
+		}
+	}
+	slices.Sort(conns)
+	return series, conns
+}
+
 func (r *LoadResults) pinning() string {
 	if len(r.ClientCPUs) == 0 {
 		return "クライアントとサーバーは CPU に固定しない"
@@ -362,13 +355,7 @@ func (r *LoadResults) pinning() string {
 	return fmt.Sprintf("負荷をかける側は CPU %s、サーバーは CPU %s", cpuList(r.ClientCPUs), cpuList(r.ServerCPUs))
 }
 
+// cpuList writes CPUs as "0,1".
 func cpuList(cpus []int) string {
-	s := ""
-	for i, c := range cpus {
-		if i > 0 {
-			s += ","
-		}
-		s += strconv.Itoa(c)
-	}
-	return s
+	return strings.Trim(strings.ReplaceAll(fmt.Sprint(cpus), " ", ","), "[]")
 }

@@ -32,13 +32,10 @@ func (s *Server) WaitFDs(n int) error {
 	}
 }
 
-// Requests the load and memory tests send, written whole in one write.
+// loadRequest is the request the load, memory and TIME_WAIT tests send,
+// written whole in one write.
 func loadRequest(port uint16, close bool) []byte {
-	req := "GET / HTTP/1.1\r\nHost: localhost:" + strconv.Itoa(int(port)) + "\r\n"
-	if close {
-		req += "Connection: close\r\n"
-	}
-	return []byte(req + "\r\n")
+	return []byte(get("/", "localhost:"+strconv.Itoa(int(port)), close))
 }
 
 var errNotOK = errors.New("the response is not 200 OK with a Content-Length")

@@ -8,13 +8,9 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
-
-// KindLoss is the kind of results netlab loss writes.
-const KindLoss = "loss"
 
 // LossResults is what netlab loss writes: what one lost packet costs a
 // request (Cases, each packet picked and dropped on purpose, Repeat
@@ -166,18 +162,14 @@ func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
 	for i, run := range runs {
 		if run.c >= 0 {
 			c := &res.Cases[run.c]
-			if p.Log != nil {
-				fmt.Fprintf(p.Log, "loss: %s, repeat %d (%d of %d)\n", c.Name, run.repeat+1, i+1, len(runs))
-			}
+			logf(p.Log, "loss: %s, repeat %d (%d of %d)\n", c.Name, run.repeat+1, i+1, len(runs))
 			if err := p.timeCase(c, run.repeat == 0 && c.Name == p.PcapCase, meta); err != nil {
 				return nil, fmt.Errorf("%s: %w", c.Name, err)
 			}
 			continue
 		}
 		r := &res.Random[run.r]
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "loss: random %g, %s, %d requests (%d of %d)\n", r.Loss, r.Mode, p.N, i+1, len(runs))
-		}
+		logf(p.Log, "loss: random %g, %s, %d requests (%d of %d)\n", r.Loss, r.Mode, p.N, i+1, len(runs))
 		if err := p.timeRandom(r, meta); err != nil {
 			return nil, fmt.Errorf("random loss %g, %s: %w", r.Loss, r.Mode, err)
 		}
@@ -201,17 +193,17 @@ func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
 // client returns a client of the plan's server across l, counting the
 // bytes it reads into *read if read is not nil.
 func (p LossPlan) client(l *Link, read *int) *Client {
-	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
-	return &Client{
-		Dial: func(ctx context.Context) (net.Conn, error) {
-			conn, err := l.Dial(ctx, "tcp", addr)
-			if err != nil || read == nil {
-				return conn, err
+	c := linkClient(l, p.Port)
+	if dial := c.Dial; read != nil {
+		c.Dial = func(ctx context.Context) (net.Conn, error) {
+			conn, err := dial(ctx)
+			if err != nil {
+				return nil, err
 			}
 			return readCounter{conn, read}, nil
-		},
-		Host: "localhost:" + strconv.Itoa(int(p.Port)),
+		}
 	}
+	return c
 }
 
 // readCounter counts the bytes read from a connection.
@@ -358,16 +350,8 @@ func timeEach(c *Client, n int, keep bool) (times []time.Duration, errs []string
 	return times, errs
 }
 
-// Describe says in one line how the run was made, for a table's caption.
-func (r *LossResults) Describe() string {
-	return fmt.Sprintf("RTT %g ms、落とし方ごとに %d 回（毎回新しいリンクとサーバー）の中央値。%s",
-		r.RTTMS, r.Repeat, r.Meta.describe())
-}
-
-// PrintTable writes two tables: what each dropped packet cost (the
-// median's excess over the same request without the drop, in ms and RTTs,
-// first), and, under a line saying how many requests each row times, the
-// request times under random loss. Units are in the headers.
+// PrintTable writes two tables: what each dropped packet cost, and the
+// request times under random loss.
 func (r *LossResults) PrintTable(w io.Writer) {
 	t := mdTable{head: []string{"落としたパケット", "増えた時間（ms）", "RTT に換算", "中央値（ms）", "最小", "最大", "コネクション"}, align: "lrrrrrl"}
 	for _, c := range r.Cases {

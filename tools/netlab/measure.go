@@ -42,20 +42,18 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 	if p.N < 1 {
 		return nil, fmt.Errorf("need at least one request per series")
 	}
-	type kind struct {
-		t    Target
-		mode string
-	}
-	var kinds []kind
+	var targets []Target // by series
 	var series []Series
+	var names []string
 	for _, t := range p.Targets {
 		modes := t.Modes
 		if len(modes) == 0 {
 			modes = []string{""}
 		}
 		for _, mode := range modes {
-			kinds = append(kinds, kind{t, mode})
+			targets = append(targets, t)
 			series = append(series, Series{Name: strings.TrimSuffix(t.Name+"-"+mode, "-"), Server: t.Name, Mode: mode})
+			names = append(names, series[len(series)-1].Name)
 		}
 	}
 	run := p.Run
@@ -68,30 +66,17 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 		samples[i], carried[i] = make([][]Sample, len(p.RTTs)), make([]Stats, len(p.RTTs))
 	}
 	if meta != nil {
-		seed := p.Seed
-		meta.OrderSeed, meta.Fit = &seed, FitMethod
+		meta.Fit = FitMethod
 	}
-	order := MeasureOrder(len(p.RTTs), len(series), max(p.Repeat, 1), p.Seed)
-	for i, c := range order {
-		k, rtt := kinds[c.Series], p.RTTs[c.RTT]
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "measuring %s at RTT %v, repeat %d (%d of %d)\n", series[c.Series].Name, rtt, c.Repeat+1, i+1, len(order))
-		}
-		cfg := p.Link
-		cfg.RTT = rtt
-		l, err := NewLink(cfg)
-		if err != nil {
-			return nil, err
-		}
-		meta.AddLink(l)
-		got, stats, err := run(l, p, k.t, k.mode)
-		l.Close()
-		if err != nil {
-			return nil, fmt.Errorf("RTT %v: %w", rtt, err)
-		}
+	err := eachCell(p.Link, p.RTTs, names, p.Repeat, p.Seed, meta, p.Log, "measuring ", "repeat", func(l *Link, c Cell) error {
+		got, stats, err := run(l, p, targets[c.Series], series[c.Series].Mode)
 		samples[c.Series][c.RTT] = append(samples[c.Series][c.RTT], got...)
 		sum := &carried[c.Series][c.RTT]
 		sum.Packets, sum.Bytes = sum.Packets+stats.Packets, sum.Bytes+stats.Bytes
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i := range series {
 		for j, rtt := range p.RTTs {
@@ -102,14 +87,26 @@ func Measure(p Plan, meta *Metadata) ([]Series, error) {
 	return series, nil
 }
 
+// logf writes a line of progress to w, if w is not nil.
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}
+
+// linkClient returns a Client of the server that listens on port behind l.
+func linkClient(l *Link, port uint16) *Client {
+	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(port)))
+	return &Client{
+		Dial: func(ctx context.Context) (net.Conn, error) { return l.Dial(ctx, "tcp", addr) },
+		Host: "localhost:" + strconv.Itoa(int(port)),
+	}
+}
+
 // measureRun times p.N requests to a fresh server for t across l, one
 // way, and returns the samples and what the link carried, closing included.
 func measureRun(l *Link, p Plan, t Target, mode string) ([]Sample, Stats, error) {
-	addr := net.JoinHostPort(ServerIP, strconv.Itoa(int(p.Port)))
-	client := &Client{
-		Dial: func(ctx context.Context) (net.Conn, error) { return l.Dial(ctx, "tcp", addr) },
-		Host: "localhost:" + strconv.Itoa(int(p.Port)),
-	}
+	client := linkClient(l, p.Port)
 	srv, err := StartServer(l, p.Port, t.Exe, t.Args...)
 	if err != nil {
 		return nil, Stats{}, err

@@ -73,9 +73,7 @@ const MemoryNote = "RSS is the server process's VmRSS with GOGC=1 in its environ
 func MeasureMemory(p MemoryPlan) ([]MemorySeries, error) {
 	var out []MemorySeries
 	for _, t := range p.Targets {
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "memory: %s\n", t.Name)
-		}
+		logf(p.Log, "memory: %s\n", t.Name)
 		s, err := memorySeries(p, t)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Name, err)
@@ -163,7 +161,6 @@ func (s *MemorySeries) fit() {
 	}
 }
 
-// PrintTable writes the RSS at each count and the slopes.
 func (r *MemoryResults) PrintTable(w io.Writer) {
 	if len(r.Series) == 0 {
 		return

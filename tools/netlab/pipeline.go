@@ -19,9 +19,6 @@ import (
 	"time"
 )
 
-// KindPipeline is the kind of results netlab pipeline writes.
-const KindPipeline = "pipeline"
-
 // The ways netlab pipeline sends a batch of GETs.
 const (
 	PipeSequential = "sequential" // one kept-alive connection, one request at a time
@@ -145,78 +142,51 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	for i := range sums {
 		sums[i] = make([]sum, len(p.RTTs))
 	}
-	if meta != nil {
-		seed := p.Seed
-		meta.OrderSeed = &seed
+	var names []string
+	for _, s := range r.Series {
+		names = append(names, s.Name)
 	}
-	order := MeasureOrder(len(p.RTTs), len(r.Series), p.Repeat, p.Seed)
-	for i, c := range order {
-		s, rtt := r.Series[c.Series], p.RTTs[c.RTT]
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "pipeline: %s at RTT %v, batch %d (%d of %d)\n", s.Name, rtt, c.Repeat+1, i+1, len(order))
-		}
-		res, packets, err := measureBatch(p, rtt, s, meta)
+	err := eachCell(Config{Drops: p.Drops, Pcap: p.Pcap}, p.RTTs, names, p.Repeat, p.Seed, meta, p.Log, "pipeline: ", "batch", func(l *Link, c Cell) error {
+		res, packets, err := measureBatch(l, p, r.Series[c.Series])
 		if err != nil {
-			return nil, fmt.Errorf("RTT %v: %s: %w", rtt, s.Name, err)
+			return fmt.Errorf("%s: %w", names[c.Series], err)
 		}
 		t := &sums[c.Series][c.RTT]
 		t.small, t.all = append(t.small, res.small), append(t.all, res.all)
 		t.conns += int64(res.conns)
 		t.packets += packets
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	for i := range r.Series {
-		for j, rtt := range p.RTTs {
-			t := sums[i][j]
-			pt := PipelinePoint{RTTMS: ms(rtt)}
-			for k := range t.small {
-				pt.SmallMS, pt.AllMS = append(pt.SmallMS, round(ms(t.small[k]), 3)), append(pt.AllMS, round(ms(t.all[k]), 3))
-			}
-			pt.SmallMedianMS, pt.AllMedianMS = round(ms(Median(t.small)), 3), round(ms(Median(t.all)), 3)
-			pt.Conns = round(float64(t.conns)/float64(p.Repeat), 2)
-			pt.Packets = round(float64(t.packets)/float64(p.Repeat), 1)
-			r.Series[i].Points = append(r.Series[i].Points, pt)
-		}
-	}
-	if meta != nil {
-		r.Meta = *meta
-	}
-	r.Refit()
-	return r, nil
-}
-
-// Refit fits every series again from its batches and records the method
-// in the meta.
-func (r *PipelineResults) Refit() {
 	for i := range r.Series {
 		s := &r.Series[i]
 		var x, y []float64
-		for _, pt := range s.Points {
+		for j, rtt := range p.RTTs {
+			t := sums[i][j]
+			pt := PipelinePoint{RTTMS: ms(rtt), Conns: round(float64(t.conns)/float64(p.Repeat), 2), Packets: round(float64(t.packets)/float64(p.Repeat), 1)}
+			pt.SmallMS, pt.SmallMedianMS = msOf(t.small)
+			pt.AllMS, pt.AllMedianMS = msOf(t.all)
+			s.Points = append(s.Points, pt)
 			for _, v := range pt.SmallMS {
 				x, y = append(x, pt.RTTMS), append(y, v)
 			}
 		}
 		s.RTTFit.fit(x, y)
 	}
+	if meta != nil {
+		r.Meta = *meta
+	}
 	r.Meta.Fit = FitMethod
+	return r, nil
 }
 
-// measureBatch sends one batch of series s across a link of its own at
-// rtt, to a fresh server, and returns the batch's times and the packets
-// the link carried, closing included.
-func measureBatch(p PipelinePlan, rtt time.Duration, s PipelineSeries, meta *Metadata) (batchResult, int64, error) {
-	l, err := NewLink(Config{RTT: rtt, Drops: p.Drops, Pcap: p.Pcap})
-	if err != nil {
-		return batchResult{}, 0, err
-	}
-	defer l.Close()
-	meta.AddLink(l)
-	b := &batch{
-		dial: func(ctx context.Context, port uint16) (net.Conn, error) {
-			return l.Dial(ctx, "tcp", net.JoinHostPort(ServerIP, strconv.Itoa(int(port))))
-		},
-		dialAsync: func(port uint16) (net.Conn, error) { return dialAsync(l, port) },
-		port:      p.Port,
-	}
+// measureBatch sends one batch of series s across l to a fresh server,
+// and returns the batch's times and the packets the link carried, closing
+// included.
+func measureBatch(l *Link, p PipelinePlan, s PipelineSeries) (batchResult, int64, error) {
+	b := &batch{l: l, port: p.Port}
 	exe, args := p.Exe, p.Args
 	if s.Mode == PipeH2C {
 		exe, args = p.H2C, nil
@@ -249,15 +219,14 @@ func h2cTransport(dial func(ctx context.Context, network, addr string) (net.Conn
 	return &http.Transport{Protocols: &protocols, DialContext: dial}
 }
 
-// batch sends one batch of GETs one way.
+// batch sends one batch of GETs one way to the server on port behind l.
 type batch struct {
-	dial func(ctx context.Context, port uint16) (net.Conn, error)
-	// dialAsync starts connecting and returns at once; the connection's
-	// first write waits until the handshake is done. The link's Dial runs
-	// on the client namespace's one thread, one dial at a time, so
-	// parallel connections need this.
-	dialAsync func(port uint16) (net.Conn, error)
-	port      uint16
+	l    *Link
+	port uint16
+}
+
+func (b *batch) dial(ctx context.Context) (net.Conn, error) {
+	return b.l.Dial(ctx, "tcp", net.JoinHostPort(ServerIP, strconv.Itoa(int(b.port))))
 }
 
 type batchResult struct {
@@ -299,15 +268,15 @@ func (b *batch) run(mode string, paths []string) (batchResult, error) {
 	return res, nil
 }
 
-func getRequest(path string, port uint16) string {
-	return "GET " + path + " HTTP/1.1\r\nHost: localhost:" + strconv.Itoa(int(port)) + "\r\n\r\n"
+func (b *batch) get(path string) string {
+	return get(path, "localhost:"+strconv.Itoa(int(b.port)), false)
 }
 
 // oneConn sends the GETs on one connection: each after the previous
 // response (sequential), or all in one write before reading any
 // (pipelined).
 func (b *batch) oneConn(ctx context.Context, pipelined bool, paths []string, start time.Time, done []time.Duration) error {
-	conn, err := b.dial(ctx, b.port)
+	conn, err := b.dial(ctx)
 	if err != nil {
 		return err
 	}
@@ -317,7 +286,7 @@ func (b *batch) oneConn(ctx context.Context, pipelined bool, paths []string, sta
 	if pipelined {
 		var all strings.Builder
 		for _, p := range paths {
-			all.WriteString(getRequest(p, b.port))
+			all.WriteString(b.get(p))
 		}
 		if _, err := io.WriteString(conn, all.String()); err != nil {
 			return err
@@ -325,7 +294,7 @@ func (b *batch) oneConn(ctx context.Context, pipelined bool, paths []string, sta
 	}
 	for i, p := range paths {
 		if !pipelined {
-			if _, err := io.WriteString(conn, getRequest(p, b.port)); err != nil {
+			if _, err := io.WriteString(conn, b.get(p)); err != nil {
 				return err
 			}
 		}
@@ -343,14 +312,14 @@ func (b *batch) parallel(ctx context.Context, paths []string, start time.Time, d
 	errs := make([]error, len(paths))
 	for i, p := range paths {
 		wg.Go(func() {
-			conn, err := b.dialAsync(b.port)
+			conn, err := dialAsync(b.l, b.port)
 			if err != nil {
 				errs[i] = err
 				return
 			}
 			defer conn.Close()
 			conn.SetDeadline(time.Now().Add(time.Minute))
-			if _, err := io.WriteString(conn, getRequest(p, b.port)); err != nil {
+			if _, err := io.WriteString(conn, b.get(p)); err != nil {
 				errs[i] = err
 				return
 			}
@@ -373,7 +342,7 @@ func (b *batch) h2c(ctx context.Context, paths []string, start time.Time, done [
 	var dials atomic.Int64
 	tr := h2cTransport(func(ctx context.Context, _, _ string) (net.Conn, error) {
 		dials.Add(1)
-		return b.dial(ctx, b.port)
+		return b.dial(ctx)
 	})
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: time.Minute}
@@ -447,9 +416,6 @@ func checkBody(path string, status int, body []byte) error {
 	return nil
 }
 
-// PrintTable writes a row per series: the fitted k with its 95% interval,
-// the model's k and a first, then the median time until the N small GETs
-// had their responses at each RTT, and the time until all had theirs.
 func (r *PipelineResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "バッチごとに小さな GET %d 個、コネクションのないところから。+slow: GET /slow（%s 後に答える）が先。%d バッチの中央値\n\n",
 		r.N, fmtMS(r.SlowMS), r.Repeat)
@@ -481,15 +447,12 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 	t.write(w)
 }
 
-// Describe says in one line on what machine the run was made.
-func (r *PipelineResults) Describe() string {
-	return r.Meta.describe()
-}
-
 // dialAsync creates a socket in the client's namespace and starts a
 // non-blocking connect to ServerIP:port there, and returns the connection
 // at once, before the handshake completes: writing to it waits until the
-// handshake is done, and fails if it failed.
+// handshake is done, and fails if it failed. The link's Dial runs on the
+// client namespace's one thread, one dial at a time, so parallel
+// connections need this.
 func dialAsync(l *Link, port uint16) (net.Conn, error) {
 	var fd int
 	var err error

@@ -76,20 +76,11 @@ func ReadSockstat() (Sockstat, error) {
 		if !ok {
 			continue
 		}
+		fields := map[string]*int{"inuse": &s.InUse, "orphan": &s.Orphan, "tw": &s.TimeWait, "alloc": &s.Alloc, "mem": &s.MemPages}
 		f := strings.Fields(rest)
 		for i := 0; i+1 < len(f); i += 2 {
-			v, _ := strconv.Atoi(f[i+1])
-			switch f[i] {
-			case "inuse":
-				s.InUse = v
-			case "orphan":
-				s.Orphan = v
-			case "tw":
-				s.TimeWait = v
-			case "alloc":
-				s.Alloc = v
-			case "mem":
-				s.MemPages = v
+			if p := fields[f[i]]; p != nil {
+				*p, _ = strconv.Atoi(f[i+1])
 			}
 		}
 		return s, nil

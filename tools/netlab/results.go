@@ -160,32 +160,28 @@ func steadySamples(mode string, samples []Sample) []Sample {
 	return steady
 }
 
-// Refit fits every series again from its samples and records the method
-// in the meta: a results file written before the fits changed gets
-// today's fits without measuring again.
-func (r *Results) Refit() {
-	for i := range r.Series {
-		r.Series[i].FitSeries()
-	}
-	r.Meta.Fit = FitMethod
-}
-
-// Median returns the median of times, 0 for none.
-func Median(times []time.Duration) time.Duration {
-	if len(times) == 0 {
+// Median returns the median of v, 0 for none.
+func Median[T time.Duration | float64](v []T) T {
+	if len(v) == 0 {
 		return 0
 	}
-	s := slices.Sorted(slices.Values(times))
+	s := slices.Sorted(slices.Values(v))
 	return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
+}
+
+func medianMS(v []float64) float64 { return round(Median(v), 3) }
+
+// msOf returns times in ms to the µs, as results files hold them, and
+// their median.
+func msOf(times []time.Duration) (all []float64, median float64) {
+	for _, t := range times {
+		all = append(all, round(ms(t), 3))
+	}
+	return all, round(ms(Median(times)), 3)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// PrintTable writes the results as a markdown table, one row per series:
-// the fitted line's k with its 95% interval and a first (what the book
-// discusses), then the median time per request at each RTT and the
-// packets the link carried per request over all RTTs. The headers are in
-// Japanese and carry the units, so that the cells are only numbers.
 func (r *Results) PrintTable(w io.Writer) {
 	var rtts []time.Duration
 	for _, s := range r.Series {
@@ -289,24 +285,4 @@ func (t *mdTable) write(w io.Writer) {
 	for _, r := range t.rows {
 		line(r)
 	}
-}
-
-// Describe says in one line how the run was made, for a table's caption.
-func (r *Results) Describe() string {
-	var b strings.Builder
-	b.WriteString(r.Meta.describe())
-	if r.Link.Rate != "" {
-		fmt.Fprintf(&b, "、帯域 %s", r.Link.Rate)
-	}
-	return b.String()
-}
-
-// describe says in one line on what machine a run was made.
-func (m Metadata) describe() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Linux %s、%s、CPU %d 個", m.Kernel, m.GoVersion, m.CPUs)
-	if m.Server != nil {
-		fmt.Fprintf(&b, "、%s、initcwnd %d", m.Server.CongestionControl, m.Server.InitCwnd)
-	}
-	return b.String()
 }

@@ -21,17 +21,8 @@ func TCPSegments(packets []PcapPacket) []TCPSegment {
 	client := [4]byte{10, 77, 0, 1}
 	for _, p := range packets {
 		d := p.Data
-		if len(d) < 20 || d[0]>>4 != 4 || d[9] != 6 { // IPv4 and TCP only
-			continue
-		}
-		ihl := int(d[0]&0x0f) * 4
-		total := int(binary.BigEndian.Uint16(d[2:]))
-		if len(d) < ihl+20 || total > len(d) {
-			continue
-		}
-		tcp := d[ihl:total]
-		off := int(tcp[12]>>4) * 4
-		if off < 20 || off > len(tcp) {
+		tcp, off, ok := tcpOf(d)
+		if !ok {
 			continue
 		}
 		s := TCPSegment{Time: p.Time, Flags: tcp[13], Payload: len(tcp) - off}
@@ -47,6 +38,22 @@ func TCPSegments(packets []PcapPacket) []TCPSegment {
 		segs = append(segs, s)
 	}
 	return segs
+}
+
+// tcpOf returns the TCP segment that the IPv4 packet p carries, and where
+// its payload starts (tcp[off:]); ok is false for anything else, or for
+// a packet cut short.
+func tcpOf(p []byte) (tcp []byte, off int, ok bool) {
+	if len(p) < 20 || p[0]>>4 != 4 || p[9] != 6 {
+		return nil, 0, false
+	}
+	ihl, total := int(p[0]&0x0f)*4, int(binary.BigEndian.Uint16(p[2:]))
+	if ihl < 20 || total < ihl+20 || total > len(p) {
+		return nil, 0, false
+	}
+	tcp = p[ihl:total]
+	off = int(tcp[12]>>4) * 4
+	return tcp, off, off >= 20 && off <= len(tcp)
 }
 
 // Exchange is one request and its response on a connection, counted in

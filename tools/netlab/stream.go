@@ -15,9 +15,6 @@ import (
 	"time"
 )
 
-// KindStream is the kind of results netlab stream writes.
-const KindStream = "stream"
-
 // StreamResults is what netlab stream writes: a body the server produces
 // over time, fetched across a bandwidth-limited, delayed link, streamed
 // (chunked, or delimited by the close for HTTP/1.0) or buffered whole
@@ -91,12 +88,6 @@ type LinkRun struct {
 	N     int      `json:"n"` // requests per case, a new connection each
 }
 
-// Describe says in one line on what machine the run was made.
-func (r *LinkRun) Describe() string {
-	m := r.Meta
-	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
-}
-
 // fetcher is a LinkPlan's link with its server started behind it.
 type fetcher struct {
 	l          *Link
@@ -158,9 +149,7 @@ func MeasureStream(p LinkPlan, cases []StreamCase) (*StreamResults, error) {
 	r := &StreamResults{Kind: KindStream, LinkRun: run}
 	var body []byte
 	for _, c := range cases {
-		if p.Log != nil {
-			fmt.Fprintf(p.Log, "stream: %s %s %s, Accept-Encoding %q\n", c.Name, c.Path, c.Proto, c.AcceptEncoding)
-		}
+		logf(p.Log, "stream: %s %s %s, Accept-Encoding %q\n", c.Name, c.Path, c.Proto, c.AcceptEncoding)
 		sf := StreamFetch{Case: c}
 		var header, first, last []time.Duration
 		sf.WireBytes, sf.Packets, err = f.fetch(c, p.N, func(t [3]time.Duration, resp *http.Response, got []byte) error {
@@ -176,16 +165,9 @@ func MeasureStream(p LinkPlan, cases []StreamCase) (*StreamResults, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
-		for _, s := range []struct {
-			times  []time.Duration
-			all    *[]float64
-			median *float64
-		}{{header, &sf.HeaderMS, &sf.HeaderMedianMS}, {first, &sf.FirstByteMS, &sf.FirstMedianMS}, {last, &sf.LastByteMS, &sf.LastMedianMS}} {
-			for _, t := range s.times {
-				*s.all = append(*s.all, round(ms(t), 3))
-			}
-			*s.median = round(ms(Median(s.times)), 3)
-		}
+		sf.HeaderMS, sf.HeaderMedianMS = msOf(header)
+		sf.FirstByteMS, sf.FirstMedianMS = msOf(first)
+		sf.LastByteMS, sf.LastMedianMS = msOf(last)
 		r.Fetches = append(r.Fetches, sf)
 	}
 	return r, nil
@@ -262,8 +244,6 @@ func streamOnce(l *Link, addr, host string, c StreamCase) ([3]time.Duration, *ht
 	return t, resp, body, nil
 }
 
-// PrintTable writes one row per case: the times' medians, the bytes and
-// packets on the wire.
 func (r *StreamResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "時間をかけて作るボディの GET、リンク（帯域 %s、RTT %g ms）越し、それぞれ %d 回、リクエストごとに新しいコネクション。時間は接続を始めてからの中央値\n\n", r.Rate, r.RTTMS, r.N)
 	t := mdTable{head: []string{"場合", "レスポンスの最初のバイト（ms）", "ボディの最初のバイト（ms）", "ボディの最後のバイト（ms）",

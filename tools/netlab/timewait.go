@@ -50,9 +50,6 @@ type TimeWaitResults struct {
 	Runs         []TimeWaitRun `json:"runs"`
 }
 
-// KindTimeWait names netlab timewait's results.
-const KindTimeWait = "timewait"
-
 // MeasureTimeWait opens n connections to each case's server, one after
 // another with one request each, and counts the TIME_WAIT sockets they
 // leave on each side. Nothing else must use port in this namespace (netlab
@@ -66,9 +63,7 @@ func MeasureTimeWait(cases []TimeWaitCase, n int, port uint16, log io.Writer) (*
 	}
 	var err error
 	for _, c := range cases {
-		if log != nil {
-			fmt.Fprintf(log, "timewait: %s\n", c.Name)
-		}
+		logf(log, "timewait: %s\n", c.Name)
 		// Each case in a namespace of its own, so that no TIME_WAIT socket
 		// of one case meets the next case's connections.
 		var run TimeWaitRun
@@ -164,9 +159,6 @@ func countTimeWait(port uint16) (server, client int, err error) {
 	return server, client, nil
 }
 
-// PrintTable writes a row per server: the connections made, and the
-// TIME_WAIT sockets on each side when the server closes first and when the
-// client does. A client's TIME_WAIT socket holds an ephemeral port.
 func (r *TimeWaitResults) PrintTable(w io.Writer) {
 	var names []string
 	runs := map[string]map[string]TimeWaitRun{}

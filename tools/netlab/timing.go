@@ -115,7 +115,13 @@ func (c *Client) timeRequest(conn net.Conn, r *bufio.Reader, close bool, start t
 
 // request is the GET request, with Connection: close if close.
 func (c *Client) request(close bool) string {
-	req := "GET " + cmp.Or(c.Path, "/") + " HTTP/1.1\r\nHost: " + cmp.Or(c.Host, "localhost:8888") + "\r\n"
+	return get(cmp.Or(c.Path, "/"), cmp.Or(c.Host, "localhost:8888"), close)
+}
+
+// get is an HTTP/1.1 GET request for path to host, with Connection: close
+// if close: what every client of netlab's sends.
+func get(path, host string, close bool) string {
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
 	if close {
 		req += "Connection: close\r\n"
 	}

@@ -25,15 +25,6 @@ type TraceResults struct {
 	Exchanges   []Exchange `json:"exchanges"`
 }
 
-// KindTrace and the other kinds name what a results file holds.
-const (
-	KindLatency = "latency"
-	KindTrace   = "trace"
-	KindIdle    = "idle"
-	KindLoad    = "load"
-	KindMemory  = "memory"
-)
-
 // TracePlan says what netlab trace measures.
 type TracePlan struct {
 	Exe    string // netlab itself, which serves with Server's options
@@ -84,9 +75,6 @@ func Trace(p TracePlan, meta *Metadata, pcap io.Writer) (*TraceResults, error) {
 	return r, nil
 }
 
-// PrintTable writes one row per request: how the connection was used, the
-// Write calls, the segments and bytes that carried the response, and
-// how long it took.
 func (r *TraceResults) PrintTable(w io.Writer) {
 	fmt.Fprintf(w, "RTT %g ms、%s\n\n", r.RTTMS, r.Server.describe())
 	t := mdTable{head: []string{"コネクション", "リクエスト", "リクエスト → 最後のセグメント（RTT）", "（ms）",

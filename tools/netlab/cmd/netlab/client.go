@@ -16,18 +16,14 @@ import (
 // against a server program, with netlab time's flags, order, fits and
 // results.
 func clientCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab client", flag.ExitOnError)
+	fs := newFlags("netlab client", "usage: netlab client [flags] -server 'EXE ARG...' NAME='EXE ARG...' ...",
+		"Each client reaches the server at "+netlab.ServerIP+":PORT. A run is timed from exec to exit,",
+		"or as the client says on a line \""+netlab.TimeLine+" 12.3ms\" on its stdout.")
 	f := addTimingFlags(fs, 10, "runs of each client per RTT and repeat")
 	server := fs.String("server", "", "the server program and its arguments, in one word: 'EXE ARG...'; it listens on localhost:-port")
 	ready := fs.String("ready", "", "a regular expression: the server is ready when it prints a matching line (default: when it listens on -port)")
 	udp := fs.Bool("udp", false, "the server listens on UDP -port: ready, without -ready, when it has bound the port")
 	timeout := fs.Duration("timeout", time.Minute, "the longest a run of a client may take")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab client [flags] -server 'EXE ARG...' NAME='EXE ARG...' ...")
-		fmt.Fprintln(fs.Output(), "Each client reaches the server at "+netlab.ServerIP+":PORT. A run is timed from exec to exit,")
-		fmt.Fprintln(fs.Output(), "or as the client says on a line \""+netlab.TimeLine+" 12.3ms\" on its stdout.")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	if fs.NArg() == 0 {
 		return errors.New("name at least one client: NAME='EXE ARG...'")
@@ -64,27 +60,19 @@ func clientCmd(args []string) error {
 // timingFlags are the flags of the commands that time series across the
 // link at several RTTs and fit their lines: netlab time and netlab client.
 type timingFlags struct {
-	rtt, rate, pcap, cc, out string
-	n, burst, repeat         int
-	port                     uint
-	seed                     uint64
-	drops                    *netlab.Drops
-	sys                      sysctls
+	*linkFlags
+	pcap, cc string
+	repeat   int
+	seed     uint64
+	sys      sysctls
 }
 
 // addTimingFlags adds the flags to fs; -n, as usage says, defaults to n.
 func addTimingFlags(fs *flag.FlagSet, n int, usage string) *timingFlags {
-	f := &timingFlags{sys: sysctls{}}
-	fs.StringVar(&f.rtt, "rtt", "0,10ms,50ms", "the RTTs, comma-separated")
-	fs.IntVar(&f.n, "n", n, usage)
-	fs.StringVar(&f.rate, "rate", "", "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
-	fs.IntVar(&f.burst, "burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
-	f.drops = dropFlags(fs)
+	f := &timingFlags{linkFlags: addLinkFlags(fs, "0,10ms,50ms", "the RTTs, comma-separated", "", n, usage), sys: sysctls{}}
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet the link carries to this pcap file, as the client sees it, and as the server sees it to FILE.server.pcap")
 	fs.StringVar(&f.cc, "cc", "", "congestion control in both namespaces, such as reno or bbr")
 	fs.Var(f.sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
-	fs.UintVar(&f.port, "port", 8888, "the port the servers listen on, on localhost")
-	fs.StringVar(&f.out, "json", "", "write the results to this file")
 	fs.IntVar(&f.repeat, "repeat", 1, "runs per series and RTT, each with a fresh server")
 	fs.Uint64Var(&f.seed, "order-seed", 0, "seed of the runs' random order (0: from the clock); recorded in the results")
 	return f
@@ -94,20 +82,13 @@ func addTimingFlags(fs *flag.FlagSet, n int, usage string) *timingFlags {
 // (in a user namespace, if not root), prints the table and writes the
 // latency results.
 func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *netlab.Metadata) ([]netlab.Series, error)) error {
-	if err := inUserns(); err != nil {
+	meta, rate, err := f.link()
+	if err != nil {
 		return err
 	}
-	meta := netlab.CollectMetadata(commandLine())
 	rtts, err := parseRTTs(f.rtt)
 	if err != nil {
 		return err
-	}
-	rate, err := netlab.ParseRate(f.rate)
-	if err != nil {
-		return err
-	}
-	if f.port == 0 || f.port > 65535 {
-		return fmt.Errorf("-port %d: want 1 to 65535", f.port)
 	}
 	if f.cc != "" {
 		f.sys["net.ipv4.tcp_congestion_control"] = f.cc
@@ -128,17 +109,9 @@ func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *ne
 			res.Link.Burst = netlab.DefaultBurst(rate)
 		}
 	}
-	var done func() error
-	if plan.Link.Pcap, done, err = createPcap(f.pcap, 0); err != nil {
-		return err
-	}
-	series, err := measure(plan, &meta)
-	if perr := done(); err == nil {
-		err = perr
-	}
-	if err != nil {
-		return err // when the link cannot be created, the message says what to do
-	}
-	res.Meta, res.Series = meta, series
-	return report(&res, f.out)
+	return measureCapturing(f.pcap, 0, &plan.Link.Pcap, f.out, func() (netlab.Table, error) {
+		series, err := measure(plan, &meta)
+		res.Meta, res.Series = meta, series
+		return &res, err
+	})
 }

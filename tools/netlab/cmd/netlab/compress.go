@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -9,20 +8,15 @@ import (
 	"tcpbook/tools/netlab"
 )
 
-// compressCmd is netlab compress [-rate 1mbit] [-rtt 50ms] [-n 10]
-// [-accept ,gzip] [-sizes ...] -json FILE EXE [ARG...]: GET / from the
-// server EXE across the link with each Accept-Encoding (an empty one sends
-// none), then the gzip size and CPU time of the document's prefixes.
+// compressCmd is netlab compress: GET / from the server EXE (chapter 6's)
+// across the link with each Accept-Encoding, then the gzip size and CPU
+// time of the document's prefixes.
 func compressCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab compress", flag.ExitOnError)
-	f := addLinkFlags(fs, "requests per Accept-Encoding")
+	fs := newFlags("netlab compress", "usage: netlab compress [flags] EXE [ARG...]")
+	f := addLinkFlags(fs, "50ms", "the link's RTT", "1mbit", 10, "requests per Accept-Encoding")
 	accepts := fs.String("accept", ",gzip", "Accept-Encoding values, comma-separated; an empty one sends none")
 	sizes := fs.String("sizes", "64,128,192,256,384,512,1024,2048,0", "prefix sizes of the document in bytes; 0 is all of it")
 	cpuFor := fs.Duration("cpu", 300e6, "how long to compress each prefix for its CPU time")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab compress [flags] EXE [ARG...]")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	p, err := f.plan(fs, "go build -o /tmp/ch06 ./chapters/06/server")
 	if err != nil {

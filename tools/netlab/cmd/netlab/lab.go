@@ -19,7 +19,7 @@ import (
 // serveCmd runs netlab's own server: chapter 4's response, buffered or
 // not, with Nagle's algorithm on or off.
 func serveCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab serve", flag.ExitOnError)
+	fs := newFlags("netlab serve")
 	addr := fs.String("addr", "localhost:8888", "where to listen")
 	var o netlab.ServeOptions
 	fs.BoolVar(&o.Unbuffered, "unbuffered", false, "write each response straight to the connection, a Write per piece of the header")
@@ -98,6 +98,24 @@ func createPcap(name string, snaplen int) (w *netlab.PcapWriter, done func() err
 	return writers[0], done, nil
 }
 
+// measureCapturing runs measure with the captures createPcap makes for
+// name in *pw, closes them and reports the results to out.
+func measureCapturing(name string, snaplen int, pw **netlab.PcapWriter, out string, measure func() (netlab.Table, error)) error {
+	var done func() error
+	var err error
+	if *pw, done, err = createPcap(name, snaplen); err != nil {
+		return err
+	}
+	res, err := measure()
+	if perr := done(); err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err // when the link cannot be created, the message says what to do
+	}
+	return report(res, out)
+}
+
 // serverPcap names the capture of the server's side that goes beside the
 // client's capture name: h2c.pcap → h2c.server.pcap.
 func serverPcap(name string) string { return strings.TrimSuffix(name, ".pcap") + ".server.pcap" }
@@ -111,7 +129,7 @@ func orNow(seed uint64) uint64 {
 }
 
 func traceCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab trace", flag.ExitOnError)
+	fs := newFlags("netlab trace")
 	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
 	n := fs.Int("n", 3, "requests on one kept-alive connection, and then on new connections")
 	pcapFile := fs.String("pcap", "", "write every packet the link carries to this pcap file (required)")
@@ -152,7 +170,7 @@ func traceCmd(args []string) error {
 }
 
 func idleCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab idle", flag.ExitOnError)
+	fs := newFlags("netlab idle")
 	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
 	gap := fs.Duration("gap", time.Second, "the idle gap before each request after the first ones")
 	n := fs.Int("n", 5, "requests back to back, then requests each after the gap")
@@ -207,12 +225,21 @@ func isolate(port uint16) (network string, err error) {
 	return "loopback in a network namespace of its own", nil
 }
 
-// expand turns NAME[:new|:keep]=EXE targets into one per way of
-// connecting.
-func expand(args []string) ([]netlab.LoadTarget, error) {
-	targets, err := parseTargets(args)
+// loopback is how load, memory and timewait start: it reads the servers
+// NAME[:new|:keep]=EXE that fs was left with, one target per way of
+// connecting, checks the other flags with check, goes into a network
+// namespace of its own (isolate) and collects the run's metadata.
+func loopback(fs *flag.FlagSet, port uint, check func() error) ([]netlab.LoadTarget, string, netlab.Metadata, error) {
+	targets, err := parseTargets(fs.Args())
+	if err == nil && check != nil {
+		err = check()
+	}
+	var network string
+	if err == nil {
+		network, err = isolate(uint16(port))
+	}
 	if err != nil {
-		return nil, err
+		return nil, "", netlab.Metadata{}, err
 	}
 	var out []netlab.LoadTarget
 	for _, t := range targets {
@@ -220,11 +247,11 @@ func expand(args []string) ([]netlab.LoadTarget, error) {
 			out = append(out, netlab.LoadTarget{Name: t.Name, Mode: m, Exe: t.Exe, Args: t.Args})
 		}
 	}
-	return out, nil
+	return out, network, netlab.CollectMetadata(commandLine()), nil
 }
 
 func loadCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab load", flag.ExitOnError)
+	fs := newFlags("netlab load", "usage: netlab load [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
 	connList := fs.String("c", "1,16,64", "concurrent connections, comma-separated")
 	d := fs.Duration("d", 2*time.Second, "the measured time of each run")
 	warmup := fs.Duration("warmup", 500*time.Millisecond, "the load before the measured time")
@@ -232,24 +259,15 @@ func loadCmd(args []string) error {
 	pin := fs.Bool("pin", true, "pin the load generator and the server to different CPUs (with at least two)")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab load [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
-	targets, err := expand(fs.Args())
+	var conns []int
+	targets, network, meta, err := loopback(fs, *port, func() (err error) {
+		conns, err = parseInts(*connList)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	conns, err := parseInts(*connList)
-	if err != nil {
-		return err
-	}
-	network, err := isolate(uint16(*port))
-	if err != nil {
-		return err
-	}
-	meta := netlab.CollectMetadata(commandLine())
 	plan := netlab.LoadPlan{Targets: targets, Conns: conns, Warmup: *warmup, Duration: *d, Repeats: *repeats, Port: uint16(*port), Log: os.Stderr}
 	if cpus, err := netlab.Affinity(0); *pin && err == nil && len(cpus) >= 2 {
 		plan.ClientCPUs, plan.ServerCPUs = cpus[:1], cpus[1:2]
@@ -270,28 +288,19 @@ func loadCmd(args []string) error {
 }
 
 func memoryCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab memory", flag.ExitOnError)
+	fs := newFlags("netlab memory", "usage: netlab memory [flags] NAME:new=EXE (idle before a request) | NAME:keep=EXE (idle after one) ...")
 	counts := fs.String("counts", "0,1000,2000,3000,4000", "numbers of idle connections, rising, comma-separated")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab memory [flags] NAME:new=EXE (idle before a request) | NAME:keep=EXE (idle after one) ...")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
-	loads, err := expand(fs.Args())
+	var levels []int
+	loads, network, meta, err := loopback(fs, *port, func() (err error) {
+		levels, err = parseInts(*counts)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	levels, err := parseInts(*counts)
-	if err != nil {
-		return err
-	}
-	network, err := isolate(uint16(*port))
-	if err != nil {
-		return err
-	}
-	meta := netlab.CollectMetadata(commandLine())
 	var targets []netlab.MemoryTarget
 	for _, t := range loads {
 		targets = append(targets, netlab.MemoryTarget{Name: t.Name, Request: t.Mode == netlab.ModeKeep, Exe: t.Exe, Args: t.Args})
@@ -306,24 +315,15 @@ func memoryCmd(args []string) error {
 }
 
 func timewaitCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab timewait", flag.ExitOnError)
+	fs := newFlags("netlab timewait", "usage: netlab timewait [flags] NAME:new=EXE (the server closes first) | NAME:keep=EXE (the client closes first) ...")
 	n := fs.Int("n", 1000, "connections per case, one request each")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab timewait [flags] NAME:new=EXE (the server closes first) | NAME:keep=EXE (the client closes first) ...")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
-	loads, err := expand(fs.Args())
+	loads, network, meta, err := loopback(fs, *port, nil)
 	if err != nil {
 		return err
 	}
-	network, err := isolate(uint16(*port))
-	if err != nil {
-		return err
-	}
-	meta := netlab.CollectMetadata(commandLine())
 	var cases []netlab.TimeWaitCase
 	for _, t := range loads {
 		cases = append(cases, netlab.TimeWaitCase{Name: t.Name, ClientCloses: t.Mode == netlab.ModeKeep, Exe: t.Exe, Args: t.Args})

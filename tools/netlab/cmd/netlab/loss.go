@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,12 +10,12 @@ import (
 	"tcpbook/tools/netlab"
 )
 
-// lossCmd is netlab loss [flags] -json FILE EXE [ARG...]: what one lost
-// packet costs a request to EXE (chapter 4's server) and to netlab's own
-// server of a larger response, each packet dropped on purpose, and the
-// request times under random loss, on new and kept-alive connections.
+// lossCmd is netlab loss: what one lost packet costs a request to EXE
+// (chapter 4's server) and to netlab's own server of a larger response,
+// each packet dropped on purpose, and the request times under random
+// loss, on new and kept-alive connections.
 func lossCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab loss", flag.ExitOnError)
+	fs := newFlags("netlab loss", "usage: netlab loss [flags] EXE [ARG...]   (EXE: chapter 4's server)")
 	rtt := fs.Duration("rtt", 50*time.Millisecond, "the link's RTT")
 	repeat := fs.Int("repeat", 5, "runs per case, each on a fresh link and server")
 	n := fs.Int("n", 200, "requests per random-loss run")
@@ -29,17 +28,10 @@ func lossCmd(args []string) error {
 	pcapCase := fs.String("pcap-case", "last", "the case to capture: hello-new, syn, synack, hello-keep, request, hello, large-keep, middle, last, last2")
 	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
 	out := fs.String("json", "", "write the results to this file")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab loss [flags] EXE [ARG...]   (EXE: chapter 4's server)")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
-	if fs.NArg() < 1 || *repeat < 1 || *n < 1 || *size < 1 {
-		fs.Usage()
-		os.Exit(2)
-	}
-	if _, err := os.Stat(fs.Arg(0)); err != nil {
-		return fmt.Errorf("%w (build it first, such as go build -o /tmp/ch04 ./chapters/04/server)", err)
+	server, err := serverArgs(fs, *repeat >= 1 && *n >= 1 && *size >= 1, "go build -o /tmp/ch04 ./chapters/04/server")
+	if err != nil {
+		return err
 	}
 	var losses []float64
 	for _, s := range splitList(*lossList) {
@@ -62,26 +54,18 @@ func lossCmd(args []string) error {
 	}
 	large := netlab.ServeOptions{Size: *size}
 	plan := netlab.LossPlan{
-		Hello: fs.Args(), Large: append([]string{exe}, large.Args(uint16(*port))...), LargeBody: large.Body(),
+		Hello: server, Large: append([]string{exe}, large.Args(uint16(*port))...), LargeBody: large.Body(),
 		RTT: *rtt, Repeat: *repeat, N: *n, Losses: losses, Seed: *seed, OrderSeed: orNow(*orderSeed),
 		Port: uint16(*port), Sysctl: sys, Log: os.Stderr, PcapCase: *pcapCase,
 	}
 	// 96 bytes hold the IP and TCP headers with any options: enough for
 	// tcpdump to show every segment, and the file stays small.
-	var done func() error
-	if plan.Pcap, done, err = createPcap(*pcapFile, 96); err != nil {
-		return err
-	}
 	meta := netlab.CollectMetadata(commandLine())
-	res, err := netlab.MeasureLoss(plan, &meta)
-	if perr := done(); err == nil {
-		err = perr
-	}
-	if err != nil {
-		return err
-	}
-	if *pcapFile != "" {
-		res.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
-	}
-	return report(res, *out)
+	return measureCapturing(*pcapFile, 96, &plan.Pcap, *out, func() (netlab.Table, error) {
+		res, err := netlab.MeasureLoss(plan, &meta)
+		if err == nil && *pcapFile != "" {
+			res.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
+		}
+		return res, err
+	})
 }

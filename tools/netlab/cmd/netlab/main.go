@@ -1,113 +1,7 @@
 // Command netlab is the book's network laboratory: it measures servers
-// across a delayed link between two network namespaces.
-//
-// Usage:
-//
-//	netlab time [flags] SERVER...
-//		Time requests to each SERVER across the link at each RTT, with a
-//		new connection per request and on one kept-alive connection, the
-//		runs in a random order (-order-seed), fit time = a + k·RTT per series
-//		with 95% intervals, print a table, and write the results and the
-//		run's metadata to -json.
-//		SERVER is NAME=EXE (both ways), NAME:new=EXE or NAME:keep=EXE;
-//		arguments may follow EXE in the same word ("NAME=EXE ARG...").
-//	netlab client [flags] -server 'EXE ARG...' [-udp] [-ready REGEXP] NAME='EXE ARG...'...
-//		Time client programs as netlab time times requests (netlab time's
-//		flags; -n is runs per client): at each RTT a fresh server EXE behind
-//		the link, ready when it prints a line matching REGEXP or else
-//		listens on -port (with -udp: has bound UDP -port), then each client
-//		run -n times from exec to exit, or as it reports on a line
-//		"netlab-time: 12.3ms". Clients reach the server at 10.77.0.2:PORT.
-//	netlab table FILE
-//		Print the table of a results file that any netlab command wrote.
-//	netlab refit FILE...
-//		Fit the lines of latency and pipeline results again from the
-//		samples they hold (every sample at RTT > 0, 95% intervals) and
-//		write the files back; nothing is measured again.
-//	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
-//		For latency results, draw time per request against RTT: each
-//		series' medians, its fitted line, both axes in ms; for load
-//		results, requests/s and server CPU per request with the range of
-//		the repeats; for pipeline results, a batch's time against RTT per
-//		way of sending, without and with /slow first, and the fitted lines.
-//		With <title> and <desc>.
-//	netlab info
-//		Print the run metadata netlab records (kernel, congestion control,
-//		initial window, Go, CPUs, load) as JSON, without creating a link.
-//	netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]
-//		Serve chapter 4's response on kept-alive connections: buffered
-//		(one Write) or -unbuffered (http.Response.Write straight to the
-//		connection: 13 Writes), with Nagle's algorithm off (Go's default)
-//		or on (-nagle). A server for netlab time: "NAME=EXE serve -nagle".
-//	netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] [-size N] -pcap FILE -json FILE
-//		Capture n requests to netlab serve across the link, on one kept-
-//		alive connection and then on new ones, and count each response's
-//		Writes and TCP segments.
-//	netlab idle [-rtt 50ms] [-gap 1s] [-n 5] [-cc reno,bbr] [-ssai 1,0] [-size 65536] -json FILE
-//		Time kept-alive requests back to back and after an idle gap, per
-//		congestion control and net.ipv4.tcp_slow_start_after_idle.
-//	netlab load [-c 1,16,64] [-d 2s] [-warmup 500ms] [-repeat 3] [-pin] -json FILE SERVER...
-//		Closed-loop load on loopback, the load generator and the server
-//		pinned to different CPUs, repeats interleaved; requests/s, p50,
-//		p99 and the server's CPU time per request.
-//	netlab memory [-counts 0,1000,2000,3000,4000] -json FILE NAME:new=EXE|NAME:keep=EXE...
-//		The server's RSS per idle connection (slope; GOGC=1), idle before
-//		its first request (new) or after one (keep); kernel socket memory.
-//	netlab timewait [-n 1000] -json FILE NAME:new=EXE|NAME:keep=EXE...
-//		TIME_WAIT sockets on each side after n connections: the server
-//		closes first (new, Connection: close) or the client does (keep).
-//	netlab compress [-rate 1mbit] [-rtt 50ms] [-n 10] [-accept ,gzip] -json FILE EXE
-//		GET / from EXE (chapter 6's server) across the link without and
-//		with Accept-Encoding: gzip: time, bytes and packets on the wire;
-//		then the gzip size and CPU time of the document's prefixes at
-//		BestSpeed and DefaultCompression, and where gzip starts to pay.
-//	netlab stream [-rate 1mbit] [-rtt 50ms] [-n 10] -json FILE EXE
-//		GET a body that EXE (chapter 7's server) produces over time,
-//		streamed (chunked, with and without gzip; HTTP/1.0 to the close)
-//		and buffered whole first (GET /buffered): when the response's first
-//		byte, the body's first byte and its last byte arrive.
-//	netlab loss [-rtt 50ms] [-repeat 5] [-n 200] [-loss 1%,5%] [-size 65536] [-cc reno] [-pcap FILE] -json FILE EXE
-//		What one lost packet costs a request: the link drops one chosen
-//		segment (the SYN, the SYN+ACK, a kept-alive request, a Hello
-//		response, the middle or last segment of a -size response from
-//		netlab serve), each case -repeat times on a fresh link, against
-//		the same request without the drop; then -n requests to EXE
-//		(chapter 4's server) at each random loss rate, on new and kept-
-//		alive connections: p50, p99, mean. Runs in random order.
-//
-// load, memory and timewait run in a network namespace of their own when
-// they can (root or user namespaces), otherwise on the machine's loopback.
-// netlab table and netlab chart read every kind of results file.
-//
-// Flags of netlab time:
-//
-//	-rtt 0,10ms,50ms  the RTTs
-//	-n 20             requests per series, RTT and repeat
-//	-repeat 1         runs per series and RTT, each with a fresh server
-//	-order-seed N     seed of the runs' random order (default: from the clock)
-//	-rate 10mbit      limit each direction's bandwidth (token bucket); tc(8)
-//	                  units: bit kbit mbit gbit, or bytes bps kbps mbps
-//	-burst BYTES      the token bucket's size (default: 1 ms of rate, at least 3000);
-//	                  it starts full: the first BYTES leave at once
-//	-loss P           lose each packet with probability P (1% or 0.01), each
-//	                  direction on its own random stream
-//	-seed N           seed those streams (default 0): the same N, the same losses
-//	-queue N          drop-tail: drop a packet when N packets wait for -rate in
-//	                  its direction (default 0: up to 4096 wait, none dropped)
-//	-pcap FILE        write every packet the link carries to FILE as the client
-//	                  sees it, and to FILE.server.pcap as the server sees it
-//	                  (pcap, LINKTYPE_RAW; read them with tcpdump -r FILE)
-//	-cc NAME          congestion control in both namespaces (reno, cubic, bbr)
-//	-sysctl K=V       set a net.* sysctl in both namespaces (repeatable)
-//	-port 8888        where the servers listen, on localhost
-//	-json FILE        write the results there
-//
-// trace, idle, compress, stream and pipeline take -loss, -seed and -queue
-// too; compress and stream limit the rate by default (-rate 1mbit) and
-// take -burst.
-//
-// The link needs root, or unprivileged user namespaces: netlab run as an
-// ordinary user runs itself again in a user namespace.
+// across a delayed link between two network namespaces. Its commands and
+// their flags are in its help, the one place they are written down:
+// netlab -h, and netlab COMMAND -h.
 package main
 
 import (
@@ -117,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,51 +19,26 @@ import (
 	"tcpbook/tools/netlab"
 )
 
+// commands are netlab's commands by name.
+var commands = map[string]func(args []string) error{
+	"time": timeCmd, "client": clientCmd, "table": tableCmd, "info": infoCmd, "chart": chartCmd,
+	"serve": serveCmd, "trace": traceCmd, "idle": idleCmd, "load": loadCmd, "memory": memoryCmd,
+	"timewait": timewaitCmd, "compress": compressCmd, "stream": streamCmd, "pipeline": pipelineCmd, "loss": lossCmd,
+}
+
 func main() {
 	if len(os.Args) < 2 {
 		usage()
 	}
-	var err error
-	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
-	case "time":
-		err = timeCmd(args)
-	case "client":
-		err = clientCmd(args)
-	case "table":
-		err = tableCmd(args)
-	case "refit":
-		err = refitCmd(args)
-	case "info":
-		err = infoCmd(args)
-	case "chart":
-		err = chartCmd(args)
-	case "serve":
-		err = serveCmd(args)
-	case "trace":
-		err = traceCmd(args)
-	case "idle":
-		err = idleCmd(args)
-	case "load":
-		err = loadCmd(args)
-	case "memory":
-		err = memoryCmd(args)
-	case "timewait":
-		err = timewaitCmd(args)
-	case "compress":
-		err = compressCmd(args)
-	case "stream":
-		err = streamCmd(args)
-	case "pipeline":
-		err = pipelineCmd(args)
-	case "loss":
-		err = lossCmd(args)
-	case "-h", "-help", "--help", "help":
+	cmd, ok := commands[os.Args[1]]
+	switch {
+	case slices.Contains([]string{"-h", "-help", "--help", "help"}, os.Args[1]):
 		usage()
-	default:
-		fmt.Fprintf(os.Stderr, "netlab: unknown command %q\n", cmd)
+	case !ok:
+		fmt.Fprintf(os.Stderr, "netlab: unknown command %q\n", os.Args[1])
 		usage()
 	}
-	if err != nil {
+	if err := cmd(os.Args[2:]); err != nil {
 		fmt.Fprintln(os.Stderr, "netlab:", err)
 		os.Exit(1)
 	}
@@ -179,7 +49,6 @@ func usage() {
 	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-burst BYTES] [-loss 1%] [-seed N] [-queue N] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
 	netlab client [netlab time's flags] -server 'EXE ARG...' [-udp] [-ready REGEXP] NAME='EXE ARG...'...
 	netlab table FILE
-	netlab refit FILE...
 	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
 	netlab info
 	netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]
@@ -194,6 +63,33 @@ trace, idle, compress, stream and pipeline also take -loss, -seed and -queue.
 Run "netlab COMMAND -h" for the flags.
 `)
 	os.Exit(2)
+}
+
+// newFlags returns the flag set of a command; its -h prints the usage
+// lines, if any, before the flags.
+func newFlags(name string, usage ...string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ExitOnError)
+	if len(usage) > 0 {
+		fs.Usage = func() {
+			fmt.Fprintln(fs.Output(), strings.Join(usage, "\n"))
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// serverArgs returns the server EXE [ARG...] that fs was left with, once
+// EXE is there (build says how to build it). Without EXE, or unless ok
+// (the other flags are valid), it prints the usage and exits.
+func serverArgs(fs *flag.FlagSet, ok bool, build string) ([]string, error) {
+	if fs.NArg() < 1 || !ok {
+		fs.Usage()
+		os.Exit(2)
+	}
+	if _, err := os.Stat(fs.Arg(0)); err != nil {
+		return nil, fmt.Errorf("%w (build it first, such as %s)", err, build)
+	}
+	return fs.Args(), nil
 }
 
 // sysctls is a repeatable -sysctl flag.
@@ -236,12 +132,8 @@ func parseShare(s string) (float64, error) {
 }
 
 func timeCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab time", flag.ExitOnError)
+	fs := newFlags("netlab time", "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
 	f := addTimingFlags(fs, 20, "requests per series, RTT and repeat")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
 	targets, err := parseTargets(fs.Args())
 	if err != nil {
@@ -332,7 +224,7 @@ func commandLine() []string {
 }
 
 func chartCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab chart", flag.ExitOnError)
+	fs := newFlags("netlab chart")
 	out := fs.String("o", "", "the SVG file to write")
 	title := fs.String("title", "", "the chart's title (default: by the kind of results)")
 	fs.Parse(args)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -11,15 +10,12 @@ import (
 	"tcpbook/tools/netlab"
 )
 
-// pipelineCmd is netlab pipeline [-rtt 10ms,25ms,50ms] [-n 10] [-repeat 5]
-// [-slow 1s] [-series NAME,...] [-pcap FILE] -h2c H2CEXE -json FILE EXE
-// [ARG...]: batches of n small GETs to the server EXE (chapter 8's) across
-// the link, sequential on one kept-alive connection, pipelined, on n
-// parallel connections, and over HTTP/2 without TLS to the server H2CEXE
-// (chapter 8's h2cserver); each without and with GET /slow first. The
-// batches run in a random order that -order-seed fixes.
+// pipelineCmd is netlab pipeline: batches of n small GETs to the server
+// EXE (chapter 8's) across the link, sequential on one kept-alive
+// connection, pipelined, on n parallel connections, and over HTTP/2
+// without TLS to the -h2c server; each without and with GET /slow first.
 func pipelineCmd(args []string) error {
-	fs := flag.NewFlagSet("netlab pipeline", flag.ExitOnError)
+	fs := newFlags("netlab pipeline", "usage: netlab pipeline [flags] EXE [ARG...]")
 	rttFlag := fs.String("rtt", "10ms,25ms,50ms", "the RTTs, comma-separated")
 	n := fs.Int("n", 10, "small GETs per batch")
 	repeat := fs.Int("repeat", 5, "batches per series and RTT")
@@ -31,17 +27,10 @@ func pipelineCmd(args []string) error {
 	pcapFile := fs.String("pcap", "", "write every packet of every batch to this pcap file, and the server's side to FILE.server.pcap")
 	out := fs.String("json", "", "write the results to this file")
 	drops := dropFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: netlab pipeline [flags] EXE [ARG...]")
-		fs.PrintDefaults()
-	}
 	fs.Parse(args)
-	if fs.NArg() < 1 || *n < 1 || *repeat < 1 {
-		fs.Usage()
-		os.Exit(2)
-	}
-	if _, err := os.Stat(fs.Arg(0)); err != nil {
-		return fmt.Errorf("%w (build it first, such as go build -o /tmp/ch08 ./chapters/08/server)", err)
+	server, err := serverArgs(fs, *n >= 1 && *repeat >= 1, "go build -o /tmp/ch08 ./chapters/08/server")
+	if err != nil {
+		return err
 	}
 	if *port == 0 || *port > 65535 {
 		return errors.New("-port: want 1 to 65535")
@@ -64,19 +53,8 @@ func pipelineCmd(args []string) error {
 		return err
 	}
 	plan := netlab.PipelinePlan{
-		Exe: fs.Arg(0), Args: fs.Args()[1:], H2C: *h2c, RTTs: rtts, N: *n, Repeat: *repeat,
+		Exe: server[0], Args: server[1:], H2C: *h2c, RTTs: rtts, N: *n, Repeat: *repeat,
 		Slow: *slow, Port: uint16(*port), Seed: orNow(*orderSeed), Log: os.Stderr, Drops: *drops, Series: names,
 	}
-	var done func() error
-	if plan.Pcap, done, err = createPcap(*pcapFile, 0); err != nil {
-		return err
-	}
-	r, err := netlab.MeasurePipeline(plan, &meta)
-	if perr := done(); err == nil {
-		err = perr
-	}
-	if err != nil {
-		return err
-	}
-	return report(r, *out)
+	return measureCapturing(*pcapFile, 0, &plan.Pcap, *out, func() (netlab.Table, error) { return netlab.MeasurePipeline(plan, &meta) })
 }
