@@ -1,7 +1,8 @@
 package netlab
 
 import (
-	"encoding/binary"
+	"tcpbook/internal/pcap"
+
 	"io"
 	"math/rand/v2"
 	"sync/atomic"
@@ -68,25 +69,24 @@ func (f *forwarder) pick(p []byte) bool {
 	if len(f.picks) == 0 {
 		return false
 	}
-	tcp, off, ok := tcpOf(p)
-	if !ok {
+	g, ok := pcap.Decode(p, len(p))
+	if !ok || g.Proto != pcap.TCP {
 		return false // TCP だけ
 	}
-	ports := binary.BigEndian.Uint32(tcp[0:]) // 送信元と宛先のポート
-	seq, flags := binary.BigEndian.Uint32(tcp[4:]), tcp[13]
-	const fin, syn = 0x01, 0x02
-	if flags&syn != 0 {
+	ports := uint32(g.SrcPort)<<16 | uint32(g.DstPort) // 送信元と宛先のポート
+	seq, flags := g.Seq, g.Flags
+	if flags&pcap.SYN != 0 {
 		f.isn[ports] = seq
 	}
 	isn, ok := f.isn[ports]
 	if !ok {
 		return false // SYN を見ていないコネクション
 	}
-	n := uint32(len(tcp) - off) // このセグメントが使うシーケンス番号の数
-	if flags&syn != 0 {
+	n := uint32(g.Length) // このセグメントが使うシーケンス番号の数
+	if flags&pcap.SYN != 0 {
 		n++
 	}
-	if flags&fin != 0 {
+	if flags&pcap.FIN != 0 {
 		n++
 	}
 	rel := seq - isn // 相対シーケンス番号。SYN が 0

@@ -3,6 +3,8 @@
 package netlab
 
 import (
+	"tcpbook/internal/pcap"
+
 	"bytes"
 	"fmt"
 	"os/exec"
@@ -22,9 +24,9 @@ func TestTrace(t *testing.T) {
 	}
 	newTestLink(t, Config{}) // skips if no link can be made
 	const rtt = 30 * time.Millisecond
-	var pcap bytes.Buffer
+	var capture bytes.Buffer
 	meta := CollectMetadata(nil)
-	r, err := Trace(TracePlan{Exe: testExe(t), Server: ServeOptions{Unbuffered: true}, RTT: rtt, N: 2, Port: 8888}, &meta, &pcap)
+	r, err := Trace(TracePlan{Exe: testExe(t), Server: ServeOptions{Unbuffered: true}, RTT: rtt, N: 2, Port: 8888}, &meta, &capture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func TestTrace(t *testing.T) {
 			t.Errorf("exchange %d: %d segments on a new connection within %.1f ms, less than an RTT", i, e.Segments, e.SpreadMS)
 		}
 	}
-	_, packets, err := ReadPcap(&pcap)
+	_, packets, err := pcap.Read(&capture)
 	if err != nil || len(packets) < 30 {
 		t.Errorf("the capture holds %d packets, %v", len(packets), err)
 	}

@@ -3,6 +3,8 @@
 package netlab
 
 import (
+	"tcpbook/internal/pcap"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -212,8 +214,8 @@ func TestLinkPcap(t *testing.T) {
 	}
 	const rtt = 30 * time.Millisecond
 	var file, serverFile bytes.Buffer
-	pw, _ := NewPcapWriter(&file)
-	pw.Server, _ = NewPcapWriter(&serverFile)
+	pw, _ := NewPcapWriter(&file, 0)
+	pw.Server, _ = NewPcapWriter(&serverFile, 0)
 	l := newTestLink(t, Config{RTT: rtt, Pcap: pw})
 	addr := echoServer(t, l)
 	c := dialTest(t, l, addr)
@@ -227,7 +229,7 @@ func TestLinkPcap(t *testing.T) {
 	if err := errors.Join(pw.Flush(), pw.Server.Flush()); err != nil {
 		t.Fatal(err)
 	}
-	_, packets, err := ReadPcap(bytes.NewReader(file.Bytes()))
+	_, packets, err := pcap.Read(bytes.NewReader(file.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +237,7 @@ func TestLinkPcap(t *testing.T) {
 		t.Fatalf("the file holds %d packets, the link carried %d (want at least 8: handshake, ping, echo, close)", len(packets), carried.Packets)
 	}
 	client4 := [4]byte{10, 77, 0, 1}
-	flags := func(p PcapPacket) byte { return p.Data[20+13] }
+	flags := func(p pcap.Packet) byte { return p.Data[20+13] }
 	syn, synack := packets[0], packets[1]
 	if [4]byte(syn.Data[12:16]) != client4 || [4]byte(syn.Data[16:20]) != server4 || flags(syn) != 0x02 {
 		t.Errorf("first packet %v → %v flags %#x, want a SYN from the client to %s", syn.Data[12:16], syn.Data[16:20], flags(syn), ServerIP)
@@ -260,7 +262,7 @@ func TestLinkPcap(t *testing.T) {
 
 	// The server's side: the same packets, in the same order (nothing was
 	// lost), each a one-way delay later or earlier, with 127.0.0.1.
-	_, served, err := ReadPcap(bytes.NewReader(serverFile.Bytes()))
+	_, served, err := pcap.Read(bytes.NewReader(serverFile.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}

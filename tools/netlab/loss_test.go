@@ -1,6 +1,8 @@
 package netlab
 
 import (
+	"tcpbook/internal/pcap"
+
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -99,7 +101,7 @@ func TestForwarderPicks(t *testing.T) {
 // whole length, which is what tcpdump prints.
 func TestPcapSnaplen(t *testing.T) {
 	var buf bytes.Buffer
-	pw, err := NewPcapWriterSnaplen(&buf, 96)
+	pw, err := NewPcapWriter(&buf, 96)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func TestPcapSnaplen(t *testing.T) {
 	if err := pw.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	_, packets, err := ReadPcap(&buf)
+	_, packets, err := pcap.Read(&buf)
 	if err != nil || len(packets) != 2 {
 		t.Fatalf("ReadPcap: %d packets, %v", len(packets), err)
 	}

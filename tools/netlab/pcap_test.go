@@ -7,97 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-func TestPcapRoundTrip(t *testing.T) {
-	var buf bytes.Buffer
-	pw, err := NewPcapWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := [4]byte{10, 77, 0, 1}
-	t0 := time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC)
-	want := [][]byte{
-		packet4(6, client, server4, []byte("GET / HTTP/1.1\r\n\r\n")),
-		packet4(6, server4, client, []byte("HTTP/1.1 200 OK\r\n\r\n")),
-		packet4(17, client, server4, nil),
-	}
-	for i, p := range want {
-		if err := pw.WritePacket(t0.Add(time.Duration(i)*time.Millisecond), p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A packet longer than the snap length is cut, and says how long it was.
-	huge := make([]byte, 70000)
-	huge[0] = 0x45
-	pw.WritePacket(t0, huge)
-	if err := pw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if pw.Packets() != 4 {
-		t.Errorf("Packets() = %d, want 4", pw.Packets())
-	}
-	// The header, byte for byte: magic a1b2c3d4 (little-endian), 2.4,
-	// zone 0, sigfigs 0, snaplen 65535, LINKTYPE_RAW.
-	hdr := []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0}
-	if !bytes.Equal(buf.Bytes()[:24], hdr) {
-		t.Errorf("file header % x, want % x", buf.Bytes()[:24], hdr)
-	}
-	linktype, got, err := ReadPcap(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if linktype != LinktypeRaw || len(got) != 4 {
-		t.Fatalf("read back link type %d and %d packets, want 101 and 4", linktype, len(got))
-	}
-	for i, p := range want {
-		wantTime := t0.Add(time.Duration(i) * time.Millisecond).Truncate(time.Microsecond)
-		if !got[i].Time.Equal(wantTime) || !bytes.Equal(got[i].Data, p) || got[i].OrigLen != len(p) {
-			t.Errorf("packet %d read back as %v %d bytes (orig %d), want %v %d bytes", i, got[i].Time, len(got[i].Data), got[i].OrigLen, wantTime, len(p))
-		}
-	}
-	if len(got[3].Data) != pcapSnaplen || got[3].OrigLen != 70000 {
-		t.Errorf("a 70000-byte packet was kept as %d bytes of %d, want 65535 of 70000", len(got[3].Data), got[3].OrigLen)
-	}
-	// A truncated file is an error, not a silent short read.
-	if _, _, err := ReadPcap(bytes.NewReader(buf.Bytes()[:buf.Len()-1])); err == nil {
-		t.Error("ReadPcap accepted a truncated file")
-	}
-	if _, _, err := ReadPcap(strings.NewReader("not a pcap file at all..")); err == nil {
-		t.Error("ReadPcap accepted a file that is not pcap")
-	}
-	checkTcpdump(t, buf.Bytes(), len(want)+1, "10.77.0.1.40000 > 10.77.0.2.8888")
-}
-
-// Both directions of a link write to one file: records must not interleave.
-func TestPcapConcurrent(t *testing.T) {
-	var buf bytes.Buffer
-	pw, _ := NewPcapWriter(&buf)
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			p := packet4(6, [4]byte{10, 0, 0, byte(g)}, server4, bytes.Repeat([]byte{byte(g)}, 100*g))
-			for range 100 {
-				pw.WritePacket(time.Now(), p)
-			}
-		})
-	}
-	wg.Wait()
-	pw.Flush()
-	_, got, err := ReadPcap(&buf)
-	if err != nil || len(got) != 400 {
-		t.Fatalf("read %d packets, %v; want 400", len(got), err)
-	}
-	for i, p := range got {
-		g := int(p.Data[15])
-		if len(p.Data) != 40+100*g {
-			t.Fatalf("packet %d from writer %d is %d bytes, want %d", i, g, len(p.Data), 40+100*g)
-		}
-	}
-}
 
 // checkTcpdump checks that tcpdump reads the file, if tcpdump is here,
 // and prints wantPackets lines, one of them containing want.

@@ -3,6 +3,8 @@
 package netlab
 
 import (
+	"tcpbook/internal/pcap"
+
 	"bytes"
 	"testing"
 	"time"
@@ -24,8 +26,8 @@ func TestMeasurePipeline(t *testing.T) {
 	}
 	newTestLink(t, Config{}) // skips if no link can be made
 	const rtt = 30 * time.Millisecond
-	var pcap bytes.Buffer
-	pw, err := NewPcapWriter(&pcap)
+	var capture bytes.Buffer
+	pw, err := NewPcapWriter(&capture, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestMeasurePipeline(t *testing.T) {
 		}
 	}
 
-	_, packets, err := ReadPcap(&pcap)
+	_, packets, err := pcap.Read(&capture)
 	if err != nil {
 		t.Fatal(err)
 	}

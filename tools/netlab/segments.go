@@ -1,7 +1,8 @@
 package netlab
 
 import (
-	"encoding/binary"
+	"tcpbook/internal/pcap"
+
 	"time"
 )
 
@@ -16,44 +17,26 @@ type TCPSegment struct {
 
 // TCPSegments returns the TCP segments between ClientIP and ServerIP among
 // a link's captured packets, skipping anything else.
-func TCPSegments(packets []PcapPacket) []TCPSegment {
+func TCPSegments(packets []pcap.Packet) []TCPSegment {
 	var segs []TCPSegment
 	client := [4]byte{10, 77, 0, 1}
 	for _, p := range packets {
-		d := p.Data
-		tcp, off, ok := tcpOf(d)
-		if !ok {
+		g, ok := pcap.Decode(p.Data, p.OrigLen)
+		if !ok || g.Proto != pcap.TCP {
 			continue
 		}
-		s := TCPSegment{Time: p.Time, Flags: tcp[13], Payload: len(tcp) - off}
-		src, dst := binary.BigEndian.Uint16(tcp[0:]), binary.BigEndian.Uint16(tcp[2:])
+		s := TCPSegment{Time: p.Time, Flags: g.Flags, Payload: g.Length}
 		switch {
-		case [4]byte(d[12:16]) == client && [4]byte(d[16:20]) == server4:
-			s.FromClient, s.ClientPort = true, src
-		case [4]byte(d[12:16]) == server4 && [4]byte(d[16:20]) == client:
-			s.ClientPort = dst
+		case g.Src == client && g.Dst == server4:
+			s.FromClient, s.ClientPort = true, g.SrcPort
+		case g.Src == server4 && g.Dst == client:
+			s.ClientPort = g.DstPort
 		default:
 			continue
 		}
 		segs = append(segs, s)
 	}
 	return segs
-}
-
-// tcpOf returns the TCP segment that the IPv4 packet p carries, and where
-// its payload starts (tcp[off:]); ok is false for anything else, or for
-// a packet cut short.
-func tcpOf(p []byte) (tcp []byte, off int, ok bool) {
-	if len(p) < 20 || p[0]>>4 != 4 || p[9] != 6 {
-		return nil, 0, false
-	}
-	ihl, total := int(p[0]&0x0f)*4, int(binary.BigEndian.Uint16(p[2:]))
-	if ihl < 20 || total < ihl+20 || total > len(p) {
-		return nil, 0, false
-	}
-	tcp = p[ihl:total]
-	off = int(tcp[12]>>4) * 4
-	return tcp, off, off >= 20 && off <= len(tcp)
 }
 
 // Exchange is one request and its response on a connection, counted in

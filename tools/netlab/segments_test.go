@@ -1,6 +1,8 @@
 package netlab
 
 import (
+	"tcpbook/internal/pcap"
+
 	"encoding/binary"
 	"testing"
 	"time"
@@ -36,7 +38,7 @@ func TestExchanges(t *testing.T) {
 	at := func(msec int) time.Time { return t0.Add(time.Duration(msec) * time.Millisecond) }
 	udp := tcpPacket(true, 1, 0, 0)
 	udp[9] = 17
-	packets := []PcapPacket{
+	packets := []pcap.Packet{
 		{Time: at(0), Data: tcpPacket(true, 40000, 0x02, 0)},   // SYN
 		{Time: at(50), Data: tcpPacket(false, 40000, 0x12, 0)}, // SYN+ACK
 		{Time: at(50), Data: udp},

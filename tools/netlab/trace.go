@@ -1,6 +1,8 @@
 package netlab
 
 import (
+	"tcpbook/internal/pcap"
+
 	"bytes"
 	"fmt"
 	"io"
@@ -38,10 +40,10 @@ type TracePlan struct {
 }
 
 // Trace measures p: its kept-alive series first, then its new connections,
-// with every packet captured into pcap (a pcap file's bytes).
-func Trace(p TracePlan, meta *Metadata, pcap io.Writer) (*TraceResults, error) {
+// with every packet captured into capture (a pcap file's bytes).
+func Trace(p TracePlan, meta *Metadata, capture io.Writer) (*TraceResults, error) {
 	var buf bytes.Buffer
-	pw, err := NewPcapWriter(io.MultiWriter(&buf, pcap))
+	pw, err := NewPcapWriter(io.MultiWriter(&buf, capture), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +62,7 @@ func Trace(p TracePlan, meta *Metadata, pcap io.Writer) (*TraceResults, error) {
 	if err := pw.Flush(); err != nil {
 		return nil, err
 	}
-	_, packets, err := ReadPcap(&buf)
+	_, packets, err := pcap.Read(&buf)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -88,7 +87,7 @@ func createPcap(name string, snaplen int) (w *netlab.PcapWriter, done func() err
 			return nil, nil, errors.Join(err, done())
 		}
 		files = append(files, f)
-		pw, err := netlab.NewPcapWriterSnaplen(f, cmp.Or(snaplen, 65535))
+		pw, err := netlab.NewPcapWriter(f, snaplen)
 		if err != nil {
 			return nil, nil, errors.Join(err, done())
 		}
