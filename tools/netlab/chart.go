@@ -9,20 +9,18 @@ import (
 	"strings"
 )
 
-// svgOpen opens a chart's SVG: its size, its role as an image named by
-// its <title> and <desc>, and a font-family list that has Japanese fonts
-// (the labels are Japanese) before the generic sans-serif; the SVG is shown
-// as an <img>, which cannot load web fonts, so these are the reader's own.
-func svgOpen(b *strings.Builder, width, height int, title, desc string) {
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="%s" font-size="13">`+"\n",
-		width, height, width, height, html.EscapeString(chartFonts))
-	fmt.Fprintf(b, "<title id=\"title\">%s</title>\n", html.EscapeString(title))
-	fmt.Fprintf(b, "<desc id=\"desc\">%s</desc>\n", html.EscapeString(desc))
-	fmt.Fprintf(b, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height)
-}
+// Every chart is one column of plots, each with its legend under it, in
+// a viewBox 560 wide with 20-unit text: the book shows a chart at most
+// 560 px wide and scales it down to its column, so on a 390 px phone
+// (a column of about 340 px) the text is still about 12 px.
+const (
+	chartW, chartLeft, chartRight = 560, 84, 20
+	plotH, lineH                  = 260, 26
+)
 
 // chartFonts are the charts' fonts: the Japanese fonts of macOS, of
 // Windows and of Linux distributions (Noto CJK, IPA), then sans-serif.
+// The SVG is shown as an <img>, which cannot load web fonts.
 const chartFonts = `"Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", Meiryo, "Noto Sans CJK JP", "Noto Sans JP", "IPAPGothic", "IPAGothic", sans-serif`
 
 // seriesStyle gives each series a colour (Okabe–Ito, safe for colour
@@ -37,74 +35,128 @@ var seriesStyle = []struct{ color, marker, dash string }{
 	{"#56b4e9", "circle-open", "1 2"},
 }
 
-// LatencySVG draws time per request against the RTT: each series' medians
-// as markers and its fitted line time = a + k·RTT, with both axes in ms;
-// the legend gives k's 95% interval. The SVG carries a <title> and a
-// <desc> that states every fit in words.
-func (r *Results) LatencySVG(w io.Writer, title string) error {
-	const width, height = 720, 440
-	const left, right, top, bottom = 64, 250, 40, 56
-	pw, ph := float64(width-left-right), float64(height-top-bottom)
-	var xmax, ymax float64
-	for _, s := range r.Series {
-		for _, p := range s.Points {
-			xmax, ymax = math.Max(xmax, p.RTTMS), math.Max(ymax, p.MedianMS)
-		}
-	}
-	xstep, ystep := niceStep(xmax), niceStep(ymax)
-	xmax, ymax = math.Max(xstep, math.Ceil(xmax/xstep)*xstep), math.Max(ystep, math.Ceil(ymax*1.05/ystep)*ystep)
-	px := func(x float64) float64 { return left + x/xmax*pw }
-	py := func(y float64) float64 { return top + ph - y/ymax*ph }
+// A plot is one panel of a chart: a heading, axes with a grid, its series
+// and a legend under it.
+type plot struct {
+	heading, xLabel, yLabel string
+	// xMax and yMax are the data's extent; the axes round them up. With
+	// xTicks, x is a category axis: category i spans x from i to i+1.
+	xMax, yMax float64
+	xTicks     []string
+	series     []plotSeries
+}
 
-	var desc []string
-	for _, s := range r.Series {
-		if s.SlopeRTT != nil {
-			desc = append(desc, fmt.Sprintf("%s: %.2f ms + %.2f × RTT、k = %s", s.Name, *s.InterceptMS, *s.SlopeRTT, s.K()))
+// A plotSeries is one series of a plot, drawn in seriesStyle[style].
+type plotSeries struct {
+	name   string
+	style  int
+	fit    []float64    // a, k: the fitted line a + k·x, if any
+	points [][2]float64 // markers at (x, y)
+	ranges [][3]float64 // bars at x from y0 to y1
+	legend []string     // lines of its legend entry; none: no entry
+}
+
+// writeChart writes an SVG image named by title and described by desc
+// (the role, <title> and <desc> a screen reader reads) of plots one under
+// the other.
+func writeChart(w io.Writer, title, desc string, plots []plot) error {
+	var b strings.Builder
+	y := 0.0
+	for _, p := range plots {
+		y = p.draw(&b, y)
+	}
+	h := int(y) + 8
+	_, err := fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="title desc" font-family="%s" font-size="20">
+<title id="title">%s</title>
+<desc id="desc">%s</desc>
+<rect width="%d" height="%d" fill="white"/>
+%s</svg>
+`, chartW, h, chartW, h, html.EscapeString(chartFonts), html.EscapeString(title), html.EscapeString(desc), chartW, h, b.String())
+	return err
+}
+
+// draw draws the plot from y = top down and returns where it ends.
+func (p plot) draw(b *strings.Builder, top float64) float64 {
+	if p.heading != "" {
+		fmt.Fprintf(b, `<text x="%d" y="%.1f" font-weight="bold">%s</text>`+"\n", 12, top+30, html.EscapeString(p.heading))
+		top += 30
+	}
+	top += 20
+	for _, s := range p.series {
+		if s.fit != nil {
+			p.yMax = math.Max(p.yMax, s.fit[0]+s.fit[1]*p.xMax)
 		}
 	}
-	var b strings.Builder
-	svgOpen(&b, width, height, title, "RTT（ms）に対するリクエスト 1 つの時間（ms）。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。")
-	// Grid, ticks and axis labels.
-	for x := 0.0; x <= xmax+xstep/2; x += xstep {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="middle">%g</text>`+"\n", px(x), top, px(x), py(0), px(x), py(0)+18, x)
+	xstep, ystep := niceStep(p.xMax), niceStep(p.yMax)
+	xmax := math.Max(xstep, math.Ceil(p.xMax/xstep)*xstep)
+	if p.xTicks != nil {
+		xmax = float64(len(p.xTicks))
+	}
+	ymax := math.Max(ystep, math.Ceil(p.yMax*1.05/ystep)*ystep)
+	const x0, x1 = chartLeft, chartW - chartRight
+	px := func(x float64) float64 { return x0 + x/xmax*(x1-x0) }
+	py := func(y float64) float64 { return top + plotH - y/ymax*plotH }
+	bottom := py(0)
+	tick := func(x float64, label string) {
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(x), bottom+24, label)
+	}
+	if p.xTicks == nil {
+		for x := 0.0; x <= xmax+xstep/2; x += xstep {
+			fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", px(x), top, px(x), bottom)
+			tick(x, fmt.Sprint(x))
+		}
+	}
+	for i, t := range p.xTicks {
+		tick(float64(i)+0.5, html.EscapeString(t))
 	}
 	for y := 0.0; y <= ymax+ystep/2; y += ystep {
-		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" text-anchor="end">%g</text>`+"\n", left, py(y), px(xmax), py(y), left-6, py(y)+4, y)
+		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" text-anchor="end">%g</text>`+"\n", x0, py(y), x1, py(y), x0-6, py(y)+7, y)
 	}
-	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/><line x1="%d" y1="%d" x2="%d" y2="%.1f" stroke="black"/>`+"\n", left, py(0), px(xmax), py(0), left, top, left, py(0))
-	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">RTT（ms）</text>`+"\n", left+pw/2, height-12)
-	fmt.Fprintf(&b, `<text x="16" y="%.1f" text-anchor="middle" transform="rotate(-90 16 %.1f)">リクエスト 1 つの時間（ms）</text>`+"\n", top+ph/2, top+ph/2)
-	for i, s := range r.Series {
-		st := seriesStyle[i%len(seriesStyle)]
-		fmt.Fprintf(&b, "<g class=\"series\" data-series=\"%s\">\n", html.EscapeString(s.Name))
-		if s.SlopeRTT != nil {
-			a, k := *s.InterceptMS, *s.SlopeRTT
-			fmt.Fprintf(&b, `<line class="fit" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2" stroke-dasharray="%s"/>`+"\n",
-				px(0), py(a), px(xmax), py(math.Min(ymax, a+k*xmax)), st.color, st.dash)
+	fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="black"/><line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="black"/>`+"\n", x0, bottom, x1, bottom, x0, top, x0, bottom)
+	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(xmax/2), bottom+52, html.EscapeString(p.xLabel))
+	if p.yLabel != "" {
+		fmt.Fprintf(b, `<text x="20" y="%.1f" text-anchor="middle" transform="rotate(-90 20 %.1f)">%s</text>`+"\n", top+plotH/2, top+plotH/2, html.EscapeString(p.yLabel))
+	}
+	ly := bottom + 90
+	for _, s := range p.series {
+		st := seriesStyle[s.style%len(seriesStyle)]
+		fmt.Fprintf(b, "<g class=\"series\" data-series=\"%s\">\n", html.EscapeString(s.name))
+		if s.fit != nil {
+			// From x = 0 (or where the line crosses y = 0) to the axis' end.
+			a, k := s.fit[0], s.fit[1]
+			xa := 0.0
+			if k != 0 {
+				xa = math.Max(xa, -a/k)
+			}
+			fmt.Fprintf(b, `<line class="fit" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2" stroke-dasharray="%s"/>`+"\n",
+				px(xa), py(a+k*xa), px(xmax), py(a+k*xmax), st.color, st.dash)
 		}
-		for _, p := range s.Points {
-			b.WriteString(marker(st.marker, st.color, px(p.RTTMS), py(p.MedianMS)))
+		for _, r := range s.ranges {
+			x, lo, hi := px(r[0]), py(r[1]), py(r[2])
+			fmt.Fprintf(b, `<path class="range" d="M%.1f %.1fV%.1fM%.1f %.1fh10M%.1f %.1fh10" stroke="%s" stroke-width="1.5"/>`+"\n", x, lo, hi, x-5, lo, x-5, hi, st.color)
 		}
-		// Legend: a piece of the line, the marker, the name and the fit.
-		ly := float64(top + 10 + 48*i)
-		lx := float64(width - right + 16)
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2" stroke-dasharray="%s"/>`+"\n", lx, ly, lx+36, ly, st.color, st.dash)
-		b.WriteString(marker(st.marker, st.color, lx+18, ly))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", lx+44, ly+4, html.EscapeString(s.Name))
-		if s.SlopeRTT != nil {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">%.2f ms + %.2f × RTT</text>`+"\n", lx+44, ly+19, *s.InterceptMS, *s.SlopeRTT)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">k = %s</text>`+"\n", lx+44, ly+33, html.EscapeString(s.K()))
+		for _, pt := range s.points {
+			b.WriteString(marker(st.marker, st.color, px(pt[0]), py(pt[1])))
+		}
+		if len(s.legend) > 0 {
+			// A piece of the line, the marker, then the lines of text.
+			if s.fit != nil {
+				fmt.Fprintf(b, `<line x1="12" y1="%.1f" x2="48" y2="%.1f" stroke="%s" stroke-width="2" stroke-dasharray="%s"/>`+"\n", ly, ly, st.color, st.dash)
+			}
+			b.WriteString(marker(st.marker, st.color, 30, ly))
+			for i, line := range s.legend {
+				fmt.Fprintf(b, `<text x="58" y="%.1f">%s</text>`+"\n", ly+7+float64(i*lineH), html.EscapeString(line))
+			}
+			ly += float64(len(s.legend)*lineH) + 8
 		}
 		b.WriteString("</g>\n")
 	}
-	b.WriteString("</svg>\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	return ly - 12
 }
 
 // marker draws one point's marker.
 func marker(shape, color string, x, y float64) string {
-	const r = 5
+	const r = 6
 	switch shape {
 	case "square":
 		return fmt.Sprintf(`<rect class="point" x="%.1f" y="%.1f" width="%d" height="%d" fill="%s"/>`+"\n", x-r, y-r, 2*r, 2*r, color)
@@ -136,77 +188,112 @@ func niceStep(max float64) float64 {
 	return 10 * p
 }
 
-// ThroughputSVG draws two panels against the number of connections: the
+// LatencySVG draws time per request against the RTT: each series' medians
+// and its fitted line time = a + k·RTT, with both axes in ms; the legend
+// gives the fit and k's 95% interval, and so does the <desc> in words.
+func (r *Results) LatencySVG(w io.Writer, title string) error {
+	p := plot{xLabel: "RTT（ms）", yLabel: "リクエスト 1 つの時間（ms）"}
+	var desc []string
+	for i, s := range r.Series {
+		ps := plotSeries{name: s.Name, style: i, legend: []string{s.Name}}
+		for _, pt := range s.Points {
+			p.xMax, p.yMax = math.Max(p.xMax, pt.RTTMS), math.Max(p.yMax, pt.MedianMS)
+			ps.points = append(ps.points, [2]float64{pt.RTTMS, pt.MedianMS})
+		}
+		if s.SlopeRTT != nil {
+			eq := fmt.Sprintf("%.2f ms + %.2f × RTT", *s.InterceptMS, *s.SlopeRTT)
+			ps.fit, ps.legend = []float64{*s.InterceptMS, *s.SlopeRTT}, []string{s.Name + ": " + eq, "k = " + s.K()}
+			desc = append(desc, fmt.Sprintf("%s: %s、k = %s", s.Name, eq, s.K()))
+		}
+		p.series = append(p.series, ps)
+	}
+	return writeChart(w, title, "RTT（ms）に対するリクエスト 1 つの時間（ms）。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。", []plot{p})
+}
+
+// ThroughputSVG draws two plots against the number of connections: the
 // requests per second, and the server's CPU time per request, each series'
 // median with a bar from the lowest to the highest repeat.
 func (r *LoadResults) ThroughputSVG(w io.Writer, title string) error {
-	const width, height = 900, 430
-	const top, bottom, panelW, gap, left = 50, 56, 330, 90, 80
 	series, conns := r.axes()
-	ph := float64(height - top - bottom)
-	var b strings.Builder
 	var desc []string
 	for _, p := range r.Points {
 		desc = append(desc, fmt.Sprintf("%s、%d 本: 1 秒あたり %.0f リクエスト（%.0f〜%.0f）、リクエスト 1 つあたりのサーバーの CPU 時間 %.1f µs",
 			p.Series, p.Conns, p.RPS.Median, p.RPS.Min, p.RPS.Max, p.ServerCPUUS.Median))
 	}
-	svgOpen(&b, width, height, title, "同時に使うコネクションの数に対して、左は 1 秒あたりのリクエストの数、右はリクエスト 1 つあたりのサーバーの CPU 時間。点は繰り返しの中央値、縦の線は最小から最大まで。"+strings.Join(desc, "。")+"。"+r.Meta.describe()+"。閉ループの負荷。")
-	panels := []struct {
-		label string
-		value func(LoadPoint) Spread
-	}{
-		{"1 秒あたりのリクエスト", func(p LoadPoint) Spread { return p.RPS }},
-		{"リクエスト 1 つあたりのサーバー CPU（µs）", func(p LoadPoint) Spread { return p.ServerCPUUS }},
-	}
-	for pi, panel := range panels {
-		x0 := float64(left + pi*(panelW+gap))
-		var ymax float64
-		for _, p := range r.Points {
-			ymax = math.Max(ymax, panel.value(p).Max)
+	var plots []plot
+	for i, heading := range []string{"1 秒あたりのリクエスト", "リクエスト 1 つあたりのサーバー CPU（µs）"} {
+		p := plot{heading: heading, xLabel: "同時に使うコネクション（本）"}
+		for _, c := range conns {
+			p.xTicks = append(p.xTicks, fmt.Sprint(c))
 		}
-		ystep := niceStep(ymax)
-		ymax = math.Max(ystep, math.Ceil(ymax*1.05/ystep)*ystep)
-		py := func(y float64) float64 { return top + ph - y/ymax*ph }
-		// Each number of connections gets a slot; series sit side by side in it.
-		slot := float64(panelW) / float64(len(conns))
-		px := func(c int, si int) float64 {
-			i := slices.Index(conns, c)
-			return x0 + slot*(float64(i)+0.5) + (float64(si)-float64(len(series)-1)/2)*slot/float64(len(series)+1)
-		}
-		for y := 0.0; y <= ymax+ystep/2; y += ystep {
-			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="end">%g</text>`+"\n", x0, py(y), x0+panelW, py(y), x0-6, py(y)+4, y)
-		}
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/><line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="black"/>`+"\n", x0, py(0), x0+panelW, py(0), x0, top, x0, py(0))
-		for i, c := range conns {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%d</text>`+"\n", x0+slot*(float64(i)+0.5), py(0)+18, c)
-		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">同時に使うコネクション（本）</text>`+"\n", x0+panelW/2, height-14)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", x0+panelW/2, top-14, html.EscapeString(panel.label))
 		for si, name := range series {
-			st := seriesStyle[si%len(seriesStyle)]
-			fmt.Fprintf(&b, "<g class=\"series\" data-series=\"%s\">\n", html.EscapeString(name))
-			for _, p := range r.Points {
-				if p.Series != name {
+			ps := plotSeries{name: name, style: si}
+			if i == 1 {
+				ps.legend = []string{name}
+			}
+			for _, pt := range r.Points {
+				if pt.Series != name {
 					continue
 				}
-				v, x := panel.value(p), px(p.Conns, si)
-				fmt.Fprintf(&b, `<line class="range" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5"/>`+"\n", x, py(v.Min), x, py(v.Max), st.color)
-				fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5"/><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5"/>`+"\n",
-					x-4, py(v.Min), x+4, py(v.Min), st.color, x-4, py(v.Max), x+4, py(v.Max), st.color)
-				b.WriteString(marker(st.marker, st.color, x, py(v.Median)))
+				// Series sit side by side in their number of connections' slot.
+				x := float64(slices.Index(conns, pt.Conns)) + 0.5 + (float64(si)-float64(len(series)-1)/2)/float64(len(series)+1)
+				v := [...]Spread{pt.RPS, pt.ServerCPUUS}[i]
+				p.yMax = math.Max(p.yMax, v.Max)
+				ps.points = append(ps.points, [2]float64{x, v.Median})
+				ps.ranges = append(ps.ranges, [3]float64{x, v.Min, v.Max})
 			}
-			b.WriteString("</g>\n")
+			p.series = append(p.series, ps)
+		}
+		plots = append(plots, p)
+	}
+	return writeChart(w, title, "同時に使うコネクションの数に対して、上は 1 秒あたりのリクエストの数、下はリクエスト 1 つあたりのサーバーの CPU 時間。点は繰り返しの中央値、縦の線は最小から最大まで。"+strings.Join(desc, "。")+"。"+r.Meta.describe()+"。閉ループの負荷。", plots)
+}
+
+// PipelineSVG draws, in two plots, the time until a batch's N small GETs
+// had their responses against the RTT: above without /slow, below with
+// GET /slow first, each with its own time axis. Each way of sending has
+// the same colour, marker and dash in both: its medians and its fitted
+// line time = a + k·RTT, with both axes in ms. Each plot's legend gives
+// its series' fits and the model's k; the <desc> states the same in words.
+func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
+	plots := []plot{
+		{heading: "/slow なし"},
+		{heading: fmt.Sprintf("GET /slow（%s 後に答える）が先", fmtMS(r.SlowMS))},
+	}
+	var desc [2][]string
+	for _, s := range r.Series {
+		i := 0
+		if s.Slow {
+			i = 1
+		}
+		p := &plots[i]
+		p.xLabel, p.yLabel = "RTT（ms）", fmt.Sprintf("小さな GET %d 個の時間（ms）", r.N)
+		// One style per way of sending, the same in both plots.
+		ps := plotSeries{name: s.Name, style: slices.Index(PipeModes, s.Mode), legend: []string{s.Name}}
+		if ps.style < 0 {
+			ps.style = len(PipeModes) + slices.IndexFunc(r.Series, func(t PipelineSeries) bool { return t.Name == s.Name })
+		}
+		for _, pt := range s.Points {
+			p.xMax, p.yMax = math.Max(p.xMax, pt.RTTMS), math.Max(p.yMax, pt.SmallMedianMS)
+			ps.points = append(ps.points, [2]float64{pt.RTTMS, pt.SmallMedianMS})
+		}
+		if s.SlopeRTT != nil {
+			fit := fmt.Sprintf("k = %s（モデル %g）、a = %.1f ms", s.K(), s.ModelRTT, *s.InterceptMS)
+			ps.fit, ps.legend = []float64{*s.InterceptMS, *s.SlopeRTT}, append(ps.legend, fit)
+			desc[i] = append(desc[i], s.Name+": "+fit)
+		}
+		p.series = append(p.series, ps)
+	}
+	// Both plots share the RTT axis.
+	plots[0].xMax = math.Max(plots[0].xMax, plots[1].xMax)
+	plots[1].xMax = plots[0].xMax
+	var d []string
+	for i, p := range plots {
+		if len(desc[i]) > 0 {
+			d = append(d, p.heading+"。"+strings.Join(desc[i], "。"))
 		}
 	}
-	// Legend, in one row under the title.
-	lx := float64(left)
-	for si, name := range series {
-		st := seriesStyle[si%len(seriesStyle)]
-		b.WriteString(marker(st.marker, st.color, lx+6, 14))
-		fmt.Fprintf(&b, `<text x="%.1f" y="18">%s</text>`+"\n", lx+16, html.EscapeString(name))
-		lx += 40 + 8*float64(len(name))
-	}
-	b.WriteString("</svg>\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeChart(w, title, fmt.Sprintf(
+		"送り方ごとに、RTT（ms）に対する、バッチの小さな GET %d 個の答えがそろうまでの時間（ms、%d バッチの中央値、接続を含む）。線はすべてのバッチに当てはめた直線、k の角かっこは 95%% 信頼区間。上は /slow なし、下は GET /slow が先で、時間の軸はそれぞれ別。",
+		r.N, r.Repeat)+strings.Join(d, "。")+"。"+r.Describe()+"。", plots)
 }
