@@ -2,6 +2,7 @@ package site
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,6 +105,11 @@ func TestBrowserResultTable(t *testing.T) {
 			if tb.Eval(`(r => r.left >= 0 && r.right <= window.innerWidth)(`+img+`.getBoundingClientRect())`) != "true" {
 				t.Errorf("%s: the chart is wider than the window", where)
 			}
+			if px := tb.Eval(chartFontPx(img)); !(parseFloat(t, px) >= minChartFontPx) {
+				t.Errorf("%s: the chart's smallest text is %s px, want %g px or more", where, px, minChartFontPx)
+			} else {
+				t.Logf("%s: the chart's smallest text is %s px", where, px)
+			}
 			screenshot(tb, "05-chart-"+size.name+"-"+theme)
 			tb.Clean("05.html " + where)
 		}
@@ -114,13 +120,14 @@ func TestBrowserResultTable(t *testing.T) {
 // on a phone (390 px): each is a table with a caption, the page is no
 // wider than the window, and the first two columns (the series and the
 // first key column) are in view without scrolling. It photographs each.
+// Every SVG chart's smallest text is minChartFontPx or more.
 func TestBrowserResultTables(t *testing.T) {
 	browsertest.Browser(t) // or skip before building the book
 	_, base := realSite(t)
 	tb := browsertest.OpenTab(t)
 	tb.Do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 	tb.SetColorScheme("light")
-	tables := 0
+	tables, charts := 0, 0
 	for _, page := range []string{"05.html", "06.html", "07.html", "08.html"} {
 		tb.Navigate(base + page)
 		if w := tb.Eval(`document.documentElement.scrollWidth <= window.innerWidth`); w != "true" {
@@ -143,9 +150,54 @@ func TestBrowserResultTables(t *testing.T) {
 			tb.Eval(fig + `.scrollIntoView({block: "start"})`)
 			screenshot(tb, "phone-table-"+id)
 		}
+		// Every chart's text, scaled to the phone's column.
+		imgs := tb.Eval(`Array.from(document.querySelectorAll('.page img[src$=".svg"]')).map(i => i.getAttribute("src")).join(" ")`)
+		for _, src := range strings.Fields(imgs) {
+			charts++
+			img := `document.querySelector('.page img[src="` + src + `"]')`
+			tb.WaitFor(`(i => i.complete && i.naturalWidth > 0)(` + img + `)`)
+			if px := tb.Eval(chartFontPx(img)); !(parseFloat(t, px) >= minChartFontPx) {
+				t.Errorf("%s %s: the smallest text is %s px at 390 px, want %g px or more", page, src, px, minChartFontPx)
+			} else {
+				t.Logf("%s %s: the smallest text is %s px at 390 px", page, src, px)
+			}
+		}
 		tb.Clean(page)
+	}
+	if charts < 4 {
+		t.Errorf("%d SVG charts in chapters 5-8, want 4 or more", charts)
 	}
 	if tables < 9 {
 		t.Errorf("%d .table transcripts in chapters 5-8, want 9 or more", tables)
 	}
+}
+
+// minChartFontPx is the smallest a chart's text may be drawn, in CSS px.
+const minChartFontPx = 11.0
+
+// chartFontPx is JavaScript for the font size, in CSS px as drawn, of
+// the smallest text of the SVG chart that the <img> img shows: the SVG is
+// fetched and each <text>'s font-size (its own or an ancestor's
+// attribute) is scaled by the image's content width over its viewBox
+// width. An <img>'s SVG has no DOM to measure, and the book draws a
+// chart's text in no other size.
+func chartFontPx(img string) string {
+	return `(async i => {
+		const svg = new DOMParser().parseFromString(await (await fetch(i.src)).text(), "image/svg+xml").documentElement;
+		const cs = getComputedStyle(i);
+		const w = i.getBoundingClientRect().width - ["paddingLeft", "paddingRight", "borderLeftWidth", "borderRightWidth"].reduce((a, p) => a + parseFloat(cs[p]), 0);
+		const scale = w / parseFloat(svg.getAttribute("viewBox").split(/[ ,]+/)[2]);
+		const size = el => el.getAttribute && el.getAttribute("font-size") ? parseFloat(el.getAttribute("font-size")) : el.parentNode ? size(el.parentNode) : 16;
+		const texts = Array.from(svg.querySelectorAll("text"));
+		return texts.length ? Math.round(Math.min(...texts.map(size)) * scale * 100) / 100 : 0;
+	})(` + img + `)`
+}
+
+func parseFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("not a number: %q", s)
+	}
+	return f
 }

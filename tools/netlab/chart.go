@@ -10,9 +10,10 @@ import (
 )
 
 // Every chart is one column of plots, each with its legend under it, in
-// a viewBox 560 wide with 20-unit text: the book shows a chart at most
-// 560 px wide and scales it down to its column, so on a 390 px phone
-// (a column of about 340 px) the text is still about 12 px.
+// a viewBox 560 wide with 20-unit text. It is 448 px wide (text of 16 px,
+// the book's) where the column is wider, and the book scales it down to
+// a narrower column: on a 390 px phone (a column of 358 px) the text is
+// still 12.8 px.
 const (
 	chartW, chartLeft, chartRight = 560, 84, 20
 	plotH, lineH                  = 260, 26
@@ -71,7 +72,7 @@ func writeChart(w io.Writer, title, desc string, plots []plot) error {
 <desc id="desc">%s</desc>
 <rect width="%d" height="%d" fill="white"/>
 %s</svg>
-`, chartW, h, chartW, h, html.EscapeString(chartFonts), html.EscapeString(title), html.EscapeString(desc), chartW, h, b.String())
+`, chartW, h, chartW*4/5, h*4/5, html.EscapeString(chartFonts), html.EscapeString(title), html.EscapeString(desc), chartW, h, b.String())
 	return err
 }
 
