@@ -1,12 +1,12 @@
 package netlab
 
 import (
-	"tcpbook/internal/pcap"
-
 	"io"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
+
+	"tcpbook/internal/pcap"
 )
 
 // packet は、届けるのを待っているパケットです。

@@ -3,14 +3,14 @@
 package netlab
 
 import (
-	"tcpbook/internal/pcap"
-
 	"bytes"
 	"fmt"
 	"os/exec"
 	"slices"
 	"testing"
 	"time"
+
+	"tcpbook/internal/pcap"
 )
 
 // Trace captures the unbuffered server's responses: 13 Writes on a

@@ -3,8 +3,6 @@
 package netlab
 
 import (
-	"tcpbook/internal/pcap"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -19,6 +17,7 @@ import (
 	"time"
 
 	"tcpbook/internal/booktest"
+	"tcpbook/internal/pcap"
 )
 
 // newTestLink creates a link, or skips the test saying why it cannot be

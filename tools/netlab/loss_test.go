@@ -1,8 +1,6 @@
 package netlab
 
 import (
-	"tcpbook/internal/pcap"
-
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -10,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tcpbook/internal/pcap"
 )
 
 // seqPacket is segment i of a connection: a TCP packet with sequence

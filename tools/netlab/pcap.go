@@ -22,5 +22,8 @@ type PcapWriter struct {
 // Flush when done.
 func NewPcapWriter(w io.Writer, snaplen int) (*PcapWriter, error) {
 	pw, err := pcap.NewWriter(w, snaplen)
-	return &PcapWriter{Writer: pw}, err
+	if err != nil {
+		return nil, err
+	}
+	return &PcapWriter{Writer: pw}, nil
 }

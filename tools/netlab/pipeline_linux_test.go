@@ -3,13 +3,12 @@
 package netlab
 
 import (
-	"tcpbook/internal/pcap"
-
 	"bytes"
 	"testing"
 	"time"
 
 	"tcpbook/internal/booktest"
+	"tcpbook/internal/pcap"
 )
 
 // netlab pipeline runs chapter 8's server and its h2c server, each a

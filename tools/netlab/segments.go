@@ -1,9 +1,9 @@
 package netlab
 
 import (
-	"tcpbook/internal/pcap"
-
 	"time"
+
+	"tcpbook/internal/pcap"
 )
 
 // TCPSegment is one TCP segment of a capture, as the client saw it.

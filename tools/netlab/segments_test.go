@@ -1,11 +1,11 @@
 package netlab
 
 import (
-	"tcpbook/internal/pcap"
-
 	"encoding/binary"
 	"testing"
 	"time"
+
+	"tcpbook/internal/pcap"
 )
 
 // tcpPacket builds an IPv4 packet carrying a TCP segment with payload bytes

@@ -1,12 +1,12 @@
 package netlab
 
 import (
-	"tcpbook/internal/pcap"
-
 	"bytes"
 	"fmt"
 	"io"
 	"time"
+
+	"tcpbook/internal/pcap"
 )
 
 // TraceResults is what netlab trace writes: a few requests to netlab's own
