@@ -126,9 +126,10 @@ func TestGet(t *testing.T) {
 		tls12   bool
 		version string
 		suite   string
+		curve   string
 	}{
-		{false, "TLS 1.3", "TLS_AES_128_GCM_SHA256"},
-		{true, "TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+		{false, "TLS 1.3", "TLS_AES_128_GCM_SHA256", "X25519MLKEM768"},
+		{true, "TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "X25519"},
 	} {
 		cfg, err := clientConfig(cacert, c.tls12)
 		if err != nil {
@@ -140,6 +141,7 @@ func TestGet(t *testing.T) {
 		}
 		want := "TLS のバージョン: " + c.version + "\n" +
 			"暗号スイート: " + c.suite + "\n" +
+			"鍵の交換: " + c.curve + "\n" +
 			"ALPN: \"http/1.1\"\n" +
 			"証明書のチェーン:\n" +
 			"  0: CN=localhost（ECDSA-SHA256 の署名、ECDSA の鍵）\n" +
