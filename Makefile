@@ -100,8 +100,8 @@ serve:
 	@go build -o bin/mdrun ./cmd/mdrun
 	@bin/mdrun serve -addr '$(ADDR)'
 
-# The measurements of chapters 5-8, on this machine, all with tools/netlab:
-# make bench runs bench-ch05, bench-ch06, bench-ch07 and bench-ch08 in
+# The measurements of chapters 5-9, on this machine, all with tools/netlab:
+# make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08 and bench-ch09 in
 # chapter order (about 10 minutes on a 2-core machine: 9 min 53 s on
 # 2026-12-06, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
@@ -109,7 +109,7 @@ serve:
 # prints it again from the file, beside the book's (each chapter's
 # 「手元で再現する」 says which figures should agree).
 #
-# Results go to BENCHOUT (chapter 5) and its ch06, ch07, ch08
+# Results go to BENCHOUT (chapter 5) and its ch06, ch07, ch08, ch09
 # subdirectories, a temporary directory unless you say otherwise:
 #   make bench                                a reader's run, in /tmp/tcpbook-bench
 #   make bench-ch07                           one chapter's
@@ -125,14 +125,15 @@ BENCHOUT5 ?= $(BENCHOUT)
 BENCHOUT6 ?= $(BENCHOUT)/ch06
 BENCHOUT7 ?= $(BENCHOUT)/ch07
 BENCHOUT8 ?= $(BENCHOUT)/ch08
-.PHONY: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-book
-bench: bench-ch05 bench-ch06 bench-ch07 bench-ch08
-	@echo "make bench: 結果は 第5章 $(BENCHOUT5)、第6章 $(BENCHOUT6)、第7章 $(BENCHOUT7)、第8章 $(BENCHOUT8) にあります"
+BENCHOUT9 ?= $(BENCHOUT)/ch09
+.PHONY: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09 bench-book
+bench: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09
+	@echo "make bench: 結果は 第5章 $(BENCHOUT5)、第6章 $(BENCHOUT6)、第7章 $(BENCHOUT7)、第8章 $(BENCHOUT8)、第9章 $(BENCHOUT9) にあります"
 
 # Refresh every committed result of the book, in chapters/0N/results.
 bench-book:
 	@$(MAKE) --no-print-directory bench BENCHOUT5=chapters/05/results BENCHOUT6=chapters/06/results \
-		BENCHOUT7=chapters/07/results BENCHOUT8=chapters/08/results
+		BENCHOUT7=chapters/07/results BENCHOUT8=chapters/08/results BENCHOUT9=chapters/09/results
 
 # bench-build builds netlab and the named programs (DIR=name ...) into a
 # temporary directory $$bin, removed when the recipe ends.
@@ -218,3 +219,32 @@ bench-ch08:
 	$$nl pipeline -rtt 50ms -repeat 1 -series h2c -h2c $$bin/h2c -pcap "$$out/h2c.pcap" $$bin/ch08 >/dev/null; \
 	$$nl pipeline -rtt 50ms -repeat 1 -series pipelined+slow -pcap "$$out/pipelined-slow.pcap" $$bin/ch08 >/dev/null; \
 	echo "第8章の結果: $$out"
+
+# Chapter 9 (about 2 minutes: 1 min 58 s on 2026-12-06, on a machine busy with
+# other builds): a GET on a new connection every time, by curl
+# (a process per request, timed by curl's own time_total, so its start-up
+# is left out), across the link at RTTs from 0 to 100 ms: plain HTTP to
+# chapter 4's server (plain.json), and over TLS 1.3 and TLS 1.2 to chapter
+# 9's server (tls.json), 20 runs each, with the fitted slopes to hold against the model
+# (2, 3 and 4 RTT). Then one TLS 1.3 request at RTT 50 ms with every packet
+# captured (tls13.pcap, and the server's side in tls13.server.pcap) and
+# the session's keys that curl logged (tls13.keys, SSLKEYLOGFILE), with
+# which Wireshark decrypts the capture. The server makes its certificates in
+# chapters/09/certs on its first start, as go run does.
+bench-ch09:
+	@set -eu; out='$(BENCHOUT9)'; mkdir -p "$$out"; echo "第9章: TLS のハンドシェイクの計測（$(BENCHOUT9) に書きます）"; \
+	$(call bench-build,chapters/04/server=ch04 chapters/09/server=ch09); \
+	curl=$$(command -v curl); get="-s -o /dev/null -w netlab-time:%{time_total}s\n"; \
+	tls="--cacert chapters/09/certs/ca.pem --resolve localhost:8443:10.77.0.2 https://localhost:8443/"; \
+	ready='で TLS の接続を待ち受けています'; \
+	echo "--- 平文の HTTP: 第4章のサーバー"; \
+	$$nl client -rtt 0,25ms,50ms,75ms,100ms -n 20 -server $$bin/ch04 -json "$$out/plain.json" \
+		"http=$$curl $$get http://10.77.0.2:8888/"; \
+	echo "--- TLS 1.3 と TLS 1.2: 第9章のサーバー"; \
+	$$nl client -rtt 0,25ms,50ms,75ms,100ms -n 20 -port 8443 -ready "$$ready" -server $$bin/ch09 -json "$$out/tls.json" \
+		"tls13=$$curl $$get $$tls" "tls12=$$curl $$get --tls-max 1.2 $$tls"; \
+	echo "--- パケットの記録: TLS 1.3 を RTT 50 ms で 1 回（鍵は tls13.keys）"; \
+	rm -f "$$out/tls13.keys"; \
+	SSLKEYLOGFILE="$$out/tls13.keys" $$nl client -rtt 50ms -n 1 -port 8443 -ready "$$ready" -server $$bin/ch09 \
+		-pcap "$$out/tls13.pcap" "tls13=$$curl $$get $$tls" >/dev/null; \
+	echo "第9章の結果: $$out"
