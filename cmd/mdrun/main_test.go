@@ -12,6 +12,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"tcpbook/internal/ladder"
 	"tcpbook/internal/ladder/laddertest"
 )
 
@@ -36,7 +37,8 @@ func TestMain(m *testing.M) {
 //	pcap [-client] fixture FILE
 //
 // which writes a two-sided capture of laddertest's (FILE, the client's
-// side, and FILE.server.pcap), or with -client only FILE.
+// side, and beside it the server's, as netlab names them), or with
+// -client only FILE.
 func TestScripts(t *testing.T) {
 	goEnv := goEnv(t, "GOCACHE", "GOMODCACHE", "GOPATH")
 	testscript.Run(t, testscript.Params{
@@ -113,6 +115,6 @@ func cmdPcap(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.MkdirAll(filepath.Dir(file), 0o755))
 	ts.Check(os.WriteFile(file, c, 0o644))
 	if !oneSide {
-		ts.Check(os.WriteFile(file+".server.pcap", s, 0o644))
+		ts.Check(os.WriteFile(ladder.ServerPcap(file), s, 0o644))
 	}
 }

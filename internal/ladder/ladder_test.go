@@ -16,7 +16,7 @@ func files(c, s []byte) func(string) ([]byte, error) {
 		switch {
 		case p == "c.pcap" && c != nil:
 			return c, nil
-		case p == "c.pcap.server.pcap" && s != nil:
+		case p == "c.server.pcap" && s != nil:
 			return s, nil
 		}
 		return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}

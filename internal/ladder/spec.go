@@ -3,8 +3,8 @@
 // one line per packet, which mdrun update writes from the capture and
 // mdrun check compares with it; the rendered book draws it as an SVG.
 //
-// netlab -pcap FILE writes the client's side of the link to FILE and the
-// server's side to FILE.server.pcap, on one clock: a packet that crossed
+// netlab -pcap NAME.pcap writes the client's side of the link to NAME.pcap
+// and the server's side to NAME.server.pcap, on one clock: a packet that crossed
 // has its send time in one file and its receive time in the other, and
 // one the link lost is only in its sender's file. With both files the
 // diagram shows both times; with one (an older capture, or side=), it
@@ -24,7 +24,7 @@ var Attrs = []string{"pcap", "side", "conn", "packets", "time", "acks"}
 // A Spec is what a ladder block's attributes ask for.
 type Spec struct {
 	// Pcap is the client's capture, a slash path from the book's root;
-	// the server's is Pcap+".server.pcap".
+	// the server's is beside it (ServerPcap).
 	Pcap string
 	// Side is "client" or "server" to read that side's capture alone, ""
 	// to read both when the server's exists.
@@ -44,8 +44,9 @@ type Spec struct {
 	HideACKs bool
 }
 
-// ServerPcap is the server's capture that goes with the client's.
-func ServerPcap(client string) string { return client + ".server.pcap" }
+// ServerPcap is the server's capture that goes with the client's, named
+// as netlab -pcap names it: h2c.pcap → h2c.server.pcap.
+func ServerPcap(client string) string { return strings.TrimSuffix(client, ".pcap") + ".server.pcap" }
 
 // ParseSpec reads a ladder block's attributes other than pcap (given
 // already resolved to a path from the book's root) and says what is

@@ -1,5 +1,5 @@
 // Package laddertest makes two-sided captures for the ladder's tests, as
-// netlab -pcap FILE writes them (FILE the client's side, FILE.server.pcap
+// netlab -pcap NAME.pcap writes them (NAME.pcap the client's side, NAME.server.pcap
 // the server's, on one clock, with netlab's own pcap writer): packets
 // that cross a link with a fixed one-way delay, some of them lost.
 package laddertest
