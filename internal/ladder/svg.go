@@ -236,7 +236,7 @@ func (r Row) label(w int) string {
 		s += "  " + what
 	}
 	if r.Lost {
-		s += "(失われた)"
+		s += "（失われた）"
 	}
 	// A character of 12 px text is about 0.58 of it wide in the book's
 	// fonts (capitals a little more, the label's end has room for it), a
@@ -245,7 +245,7 @@ func (r Row) label(w int) string {
 	if width(s) > cols {
 		suffix := ""
 		if r.Lost {
-			suffix = "(失われた)"
+			suffix = "（失われた）"
 		}
 		s = truncate(strings.TrimSuffix(s, suffix), cols-width(suffix)) + suffix
 	}
@@ -293,7 +293,7 @@ func (d *Diagram) describe() string {
 			toServer++
 		}
 	}
-	s := fmt.Sprintf("クライアントとサーバーの間の %d 個のパケット(クライアントから %d 個、サーバーから %d 個)", len(d.Rows), toServer, len(d.Rows)-toServer)
+	s := fmt.Sprintf("クライアントとサーバーの間の %d 個のパケット（クライアントから %d 個、サーバーから %d 個）", len(d.Rows), toServer, len(d.Rows)-toServer)
 	if lost > 0 {
 		s += fmt.Sprintf("、うち失われたもの %d 個", lost)
 	}

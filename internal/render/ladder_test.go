@@ -61,11 +61,11 @@ func TestLadder(t *testing.T) {
 	for _, want := range []string{
 		`role="img" aria-labelledby="ladder-get.pcap-1-svg-title ladder-get.pcap-1-svg-desc"`,
 		`<title id="ladder-get.pcap-1-svg-title">get.pcap のパケットのやりとり</title>`,
-		`<desc id="ladder-get.pcap-1-svg-desc">クライアントとサーバーの間の 12 個のパケット(クライアントから 7 個、サーバーから 5 個)、うち失われたもの 1 個。`,
+		`<desc id="ladder-get.pcap-1-svg-desc">クライアントとサーバーの間の 12 個のパケット（クライアントから 7 個、サーバーから 5 個）、うち失われたもの 1 個。`,
 		`>クライアント</text>`, `>サーバー</text>`,
 		`>SYN ACK</text>`,
 		`>PSH ACK  GET /hello HTTP/1.1</text>`,
-		`>PSH ACK  HTTP/1.1 200 OK(失われた)</text>`,
+		`>PSH ACK  HTTP/1.1 200 OK（失われた）</text>`,
 		`>PSH ACK  12 バイト</text>`,
 	} {
 		if !strings.Contains(svg, want) {
