@@ -306,7 +306,7 @@ func (d *Diagram) describe() string {
 	if d.Side != "" {
 		s += d.SideNote()
 	}
-	return s + "一つ一つのパケットは、図の下のテキストにあります。"
+	return s + "個々のパケットは、図の下のテキストにあります。"
 }
 
 // SideNote says, for a diagram from one side's capture, what its times
