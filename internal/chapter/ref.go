@@ -62,8 +62,9 @@ func (r *Ref) String() string {
 	return r.Path + "#" + r.Name
 }
 
-// Describe names a diff or a quote block for a message: "diff from A to
-// B", "quote of F#Name", with the paths as the chapter writes them.
+// Describe names a diff, quote or ladder block for a message: "diff
+// from A to B", "quote of F#Name", "ladder of F", with the paths as the
+// chapter writes them.
 func (b *Block) Describe() string {
 	switch b.Kind {
 	case Quote:
