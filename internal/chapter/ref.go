@@ -62,11 +62,15 @@ func (r *Ref) String() string {
 	return r.Path + "#" + r.Name
 }
 
-// Describe names a diff or a quote block for a message: "diff from A to
-// B", "quote of F#Name", with the paths as the chapter writes them.
+// Describe names a diff, quote or ladder block for a message: "diff
+// from A to B", "quote of F#Name", "ladder of F", with the paths as the
+// chapter writes them.
 func (b *Block) Describe() string {
-	if b.Kind == Quote {
+	switch b.Kind {
+	case Quote:
 		return "quote of " + b.From.Written
+	case Ladder:
+		return "ladder of " + b.From.Written
 	}
 	return "diff from " + b.From.Written + " to " + b.To.Written
 }
