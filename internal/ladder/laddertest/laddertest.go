@@ -1,6 +1,6 @@
 // Package laddertest makes two-sided captures for the ladder's tests, as
 // netlab -pcap NAME.pcap writes them (NAME.pcap the client's side, NAME.server.pcap
-// the server's, on one clock, with netlab's own pcap writer): packets
+// the server's, on one clock, with the pcap writer netlab uses, internal/pcap): packets
 // that cross a link with a fixed one-way delay, some of them lost.
 package laddertest
 
@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"time"
 
-	"tcpbook/tools/netlab"
+	"tcpbook/internal/pcap"
 )
 
 // The link's addresses: the client's side sees the server as 10.77.0.2,
@@ -55,8 +55,8 @@ type Seg struct {
 // Ports are Seg.Port (the client's) and 8080.
 func Link(delay time.Duration, segs []Seg) (clientPcap, serverPcap []byte) {
 	var cb, sb bytes.Buffer
-	cw, _ := netlab.NewPcapWriter(&cb)
-	sw, _ := netlab.NewPcapWriter(&sb)
+	cw, _ := pcap.NewWriter(&cb, 0)
+	sw, _ := pcap.NewWriter(&sb, 0)
 	type rec struct {
 		t   time.Duration
 		pkt []byte
@@ -76,7 +76,7 @@ func Link(delay time.Duration, segs []Seg) (clientPcap, serverPcap []byte) {
 		}
 	}
 	for _, side := range []struct {
-		w    *netlab.PcapWriter
+		w    *pcap.Writer
 		recs []rec
 	}{{cw, cr}, {sw, sr}} {
 		recs := side.recs
