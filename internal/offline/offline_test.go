@@ -3,6 +3,7 @@ package offline
 import (
 	"archive/zip"
 	"bytes"
+	"compress/zlib"
 	"encoding/xml"
 	"flag"
 	"io"
@@ -313,6 +314,27 @@ func checkPDF(t *testing.T, b *Book, file, shots string) {
 		}
 	}
 
+	// The charts are drawn, not pasted as pictures: with every image of
+	// the book an SVG, the PDF holds no raster image at all.
+	svgOnly := true
+	for _, name := range b.Images {
+		svgOnly = svgOnly && strings.HasSuffix(name, ".svg")
+	}
+	if images := strings.Split(strings.TrimSpace(tool(t, "pdfimages", "-list", file)), "\n"); svgOnly && len(images) > 2 {
+		t.Errorf("the book's images are all SVG, but the PDF has %d raster images:\n%s", len(images)-2, strings.Join(images, "\n"))
+	}
+	// Links stay links: at least one link annotation for each entry of
+	// the table of contents.
+	entries := 0
+	for _, ch := range b.Chapters {
+		entries += 1 + len(ch.Headings)
+	}
+	if links := countLinks(t, file); links < entries {
+		t.Errorf("%d links in the PDF, fewer than the %d entries of its table of contents", links, entries)
+	} else {
+		t.Logf("%d links", links)
+	}
+
 	// pdftotext ends each page with a form feed.
 	text := strings.Split(tool(t, "pdftotext", file, "-"), "\f")
 	all := squeeze(strings.Join(text, ""))
@@ -385,6 +407,26 @@ func checkPDF(t *testing.T, b *Book, file, shots string) {
 			t.Logf("page %s: %s.png", n, out)
 		}
 	}
+}
+
+// countLinks counts the link annotations of a PDF, in its objects and
+// in its compressed object streams.
+func countLinks(t *testing.T, file string) int {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`/Subtype\s*/Link\b`)
+	n := len(link.FindAll(data, -1))
+	for _, m := range regexp.MustCompile(`(?s)stream\r?\n(.*?)endstream`).FindAllSubmatch(data, -1) {
+		r, err := zlib.NewReader(bytes.NewReader(m[1]))
+		if err != nil {
+			continue // not deflated: a font, say
+		}
+		plain, _ := io.ReadAll(r)
+		n += len(link.FindAll(plain, -1))
+	}
+	return n
 }
 
 // text0 is the text of n's first descendant named tag.
