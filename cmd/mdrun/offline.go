@@ -17,9 +17,16 @@ import (
 // 3, in book/dist unless -o says where.
 func runOffline(kind string, args []string, stdout, stderr io.Writer) error {
 	name := map[string]string{"pdf": offline.PDFName, "epub": offline.EPUBName}[kind]
-	fs := newFlags(kind, "[-o file]", stderr)
+	usage := "[-o file]"
+	if kind == "pdf" {
+		usage = "[-o file] [-browser chromium]"
+	}
+	fs := newFlags(kind, usage, stderr)
 	out := fs.String("o", "", "write the "+kind+" to `file` (default: "+offline.DistDir+"/"+name+" in the book's root)")
-	browser := fs.String("browser", "chromium", "the `chromium` that the typesetter drives (pdf only)")
+	browser := new(string)
+	if kind == "pdf" {
+		browser = fs.String("browser", "chromium", "the `chromium` that the typesetter drives (it never downloads one)")
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -131,9 +131,6 @@ func FromSite(s *site.Site) (*Book, error) {
 		}
 	}
 	b.Title = b.Chapters[0].Title
-	if b.Title == "" {
-		b.Title = Title
-	}
 	return b, nil
 }
 
