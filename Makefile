@@ -118,7 +118,8 @@ book:
 # PDF's text (pdftotext) and page numbers in its table of contents, every
 # font embedded (pdffonts), over 100 pages, the longest line of code
 # whole, no raster image (the charts are SVG), a link annotation for each
-# entry of the table of contents, epubcheck clean (about 25 s); it saves pictures of the cover, the table of
+# entry of the table of contents, epubcheck clean (25 s at load 9, 76 s
+# at load 16); it saves pictures of the cover, the table of
 # contents and a page of code in book/screenshots/pdf-*.png (pdftoppm).
 # .ci/run installs poppler-utils, epubcheck and the fonts.
 pdf: node_modules/.package-lock.json
