@@ -1,9 +1,9 @@
 # The book's commands. `make verify` is what CI runs (see README.md).
 
-.PHONY: verify check lint fmt vet staticcheck test fuzz extract update book serve bench
+.PHONY: verify check lint fmt vet staticcheck test fuzz extract update book serve bench pdf epub offline
 
 # Everything a maintainer must pass.
-verify: check lint fmt vet staticcheck test fuzz
+verify: check lint fmt vet staticcheck test fuzz offline
 
 # The chapters agree with their programs, scripts and transcripts.
 check:
@@ -89,6 +89,47 @@ update:
 # Render the book as a web site in book/site/.
 book:
 	go run ./cmd/mdrun book
+
+# The book offline: book/dist/tcpbook.pdf and book/dist/tcpbook.epub
+# (git-ignored), from the same rendering as the web book (the site's
+# print page: internal/offline), each command printing the path it wrote
+# last.
+#
+# make pdf typesets it with Vivliostyle CLI (pinned in package-lock.json,
+# installed by npm ci like the linter), which drives Debian's chromium
+# (--executable-browser; it never downloads a browser). Vivliostyle, not
+# chromium's own print-to-PDF through chromedp: a book needs CSS Paged
+# Media, which chromium alone lacks: page numbers in the table of
+# contents (target-counter), the chapter's title in the running header
+# (string-set), a cover and table of contents without them (named
+# pages), chapters starting on a right-hand page. Chromium still draws
+# every page, so the PDF keeps its text, fonts (embedded subsets of
+# the IPA fonts and DejaVu Sans Mono), SVG charts as vectors and links.
+# The page is B5; book/print/print.css says why. About 5 minutes on a
+# busy 2-core machine (4 min 36 s and 4 min 49 s, with three other
+# helpers' builds running), most of it Vivliostyle laying out some 260
+# pages.
+#
+# make epub writes an EPUB 3 in Go (one XHTML document a chapter, the
+# web book's style sheets, the charts), which epubcheck passes with no
+# message: a few seconds.
+#
+# make offline builds both and checks them: every chapter's title in the
+# PDF's text (pdftotext) and page numbers in its table of contents, every
+# font embedded (pdffonts), over 100 pages, the longest line of code
+# whole, no raster image (the charts are SVG), a link annotation for each
+# entry of the table of contents, epubcheck clean (25 s at load 9, 76 s
+# at load 16); it saves pictures of the cover, the table of
+# contents and a page of code in book/screenshots/pdf-*.png (pdftoppm).
+# .ci/run installs poppler-utils, epubcheck and the fonts.
+pdf: node_modules/.package-lock.json
+	go run ./cmd/mdrun pdf
+
+epub:
+	go run ./cmd/mdrun epub
+
+offline: pdf epub
+	go test -count=1 -v -run '^TestBuilt$$' ./internal/offline -args -pdf '$(CURDIR)/book/dist/tcpbook.pdf' -epub '$(CURDIR)/book/dist/tcpbook.epub'
 
 # Read the book at http://localhost:3000, or another address with
 # make serve ADDR=localhost:3001; pages reload as chapters change. mdrun is

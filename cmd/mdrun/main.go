@@ -25,6 +25,8 @@
 //	mdrun stats [chapters/NN ...]
 //	mdrun book [-o dir]
 //	mdrun serve [-addr localhost:3000]
+//	mdrun pdf [-o file] [-browser chromium]
+//	mdrun epub [-o file]
 //
 // Extract writes each chapter's programs next to it, gofmt-formatted, with
 // the generated-code header naming the chapter. It writes nothing unless
@@ -68,6 +70,10 @@
 // script in testdata/scripts changes; a problem is shown on the page
 // until it is fixed.
 //
+// Pdf and epub write the book for reading offline, from the same
+// rendering as the site (package offline), to book/dist/tcpbook.pdf and
+// book/dist/tcpbook.epub, and print the path they wrote.
+//
 // Mdrun runs in the book's root (the directory holding go.mod and
 // chapters/) or below it. With no chapters named, it works on all of them.
 //
@@ -104,6 +110,8 @@ commands:
   stats     how much of each chapter is inside code blocks
   book      render the book as a web site in book/site
   serve     serve the book on localhost, reloading pages as chapters change
+  pdf       typeset the book as one PDF in book/dist (make pdf)
+  epub      write the book as an EPUB 3 in book/dist (make epub)
 
 Run 'mdrun <command> -h' for a command's flags. Exit status: 0 ok,
 1 problems found, 2 usage.
@@ -130,6 +138,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runBook(args[1:], stdout, stderr)
 	case "serve":
 		err = runServe(args[1:], stdout, stderr)
+	case "pdf", "epub":
+		err = runOffline(args[0], args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
