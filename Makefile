@@ -239,13 +239,16 @@ bench-ch08:
 # The captures that bench-ch05 and bench-ch08 make with their measurements
 # (unbuffered.pcap, loss.pcap, h2c.pcap, pipelined-slow.pcap) stay there:
 # the prose reads them beside the figures of the same run.
-# A target of its own, not part of bench: bench writes a reader's
-# temporary directory and wants an idle machine, while these are the
-# book's diagrams (written into chapters/ like bench-book) and measure
-# nothing; a busy machine moves a packet by a fraction of a millisecond
-# against the link's 25 ms one-way delay. About 10 s. After it, make
-# update redraws the ladders from the new captures (mdrun check reports
-# each stale ladder at its line until then).
+# A target of its own, not part of bench: bench measures, into a
+# reader's temporary directory by default, while these are the book's
+# diagrams, written into chapters/ (as bench-book writes the committed
+# results) and quoted by no table. About 10 s. Run it on an idle machine
+# too: a busy one delays the link's timers, and an arrow that should take
+# the one-way 25 ms takes more (up to 49 ms in one of four runs on
+# 2026-12-06, while other builds ran; the book keeps captures in which
+# every packet took under 26.5 ms). After it, make update redraws the
+# ladders from the new captures (mdrun check reports each stale ladder at
+# its line until then).
 CAPOUT ?= chapters
 .PHONY: captures
 captures:
