@@ -5,11 +5,15 @@ import (
 	"flag"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"tcpbook/internal/ladder"
+	"tcpbook/internal/ladder/laddertest"
 )
 
 var update = flag.Bool("update", false, "rewrite the cmp files of failing scripts in testdata/script")
@@ -28,7 +32,13 @@ func TestMain(m *testing.M) {
 //	status N command [args...]
 //
 // which runs command like exec and requires it to exit with status N, for
-// mdrun's contract of 0 ok, 1 problems, 2 usage.
+// mdrun's contract of 0 ok, 1 problems, 2 usage, and
+//
+//	pcap [-client] fixture FILE
+//
+// which writes a two-sided capture of laddertest's (FILE, the client's
+// side, and beside it the server's, as netlab names them), or with
+// -client only FILE.
 func TestScripts(t *testing.T) {
 	goEnv := goEnv(t, "GOCACHE", "GOMODCACHE", "GOPATH")
 	testscript.Run(t, testscript.Params{
@@ -48,6 +58,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status": cmdStatus,
+			"pcap":   cmdPcap,
 		},
 	})
 }
@@ -88,4 +99,22 @@ func goEnv(t *testing.T, vars ...string) map[string]string {
 		m[v] = values[i]
 	}
 	return m
+}
+
+func cmdPcap(ts *testscript.TestScript, neg bool, args []string) {
+	oneSide := len(args) > 0 && args[0] == "-client"
+	if oneSide {
+		args = args[1:]
+	}
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pcap [-client] fixture FILE")
+	}
+	c, s, err := laddertest.Write(args[0])
+	ts.Check(err)
+	file := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(filepath.Dir(file), 0o755))
+	ts.Check(os.WriteFile(file, c, 0o644))
+	if !oneSide {
+		ts.Check(os.WriteFile(ladder.ServerPcap(file), s, 0o644))
+	}
 }

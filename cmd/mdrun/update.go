@@ -14,8 +14,8 @@ import (
 	"tcpbook/internal/source"
 )
 
-// runUpdate rewrites the bodies of the chapters' diff and quote blocks
-// from the files they name. It writes nothing unless every chapter parses
+// runUpdate rewrites the bodies of the chapters' diff, quote and ladder
+// blocks from the files (and captures) they name. It writes nothing unless every chapter parses
 // and every block's files and declarations are found.
 func runUpdate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("update", "[chapters/NN ...]", stderr)
@@ -48,10 +48,16 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		for _, ch := range book.Chapters {
 			bodies := map[*chapter.Block]string{}
 			for _, b := range ch.Blocks {
-				if b.Kind != chapter.Diff && b.Kind != chapter.Quote {
+				if b.Kind != chapter.Diff && b.Kind != chapter.Quote && b.Kind != chapter.Ladder {
 					continue
 				}
-				body, err := res.Body(b)
+				var body string
+				var err error
+				if b.Kind == chapter.Ladder {
+					body, err = check.LadderBody(res, b)
+				} else {
+					body, err = res.Body(b)
+				}
 				if err != nil {
 					errs.Add(ch.Path, b.Line, "%s: %v", b.Describe(), err)
 					continue

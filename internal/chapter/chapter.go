@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -22,6 +23,7 @@ import (
 	"github.com/yuin/goldmark/text"
 
 	"tcpbook/internal/diag"
+	"tcpbook/internal/ladder"
 )
 
 // Kind says what a fenced code block is for.
@@ -35,6 +37,7 @@ const (
 	Transcript             // ```console {#id}: verified by a script
 	Diff                   // ```diff {from=A to=B}: the diff of two files of the repository
 	Quote                  // ```go {quote=F#Name}: a declaration of a file of the repository
+	Ladder                 // ```ladder {pcap=F}: the packets of a capture, as a ladder diagram
 )
 
 func (k Kind) String() string {
@@ -51,6 +54,8 @@ func (k Kind) String() string {
 		return "diff"
 	case Quote:
 		return "quote"
+	case Ladder:
+		return "ladder"
 	}
 	return "block"
 }
@@ -86,6 +91,9 @@ type Block struct {
 	// listing puts in its place (use="../02/main.go#printable"): the
 	// same code in two programs, printed once.
 	Use *Ref
+	// Ladder is what a ladder block's attributes ask for; From is its
+	// capture (pcap=).
+	Ladder *ladder.Spec
 	// Body is the block's text, each line ending in a newline.
 	Body string
 	// BodyStart and BodyEnd delimit the body in the chapter's source,
@@ -118,6 +126,7 @@ var allowed = map[string][]string{
 	"go":      {"file", "excerpt", "quote", "base", "new", "remove", "use"},
 	"console": {"id", "unverified", "class"},
 	"diff":    {"from", "to"},
+	"ladder":  ladder.Attrs,
 }
 
 // Parse reads the chapter at path (slash-separated, relative to the book's
@@ -283,6 +292,10 @@ func parseAttrs(lang, s string) ([]attr, string) {
 	for _, a := range parsed {
 		name := string(a.Name)
 		v, isText := a.Value.([]byte)
+		if n, isNum := a.Value.(float64); isNum && lang == "ladder" {
+			// A ladder's numbers: conn=2 as conn="2".
+			v, isText = []byte(strconv.FormatFloat(n, 'f', -1, 64)), true
+		}
 		switch {
 		case !slices.Contains(allowed[lang], name):
 			return nil, unknownAttr(lang, name)
@@ -319,7 +332,12 @@ func unknownAttr(lang, name string) string {
 // what is wrong with them. It returns false when it gave up on the block
 // before telling what it is (a listing whose path is rejected, say).
 func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool {
+	ladderAttrs := map[string]string{}
 	for _, a := range attrs {
+		if b.Lang == "ladder" {
+			ladderAttrs[a.name] = a.value
+			continue
+		}
 		switch a.name {
 		case "file", "excerpt", "quote":
 			if b.File != "" || b.From != nil {
@@ -426,6 +444,8 @@ func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool
 		if !strings.HasPrefix(b.Body, "$ ") {
 			err("a console block starts with the command line: \"$ command\"")
 		}
+	case "ladder":
+		return classifyLadder(b, dir, ladderAttrs, err)
 	case "diff":
 		switch {
 		case b.From == nil && b.To == nil:
@@ -440,6 +460,32 @@ func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool
 		}
 		b.Kind = Diff
 	}
+	return true
+}
+
+// classifyLadder reads a ladder block's attributes: pcap= names its
+// capture, a file of the repository; the others are the ladder
+// package's to read.
+func classifyLadder(b *Block, dir string, attrs map[string]string, err func(string, ...any)) bool {
+	v, ok := attrs["pcap"]
+	if !ok {
+		err("a ladder block names the capture it is drawn from: {pcap=\"results/keepalive.pcap\"}")
+		return false
+	}
+	r, msg := parseRef(dir, v)
+	if msg == "" && r.Name != "" {
+		msg = "a capture is a whole file: drop #" + r.Name
+	}
+	if msg != "" {
+		err("pcap %q: %s", v, msg)
+		return false
+	}
+	spec, msg := ladder.ParseSpec(r.Path, attrs)
+	if msg != "" {
+		err("%s", msg)
+		return false
+	}
+	b.Kind, b.From, b.Ladder = Ladder, r, spec
 	return true
 }
 

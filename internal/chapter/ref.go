@@ -65,8 +65,11 @@ func (r *Ref) String() string {
 // Describe names a diff or a quote block for a message: "diff from A to
 // B", "quote of F#Name", with the paths as the chapter writes them.
 func (b *Block) Describe() string {
-	if b.Kind == Quote {
+	switch b.Kind {
+	case Quote:
 		return "quote of " + b.From.Written
+	case Ladder:
+		return "ladder of " + b.From.Written
 	}
 	return "diff from " + b.From.Written + " to " + b.To.Written
 }

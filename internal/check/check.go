@@ -1,8 +1,8 @@
 // Package check proves a book's markdown and its extracted programs agree:
 // every extracted file is current, every listing is gofmt-formatted and
 // passes go vet, every fragment type-checks, every excerpt quotes its
-// listing, every diff and quote is what the files it names make now, and
-// every transcript is verified by a script or says why not.
+// listing, every diff and quote is what the files it names make now, every
+// ladder is what its capture gives, and every transcript is verified by a script or says why not.
 // It writes nothing in the book.
 package check
 
@@ -32,14 +32,18 @@ type Options struct {
 // Summary counts what was checked.
 type Summary struct {
 	Programs, Files, Fragments, Excerpts int
-	Diffs, Quotes                        int
+	Diffs, Quotes, Ladders               int
 	Verified, Unverified                 int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%s (%s), %s, %s, %s, %s, %s (%d verified by scripts, %d unverified)",
+	ladders := ""
+	if s.Ladders > 0 {
+		ladders = ", " + Count(s.Ladders, "ladder")
+	}
+	return fmt.Sprintf("%s (%s), %s, %s, %s, %s%s, %s (%d verified by scripts, %d unverified)",
 		Count(s.Programs, "program"), Count(s.Files, "file"), Count(s.Fragments, "fragment"),
-		Count(s.Excerpts, "excerpt"), Count(s.Diffs, "diff"), Count(s.Quotes, "quote"),
+		Count(s.Excerpts, "excerpt"), Count(s.Diffs, "diff"), Count(s.Quotes, "quote"), ladders,
 		Count(s.Verified+s.Unverified, "transcript"), s.Verified, s.Unverified)
 }
 
@@ -83,6 +87,8 @@ func Book(book *chapter.Book, opts Options) (Summary, diag.List) {
 				sum.Diffs++
 			case chapter.Quote:
 				sum.Quotes++
+			case chapter.Ladder:
+				sum.Ladders++
 			}
 		}
 	}

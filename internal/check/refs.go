@@ -6,6 +6,7 @@ import (
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/diag"
 	"tcpbook/internal/extract"
+	"tcpbook/internal/ladder"
 	"tcpbook/internal/source"
 )
 
@@ -18,6 +19,10 @@ const UpdateCommand = "go run ./cmd/mdrun update"
 func refs(res *source.Resolver, set *extract.Set, ch *chapter.Chapter) diag.List {
 	var errs diag.List
 	for _, b := range ch.Blocks {
+		if b.Kind == chapter.Ladder {
+			errs.Append(ladderBlock(res, ch, b))
+			continue
+		}
 		if b.Kind != chapter.Diff && b.Kind != chapter.Quote || set.Failed(b) {
 			continue
 		}
@@ -47,4 +52,39 @@ func firstDiffLine(have, want string) int {
 		}
 	}
 	return len(h) + 1
+}
+
+// LadderBody returns what a ladder block's body must be: the text form of
+// the packets of the capture it names, read through res (never outside
+// the repository).
+func LadderBody(res *source.Resolver, b *chapter.Block) (string, error) {
+	return ladder.Body(res.File, b.Ladder)
+}
+
+// ladderBlock checks that a ladder's body is what its capture gives,
+// showing the first line that is not.
+func ladderBlock(res *source.Resolver, ch *chapter.Chapter, b *chapter.Block) diag.List {
+	var errs diag.List
+	want, err := LadderBody(res, b)
+	if err != nil {
+		errs.Add(ch.Path, b.Line, "%s: %v", b.Describe(), err)
+		return errs
+	}
+	switch have := b.Body; {
+	case have == want:
+	case have == "":
+		errs.Add(ch.Path, b.Line, "%s is empty; run `%s` to fill it", b.Describe(), UpdateCommand)
+	default:
+		n := firstDiffLine(have, want)
+		line := func(s string) string {
+			lines := strings.SplitAfter(s, "\n")
+			if n-1 < len(lines) && lines[n-1] != "" {
+				return strings.TrimSuffix(lines[n-1], "\n")
+			}
+			return "(no line)"
+		}
+		errs.Add(ch.Path, b.Line, "%s is not what the capture gives (stale, or edited by hand): line %d; run `%s`\n\t- %s\n\t+ %s",
+			b.Describe(), b.BodyLine+n-1, UpdateCommand, line(have), line(want))
+	}
+	return errs
 }
