@@ -222,10 +222,11 @@ func match(sent, recvd []*packet) (pairs map[*packet]*packet) {
 	}
 	delay = max(delay, 0)
 	tol := min(int64(1000), delay/2)
+	window := max(2000, delay/5) // a little queueing
 	next := 0
 	done := map[*packet]bool{}
 	for _, r := range recvd {
-		best, any := -1, -1
+		first, closest, any := -1, -1, -1
 		for i := next; i < len(sent); i++ {
 			s := sent[i]
 			if s.t > r.t+tol {
@@ -237,13 +238,18 @@ func match(sent, recvd []*packet) (pairs map[*packet]*packet) {
 			if any < 0 {
 				any = i
 			}
-			if r.t-s.t >= delay-tol {
-				best = i
+			if d := r.t - s.t; d >= delay-tol {
+				closest = i
+				if first < 0 && d <= delay+window {
+					first = i
+				}
 			}
 		}
-		if best < 0 {
-			best = any
-		}
+		// The first copy that arrived about one delay later (copies
+		// alike that crossed one after another); else the one that
+		// arrived closest to one delay later (a retransmission, the
+		// first copy lost); else any.
+		best := cmp.Or(first+1, closest+1, any+1) - 1
 		if best >= 0 {
 			pairs[sent[best]] = r
 			done[sent[best]] = true

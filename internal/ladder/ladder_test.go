@@ -190,3 +190,59 @@ func TestParseRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestConns numbers connections by their first packet and shows the
+// chosen ones, with a column for the connection when there are several.
+func TestConns(t *testing.T) {
+	ms := time.Millisecond
+	var segs []lt.Seg
+	for i, port := range []uint16{40002, 40001, 40003} { // opened in this order
+		at := time.Duration(i) * 10 * ms
+		segs = append(segs,
+			lt.Seg{At: at, ToServer: true, Flags: lt.SYN, Port: port},
+			lt.Seg{At: at + 25*ms, Flags: lt.SYN | lt.ACK, Ack: 1, Port: port},
+			lt.Seg{At: at + 50*ms, ToServer: true, Flags: lt.ACK, Seq: 1, Ack: 1, Port: port})
+	}
+	c, s := lt.Link(25*ms, segs)
+	for _, tc := range []struct {
+		conn  string
+		rows  int
+		first float64 // the first packet's time
+		multi bool
+	}{
+		{"", 9, 0, true},
+		{"1", 3, 0, false},
+		{"2", 3, 0, false}, // times from the connection's own first packet
+		{"2-3", 6, 0, true},
+	} {
+		attrs := map[string]string{}
+		if tc.conn != "" {
+			attrs["conn"] = tc.conn
+		}
+		spec, msg := ParseSpec("c.pcap", attrs)
+		if msg != "" {
+			t.Fatal(msg)
+		}
+		d, err := Load(files(c, s), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Rows) != tc.rows || d.Conns != tc.multi || d.Rows[0].Sent() != tc.first {
+			t.Errorf("conn=%q: %d rows (multi %t), first at %.1f; want %d (%t), %.1f", tc.conn, len(d.Rows), d.Conns, d.Rows[0].Sent(), tc.rows, tc.multi, tc.first)
+		}
+		text := d.Text()
+		if strings.HasPrefix(text, "番号  接続") != tc.multi {
+			t.Errorf("conn=%q: heading %q", tc.conn, strings.SplitN(text, "\n", 2)[0])
+		}
+		back, err := Parse(text)
+		if err != nil || back.Conns != tc.multi || len(back.Rows) != tc.rows {
+			t.Errorf("conn=%q: read back %v, %v", tc.conn, back, err)
+		}
+		if tc.multi && !strings.Contains(d.SVG("x", "t"), ">接続 2  SYN<") {
+			t.Errorf("conn=%q: the drawing does not name the connections", tc.conn)
+		}
+	}
+	if d, _ := Load(files(c, s), &Spec{Pcap: "c.pcap", Conns: []int{2}}); d.Rows[0].FromClient != true {
+		t.Errorf("conn 2 starts with %+v", d.Rows[0])
+	}
+}

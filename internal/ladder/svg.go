@@ -23,7 +23,7 @@ const (
 	firstY     = 50  // the first event
 	msScale    = 2.0 // units per ms where nothing is stretched
 	labelGap   = 19  // between packets' labels: more than a line of 12 px text, CJK fonts' tall boxes included
-	eventGap   = 3   // between any two events, so that arrows stay apart
+	eventGap   = 4   // between any two events, so that arrows stay apart
 	breakAfter = 150 // ms with nothing happening that are cut out of the drawing
 	breakH     = 44  // what a cut takes
 	labelSize  = 12
@@ -134,15 +134,16 @@ func (d *Diagram) SVG(id, title string) string {
 			continue
 		}
 		last = y
-		fmt.Fprintf(&b, `<line x1="%d" y1="%s" x2="%d" y2="%s"/><text x="%d" y="%s">%s</text>`+"\n",
+		fmt.Fprintf(&b, `<line x1="%d" y1="%s" x2="%d" y2="%s"/><text x="%d" y="%s" text-anchor="end">%s</text>`+"\n",
 			clientX-5, f(y), clientX, f(y), clientX-8, f(y+4), strconv.FormatFloat(t, 'f', -1, 64))
 	}
-	fmt.Fprintf(&b, `<text class="ladder-unit" x="%d" y="%d">ms</text>`+"\n", clientX-8, headY)
+	fmt.Fprintf(&b, `<text class="ladder-unit" x="%d" y="%d" text-anchor="end">ms</text>`+"\n", clientX-8, headY)
 	b.WriteString("</g>\n")
 
 	// The lifelines, broken where the drawing is cut.
 	b.WriteString(`<g class="ladder-lifelines">` + "\n")
-	fmt.Fprintf(&b, `<text x="%d" y="%d">クライアント</text><text x="%d" y="%d">サーバー</text>`+"\n", clientX, headY, serverX, headY)
+	// The names, clear of the axis's unit at the left.
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="start">クライアント</text><text x="%d" y="%d" text-anchor="end">サーバー</text>`+"\n", clientX-6, headY, serverX+6, headY)
 	for _, x := range []int{clientX, serverX} {
 		y := float64(lineTop)
 		for _, c := range cuts {
@@ -152,7 +153,7 @@ func (d *Diagram) SVG(id, title string) string {
 		fmt.Fprintf(&b, `<line x1="%d" y1="%s" x2="%d" y2="%s"/>`+"\n", x, f(y), x, f(bottom))
 	}
 	for _, c := range cuts {
-		fmt.Fprintf(&b, `<text class="ladder-cut" x="%d" y="%s">%s ms 経過</text>`+"\n", (clientX+serverX)/2, f(c.y+breakH/2+4), strconv.FormatFloat(c.ms, 'f', 1, 64))
+		fmt.Fprintf(&b, `<text class="ladder-cut" x="%d" y="%s" text-anchor="middle">%s ms 経過</text>`+"\n", (clientX+serverX)/2, f(c.y+breakH/2+4), strconv.FormatFloat(c.ms, 'f', 1, 64))
 	}
 	b.WriteString("</g>\n")
 
@@ -190,7 +191,12 @@ func (d *Diagram) SVG(id, title string) string {
 		if !r.FromClient {
 			lx, anchor = x1-6, "end"
 		}
-		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="%s">%s</text></g>`+"\n", f(lx), f(y1-5), anchor, esc(r.label(serverX-clientX-14)))
+		text := r.label(serverX - clientX - 14)
+		if d.Conns {
+			text = r.label(serverX - clientX - 14 - 7*labelSize*58/100)
+			text = fmt.Sprintf("接続 %d  %s", r.Conn, text)
+		}
+		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="%s">%s</text></g>`+"\n", f(lx), f(y1-5), anchor, esc(text))
 	}
 	b.WriteString("</g>\n</svg>")
 	return b.String()
@@ -230,15 +236,16 @@ func (r Row) label(w int) string {
 		s += "  " + what
 	}
 	if r.Lost {
-		s += "(失われた)"
+		s += "（失われた）"
 	}
-	// A character of 12 px text is at most about 0.62 of it wide in the
-	// book's fonts, a wide one 1.
-	cols := int(float64(w) / (labelSize * 0.62))
+	// A character of 12 px text is about 0.58 of it wide in the book's
+	// fonts (capitals a little more, the label's end has room for it), a
+	// wide one 1.
+	cols := int(float64(w) / (labelSize * 0.58))
 	if width(s) > cols {
 		suffix := ""
 		if r.Lost {
-			suffix = "(失われた)"
+			suffix = "（失われた）"
 		}
 		s = truncate(strings.TrimSuffix(s, suffix), cols-width(suffix)) + suffix
 	}
@@ -252,7 +259,7 @@ func (r Row) line() string {
 	if !r.FromClient {
 		dir = "サーバー → クライアント"
 	}
-	parts = append(parts, fmt.Sprintf("%d: %s", r.N, dir), r.Flags)
+	parts = append(parts, fmt.Sprintf("%d: 接続 %d、%s", r.N, r.Conn, dir), r.Flags)
 	if r.Seq != "-" {
 		parts = append(parts, "seq "+r.Seq)
 	}
@@ -286,7 +293,7 @@ func (d *Diagram) describe() string {
 			toServer++
 		}
 	}
-	s := fmt.Sprintf("クライアントとサーバーの間の %d 個のパケット(クライアントから %d 個、サーバーから %d 個)", len(d.Rows), toServer, len(d.Rows)-toServer)
+	s := fmt.Sprintf("クライアントとサーバーの間の %d 個のパケット（クライアントから %d 個、サーバーから %d 個）", len(d.Rows), toServer, len(d.Rows)-toServer)
 	if lost > 0 {
 		s += fmt.Sprintf("、うち失われたもの %d 個", lost)
 	}
@@ -299,7 +306,7 @@ func (d *Diagram) describe() string {
 	if d.Side != "" {
 		s += d.SideNote()
 	}
-	return s + "一つ一つのパケットは、図の下のテキストにあります。"
+	return s + "個々のパケットは、図の下のテキストにあります。"
 }
 
 // SideNote says, for a diagram from one side's capture, what its times

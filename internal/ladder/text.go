@@ -12,8 +12,8 @@ import (
 const (
 	headNumber = "番号"
 	headConn   = "接続"
-	headClient = "クライアント(ms)"
-	headServer = "サーバー(ms)"
+	headClient = "クライアント（ms）"
+	headServer = "サーバー（ms）"
 	headFlags  = "フラグ"
 	headSeq    = "seq"
 	headAck    = "ack"
@@ -29,7 +29,7 @@ const (
 // packet, its columns aligned for a fixed-width font (a wide character
 // taking two columns) and at least two spaces apart:
 //
-//	番号  [接続]  クライアント(ms)  --->/<---  サーバー(ms)  フラグ  seq  ack  長さ  内容
+//	番号  [接続]  クライアント（ms）  --->/<---  サーバー（ms）  フラグ  seq  ack  長さ  内容
 //
 // A time is in ms from the first packet; 失われた in the receiver's
 // column marks a packet the link lost; - a time no capture read has (a

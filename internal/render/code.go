@@ -96,6 +96,9 @@ func (r *codeRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering
 		r.writeInherited(w, b)
 		return ast.WalkSkipChildren, nil
 	}
+	if b.Kind == chapter.Ladder && !r.opts.NoCode && r.writeLadder(w, b) {
+		return ast.WalkSkipChildren, nil
+	}
 	class, caption, copyText := r.describe(b)
 	tag := "div"
 	if caption != "" {

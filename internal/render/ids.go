@@ -1,6 +1,7 @@
 package render
 
 import (
+	"path"
 	"strconv"
 	"strings"
 	"unicode"
@@ -97,6 +98,10 @@ func BlockIDs(ch *chapter.Chapter) map[*chapter.Block]string {
 		case b.Kind == chapter.Listing:
 			n[b.File]++
 			ids[b] = "listing-" + b.File + "-" + strconv.Itoa(n[b.File])
+		case b.Kind == chapter.Ladder:
+			name := "ladder-" + path.Base(b.From.Path)
+			n[name]++
+			ids[b] = name + "-" + strconv.Itoa(n[name])
 		case b.Defines(ch.Dir) != "":
 			ids[b] = "diff-" + b.Defines(ch.Dir) + "-" + b.To.Name
 		}

@@ -6,6 +6,7 @@ package laddertest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -44,11 +45,14 @@ type Seg struct {
 	Seq, Ack uint32
 	Data     []byte
 	Lost     bool
+	// Port is the client's port, 40000 if 0: another port, another
+	// connection.
+	Port uint16
 }
 
 // Link writes the two captures of segs crossing a link that delays each
 // packet by delay; a Lost packet is only in its sender's capture.
-// Ports are 40000 (the client's) and 8080.
+// Ports are Seg.Port (the client's) and 8080.
 func Link(delay time.Duration, segs []Seg) (clientPcap, serverPcap []byte) {
 	var cb, sb bytes.Buffer
 	cw, _ := netlab.NewPcapWriter(&cb)
@@ -97,7 +101,7 @@ func Link(delay time.Duration, segs []Seg) (clientPcap, serverPcap []byte) {
 // packet is s as an IPv4 packet from src to dst (RFC 791 §3.1), carrying
 // a TCP segment (RFC 9293 §3.1) or a UDP datagram (RFC 768).
 func packet(s Seg, src, dst [4]byte) []byte {
-	cport, sport := uint16(40000), uint16(8080)
+	cport, sport := cmp.Or(s.Port, 40000), uint16(8080)
 	from, to := sport, cport
 	if s.ToServer {
 		from, to = cport, sport
