@@ -246,3 +246,17 @@ func TestConns(t *testing.T) {
 		t.Errorf("conn 2 starts with %+v", d.Rows[0])
 	}
 }
+
+// TestParseLostOnly reads a two-sided diagram whose packets were all lost
+// as two-sided: 失われた is no missing capture.
+func TestParseLostOnly(t *testing.T) {
+	c, s := lt.HTTP(0)
+	d, err := Load(files(c, s), &Spec{Pcap: "c.pcap", First: 5, Last: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(d.Text())
+	if err != nil || back.Side != "" || !back.Rows[0].Lost {
+		t.Errorf("Parse = %+v, %v; want a two-sided diagram of a lost packet", back, err)
+	}
+}

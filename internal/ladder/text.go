@@ -114,6 +114,7 @@ func Parse(text string) (*Diagram, error) {
 	if head[0] != headNumber || len(head) != n-1 {
 		return nil, fmt.Errorf("line 1 is not the text form's heading (%s ...)", headNumber)
 	}
+	unknown := [2]int{} // rows with no time at the client, at the server
 	for i, line := range lines[1:] {
 		cells := columnGap.Split(strings.TrimSpace(line), n)
 		if len(cells) == n-1 {
@@ -148,6 +149,7 @@ func Parse(text string) (*Diagram, error) {
 				*t = Missing
 			case noTime:
 				*t = Missing
+				unknown[j]++
 			default:
 				if *t, err = strconv.ParseFloat(c, 64); err != nil || *t < 0 {
 					return nil, bad("a time is not a number of ms")
@@ -164,17 +166,13 @@ func Parse(text string) (*Diagram, error) {
 		r.Summary = cells[8]
 		d.Rows = append(d.Rows, r)
 	}
-	// A diagram of one side's capture has no time at all of the other.
-	for _, side := range []string{"client", "server"} {
-		other := true
-		for _, r := range d.Rows {
-			if side == "client" && r.Client != Missing || side == "server" && r.Server != Missing {
-				other = false
-			}
-		}
-		if other {
-			d.Side = map[string]string{"client": "server", "server": "client"}[side]
-		}
+	// A diagram of one side's capture has no time at all of the other
+	// (not even 失われた, which only both sides' captures tell).
+	switch {
+	case unknown[1] == len(d.Rows):
+		d.Side = "client"
+	case unknown[0] == len(d.Rows):
+		d.Side = "server"
 	}
 	return d, nil
 }
