@@ -23,8 +23,11 @@ type stream struct {
 	have []bool
 }
 
+// put stores b at off. A capture's segments come nearly in order, so a
+// segment more than a megabyte past what is there, or past 16 MB, is
+// not stored (it is no capture of the lab's, or its summary is lost).
 func (s *stream) put(off int, b []byte) {
-	if off < 0 {
+	if off < 0 || off > len(s.data)+1<<20 || off+len(b) > 1<<24 {
 		return
 	}
 	if end := off + len(b); end > len(s.data) {
@@ -238,6 +241,9 @@ func headers(msg string) map[string]string {
 func chunks(s *stream, off int) ([]unit, int) {
 	var units []unit
 	for {
+		if off >= len(s.data) {
+			return units, -1
+		}
 		i := bytes.Index(s.data[off:], []byte("\r\n"))
 		if i < 0 || s.known(off, i+2) == nil {
 			return units, -1

@@ -466,10 +466,7 @@ func streams(c *conn) (client, server dirStream) {
 		if p.udp || len(p.payload) == 0 {
 			continue
 		}
-		off := int(p.seq - ds[dir].base - 1)
-		if off >= 0 && off < 1<<26 {
-			ds[dir].s.put(off, p.payload)
-		}
+		ds[dir].s.put(int(p.seq-ds[dir].base-1), p.payload)
 	}
 	return *ds[0], *ds[1]
 }

@@ -127,15 +127,25 @@ func (d *Diagram) SVG(id, title string) string {
 	// a tick's label has room.
 	b.WriteString(`<g class="ladder-axis">` + "\n")
 	last := math.Inf(-1)
-	start, end := events[0].t, events[len(events)-1].t
-	for t := math.Ceil(start/tickEvery) * tickEvery; t <= end; t += tickEvery {
-		y, ok := axisY(events, t)
-		if !ok || y-last < tickSize+7 {
-			continue
+	tick := func(t, y float64) {
+		if y-last < tickSize+7 {
+			return
 		}
 		last = y
 		fmt.Fprintf(&b, `<line x1="%d" y1="%s" x2="%d" y2="%s"/><text x="%d" y="%s" text-anchor="end">%s</text>`+"\n",
 			clientX-5, f(y), clientX, f(y), clientX-8, f(y+4), strconv.FormatFloat(t, 'f', -1, 64))
+	}
+	if t := events[0].t; math.Mod(t, tickEvery) == 0 {
+		tick(t, events[0].y)
+	}
+	for i := 1; i < len(events); i++ {
+		a, e := events[i-1], events[i]
+		if e.t-a.t > breakAfter || e.t == a.t {
+			continue // a cut: no ticks in it
+		}
+		for t := math.Floor(a.t/tickEvery)*tickEvery + tickEvery; t <= e.t; t += tickEvery {
+			tick(t, a.y+(t-a.t)/(e.t-a.t)*(e.y-a.y))
+		}
 	}
 	fmt.Fprintf(&b, `<text class="ladder-unit" x="%d" y="%d" text-anchor="end">ms</text>`+"\n", clientX-8, headY)
 	b.WriteString("</g>\n")
@@ -200,28 +210,6 @@ func (d *Diagram) SVG(id, title string) string {
 	}
 	b.WriteString("</g>\n</svg>")
 	return b.String()
-}
-
-// axisY is where time t falls on the axis: between the events around it,
-// or false in a cut.
-func axisY(events []svgEvent, t float64) (float64, bool) {
-	for i := 1; i < len(events); i++ {
-		a, b := events[i-1], events[i]
-		if t < a.t || t > b.t {
-			continue
-		}
-		if b.t-a.t > breakAfter {
-			return 0, false
-		}
-		if b.t == a.t {
-			return a.y, true
-		}
-		return a.y + (t-a.t)/(b.t-a.t)*(b.y-a.y), true
-	}
-	if len(events) > 0 && t == events[0].t {
-		return events[0].y, true
-	}
-	return 0, false
 }
 
 // label is what an arrow says: the flags, then what the packet carries
