@@ -14,8 +14,7 @@ const MaxCodeShare = 50
 
 // A Share is how much of a chapter is inside fenced code blocks of any
 // kind (listings, diffs, transcripts, text), counted by lines (the fences
-// too) and by characters. A ladder is a figure, not code: its lines are
-// counted neither as code nor as the chapter's.
+// too) and by characters.
 type Share struct {
 	Chapter             *chapter.Chapter
 	Lines, CodeLines    int
@@ -41,16 +40,11 @@ func share(ch *chapter.Chapter) Share {
 	s.Lines = len(lines)
 	s.Chars = utf8.RuneCountInString(src)
 	inBlock := make([]bool, len(lines)+2)
-	figure := make([]bool, len(lines)+2)
 	for _, b := range ch.Blocks {
 		n := strings.Count(b.Body, "\n")
 		last := b.Line + n + 1 // the closing fence
 		for l := b.Line; l <= last && l <= len(lines); l++ {
 			inBlock[l] = true
-			figure[l] = b.Kind == chapter.Ladder
-		}
-		if b.Kind == chapter.Ladder {
-			continue
 		}
 		s.Blocks++
 		if n > s.LongestBlock {
@@ -58,11 +52,6 @@ func share(ch *chapter.Chapter) Share {
 		}
 	}
 	for i, l := range lines {
-		if figure[i+1] {
-			s.Lines--
-			s.Chars -= utf8.RuneCountInString(l)
-			continue
-		}
 		if inBlock[i+1] {
 			s.CodeLines++
 			s.CodeChars += utf8.RuneCountInString(l)
