@@ -261,8 +261,7 @@ bench-ch08:
 	$$nl pipeline -rtt 50ms -repeat 1 -series pipelined+slow -pcap "$$out/pipelined-slow.pcap" $$bin/ch08 >/dev/null; \
 	echo "第8章の結果: $$out"
 
-# Chapter 9 (about 2 minutes: 1 min 58 s on 2026-12-06, on a machine busy with
-# other builds): a GET on a new connection every time, by curl
+# Chapter 9 (about 2 minutes: 1 min 40 s on 2026-12-06 on an idle machine): a GET on a new connection every time, by curl
 # (a process per request, timed by curl's own time_total, so its start-up
 # is left out), across the link at RTTs from 0 to 100 ms: plain HTTP to
 # chapter 4's server (plain.json), and over TLS 1.3 and TLS 1.2 to chapter
