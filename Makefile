@@ -143,8 +143,8 @@ serve:
 
 # The measurements of chapters 5-9, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08 and bench-ch09 in
-# chapter order (about 10 minutes on a 2-core machine: 9 min 53 s on
-# 2026-12-06, builds cached), each saying what it measures
+# chapter order (about 12 minutes on a 2-core machine: chapters 5-8 took
+# 9 min 53 s and chapter 9 1 min 40 s on 2026-12-06, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
 # prints it again from the file, beside the book's (each chapter's
