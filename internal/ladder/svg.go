@@ -201,25 +201,27 @@ func (d *Diagram) SVG(id, title string) string {
 		if !r.FromClient {
 			lx, anchor = x1-6, "end"
 		}
-		text := r.label(serverX - clientX - 14)
-		if d.Conns {
-			text = r.label(serverX - clientX - 14 - 7*labelSize*58/100)
-			text = fmt.Sprintf("接続 %d  %s", r.Conn, text)
-		}
+		text := r.label(serverX-clientX-14, d.Conns)
 		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="%s">%s</text></g>`+"\n", f(lx), f(y1-5), anchor, esc(text))
 	}
 	b.WriteString("</g>\n</svg>")
 	return b.String()
 }
 
-// label is what an arrow says: the flags, then what the packet carries
-// (or how many bytes), cut to fit w units.
-func (r Row) label(w int) string {
+// label is what an arrow says: the packet's number (the text form's 番号,
+// by which the prose points at it), its connection if the diagram has
+// more than one, the flags, then what the packet carries (or how many
+// bytes), cut to fit w units.
+func (r Row) label(w int, conns bool) string {
 	what := r.Summary
 	if what == "" && r.Len > 0 {
 		what = strconv.Itoa(r.Len) + " バイト"
 	}
-	s := r.Flags
+	s := strconv.Itoa(r.N) + "  "
+	if conns {
+		s += fmt.Sprintf("接続 %d  ", r.Conn)
+	}
+	s += r.Flags
 	if what != "" {
 		s += "  " + what
 	}
