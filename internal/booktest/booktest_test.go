@@ -229,6 +229,11 @@ func TestHarness(t *testing.T) {
 		script  string
 		listens bool     // uses the fixture's port
 		want    []string // in the report
+		// long: the program must end before the wait does, and go run
+		// may take longer than 2s to build it on a busy machine (CI saw
+		// "nothing listens ... after 2s" instead of "ended"): wait 20s,
+		// which the program's end cuts short.
+		long bool
 	}{
 		{name: "run-unknown-id", script: "run fx-nosuch\n",
 			want: []string{"no console block has id fx-nosuch"}},
@@ -257,19 +262,23 @@ func TestHarness(t *testing.T) {
 		{name: "waitoutput-never", script: "start fx-server\nwaitport " + fixtureAddr + "\nwaitoutput fx-server never\n", listens: true,
 			want: []string{`fx-server printed no line matching "never" within 2s`, "listening"}},
 		{name: "waitoutput-ended", script: "start fx-run\nwaitoutput fx-run never\n",
-			want: []string{`fx-run ended (<nil>) without printing a line matching "never"`}},
+			want: []string{`fx-run ended (<nil>) without printing a line matching "never"`}, long: true},
 		{name: "waitoutput-not-started", script: "waitoutput fx-server listening\n",
 			want: []string{"waitoutput fx-server: not started"}},
 		{name: "waitport-nobody", script: "waitport 127.0.0.1:18889\n",
 			want: []string{"nothing listens on 127.0.0.1:18889 after 2s"}},
 		{name: "waitport-ended", script: "start fx-run\nwaitport 127.0.0.1:18889\n",
-			want: []string{"fx-run ended (<nil>) before anything listened on 127.0.0.1:18889"}},
+			want: []string{"fx-run ended (<nil>) before anything listened on 127.0.0.1:18889"}, long: true},
 	}
 	for _, tc := range failures {
 		t.Run(tc.name, func(t *testing.T) {
 			parallel(t, tc.listens)
 			start := time.Now()
-			_, _, report, err := run(t, tc.script, "", envWait+"="+wait.String())
+			w := wait
+			if tc.long {
+				w = 20 * time.Second
+			}
+			_, _, report, err := run(t, tc.script, "", envWait+"="+w.String())
 			if err == nil {
 				t.Fatalf("want the script to fail, it passed:\n%s", report)
 			}

@@ -239,7 +239,7 @@ func TestConns(t *testing.T) {
 		if err != nil || back.Conns != tc.multi || len(back.Rows) != tc.rows {
 			t.Errorf("conn=%q: read back %v, %v", tc.conn, back, err)
 		}
-		if tc.multi && !regexp.MustCompile(`>\d+  接続 2  SYN<`).MatchString(d.SVG("x", "t")) {
+		if tc.multi && !regexp.MustCompile(`>\d+ 接続 2  SYN<`).MatchString(d.SVG("x", "t")) {
 			t.Errorf("conn=%q: the drawing does not name the connections", tc.conn)
 		}
 	}

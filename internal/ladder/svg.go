@@ -217,7 +217,7 @@ func (r Row) label(w int, conns bool) string {
 	if what == "" && r.Len > 0 {
 		what = strconv.Itoa(r.Len) + " バイト"
 	}
-	s := strconv.Itoa(r.N) + "  "
+	s := strconv.Itoa(r.N) + " "
 	if conns {
 		s += fmt.Sprintf("接続 %d  ", r.Conn)
 	}

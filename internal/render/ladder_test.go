@@ -63,10 +63,10 @@ func TestLadder(t *testing.T) {
 		`<title id="ladder-get.pcap-1-svg-title">get.pcap のパケットのやりとり</title>`,
 		`<desc id="ladder-get.pcap-1-svg-desc">クライアントとサーバーの間の 12 個のパケット（クライアントから 7 個、サーバーから 5 個）、うち失われたもの 1 個。`,
 		`>クライアント</text>`, `>サーバー</text>`,
-		`>SYN ACK</text>`,
-		`>PSH ACK  GET /hello HTTP/1.1</text>`,
-		`>PSH ACK  HTTP/1.1 200 OK（失われた）</text>`,
-		`>PSH ACK  12 バイト</text>`,
+		`>2 SYN ACK</text>`, // labelled by the text form's 番号 first
+		`>4 PSH ACK  GET /hello HTTP/1.1</text>`,
+		`>5 PSH ACK  HTTP/1.1 200…（失われた）</text>`, // cut to fit a phone; the tooltip and the text have it whole
+		` PSH ACK  12 バイト</text>`,
 	} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("the SVG lacks %q", want)
