@@ -266,6 +266,9 @@ func decryptUnits(rs []record, s suite, hsSecret, appSecret []byte) ([]unit, app
 			client = true
 		}
 		if typ != 23 || r.body == nil {
+			if typ == 23 && keys != nil {
+				keys.seq++ // a record the capture lacks still took its number
+			}
 			units = append(units, unit{r.off, tlsRecord(r.header, r.body, client, false)})
 			continue
 		}
@@ -280,6 +283,10 @@ func decryptUnits(rs []record, s suite, hsSecret, appSecret []byte) ([]unit, app
 			// that start in this one, and change keys after a Finished
 			// or KeyUpdate that ends in it.
 			start := len(hs)
+			cont := ""
+			if start > 0 {
+				cont = handshakeName(hs[0])
+			}
 			hs = append(hs, content...)
 			var names []string
 			next := keys
@@ -288,12 +295,8 @@ func decryptUnits(rs []record, s suite, hsSecret, appSecret []byte) ([]unit, app
 				if 4+n > len(hs) {
 					break
 				}
-				name, ok := tlsHandshakes[hs[0]]
-				if !ok {
-					name = fmt.Sprintf("ハンドシェイク種別 %d", hs[0])
-				}
 				if start <= 0 {
-					names = append(names, name)
+					names = append(names, handshakeName(hs[0]))
 				}
 				switch {
 				case hs[0] == 20 && keys != nil && bytes.Equal(keys.secret, hsSecret) && appSecret != nil:
@@ -304,12 +307,11 @@ func decryptUnits(rs []record, s suite, hsSecret, appSecret []byte) ([]unit, app
 				start -= 4 + n
 				hs = hs[4+n:]
 			}
-			if len(names) == 0 && len(hs) >= 4 {
-				name, ok := tlsHandshakes[hs[0]]
-				if !ok {
-					name = fmt.Sprintf("ハンドシェイク種別 %d", hs[0])
-				}
-				names = append(names, name+" の続き")
+			if len(hs) > 0 && start <= 0 {
+				names = append(names, handshakeName(hs[0])) // the next record goes on with it
+			}
+			if len(names) == 0 && cont != "" {
+				names = append(names, cont+" の続き") // the middle or end of a message
 			}
 			units = append(units, unit{r.off, strings.Join(names, ", ")})
 			keys = next
@@ -353,4 +355,12 @@ func mergeApp(units, app []unit, at []appRecord) []unit {
 		}
 	}
 	return units
+}
+
+// handshakeName names a handshake message by its type (RFC 8446 §4).
+func handshakeName(typ byte) string {
+	if name, ok := tlsHandshakes[typ]; ok {
+		return name
+	}
+	return fmt.Sprintf("ハンドシェイク種別 %d", typ)
 }

@@ -288,3 +288,41 @@ func TestKeyLogMissing(t *testing.T) {
 		t.Errorf("err = %v, want bad.keys: line 1: …", err)
 	}
 }
+
+// seal protects content as a record of inner type typ with p's keys and
+// next sequence number (RFC 8446 §5.2), for tests that need records the
+// RFC does not give.
+func seal(p *protector, typ byte, content []byte) []byte {
+	n := len(content) + 1 + p.aead.Overhead()
+	h := []byte{23, 3, 3, byte(n >> 8), byte(n)}
+	nonce := bytes.Clone(p.iv)
+	for i := range 8 {
+		nonce[len(nonce)-1-i] ^= byte(p.seq >> (8 * i))
+	}
+	p.seq++
+	return p.aead.Seal(h, nonce, append(bytes.Clone(content), typ), h)
+}
+
+// TestKeyLogSplitMessage: a handshake message that spans records is
+// named in the record it starts in, "の続き" in one that holds only its
+// middle; the keys change after a Finished that ends in a later record.
+func TestKeyLogSplitMessage(t *testing.T) {
+	s := suites[0x1301]
+	hs, app := dump(t, rfc8448ServerHS), dump(t, rfc8448ServerApp)
+	w := newProtector(s, hs)
+	msg := func(typ byte, n int) []byte {
+		return append([]byte{typ, byte(n >> 16), byte(n >> 8), byte(n)}, make([]byte, n)...)
+	}
+	ee, cert, fin := msg(8, 2), msg(11, 300), msg(20, 32)
+	flight := append(append(bytes.Clone(ee), cert...), fin...)
+	var data []byte
+	for _, part := range [][]byte{flight[:100], flight[100:200], flight[200 : len(flight)-10], flight[len(flight)-10:]} {
+		data = append(data, seal(w, 22, part)...)
+	}
+	w = newProtector(s, app)
+	data = append(data, seal(w, 23, []byte("HTTP/1.1 204 No Content\r\n\r\n"))...)
+	units, _ := decryptUnits(records(streamOf(data)), s, hs, app)
+	if got, want := texts(units), "EncryptedExtensions, Certificate | Certificate の続き | Finished | Finished の続き | ApplicationData"; got != want {
+		t.Errorf("%s\nwant %s", got, want)
+	}
+}
