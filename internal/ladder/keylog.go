@@ -299,10 +299,10 @@ func decryptUnits(rs []record, s suite, hsSecret, appSecret []byte) ([]unit, app
 					names = append(names, handshakeName(hs[0]))
 				}
 				switch {
-				case hs[0] == 20 && keys != nil && bytes.Equal(keys.secret, hsSecret) && appSecret != nil:
+				case hs[0] == 20 && next != nil && bytes.Equal(next.secret, hsSecret) && appSecret != nil:
 					next = newProtector(s, appSecret)
-				case hs[0] == 24 && keys != nil:
-					next = newProtector(s, expandLabel(s.hash, keys.secret, "traffic upd", s.hash().Size()))
+				case hs[0] == 24 && next != nil:
+					next = newProtector(s, expandLabel(s.hash, next.secret, "traffic upd", s.hash().Size()))
 				}
 				start -= 4 + n
 				hs = hs[4+n:]
@@ -312,6 +312,9 @@ func decryptUnits(rs []record, s suite, hsSecret, appSecret []byte) ([]unit, app
 			}
 			if len(names) == 0 && cont != "" {
 				names = append(names, cont+" の続き") // the middle or end of a message
+			}
+			if len(names) == 0 {
+				names = append(names, "Handshake") // too little of a message to name it
 			}
 			units = append(units, unit{r.off, strings.Join(names, ", ")})
 			keys = next
@@ -337,17 +340,19 @@ func decryptUnits(rs []record, s suite, hsSecret, appSecret []byte) ([]unit, app
 }
 
 // mergeApp names each application data record by the units of the
-// decrypted application data that start in it.
+// decrypted application data that start in it. Both lists are in the
+// order of their offsets.
 func mergeApp(units, app []unit, at []appRecord) []unit {
 	byOff := map[int]int{}
 	for i, u := range units {
 		byOff[u.off] = i
 	}
+	j := 0
 	for i, a := range at {
 		var names []string
-		for _, u := range app {
-			if u.off >= a.plainOff && (i+1 == len(at) || u.off < at[i+1].plainOff) {
-				names = append(names, u.text)
+		for ; j < len(app) && (i+1 == len(at) || app[j].off < at[i+1].plainOff); j++ {
+			if app[j].off >= a.plainOff {
+				names = append(names, app[j].text)
 			}
 		}
 		if len(names) > 0 {

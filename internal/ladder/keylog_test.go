@@ -326,3 +326,25 @@ func TestKeyLogSplitMessage(t *testing.T) {
 		t.Errorf("%s\nwant %s", got, want)
 	}
 }
+
+// TestKeyLogKeyUpdate: after a KeyUpdate the records are under the next
+// application traffic secret (RFC 8446 §7.2), each from sequence 0.
+func TestKeyLogKeyUpdate(t *testing.T) {
+	s := suites[0x1301]
+	hs, app := dump(t, rfc8448ClientHS), dump(t, rfc8448ClientApp)
+	w := newProtector(s, hs)
+	data := seal(w, 22, append([]byte{20, 0, 0, 32}, make([]byte, 32)...))
+	w = newProtector(s, app)
+	data = append(data, seal(w, 23, []byte("GET / HTTP/1.1\r\n\r\n"))...)
+	data = append(data, seal(w, 22, []byte{24, 0, 0, 1, 0})...)
+	w = newProtector(s, expandLabel(s.hash, app, "traffic upd", 32))
+	data = append(data, seal(w, 23, []byte("GET /next HTTP/1.1\r\n\r\n"))...)
+	data = append(data, seal(w, 21, []byte{1, 0})...)
+	units, plain := decryptUnits(records(streamOf(data)), s, hs, app)
+	if got, want := texts(units), "Finished | ApplicationData | KeyUpdate | ApplicationData | Alert close_notify"; got != want {
+		t.Errorf("%s\nwant %s", got, want)
+	}
+	if got := string(plain.s.data); got != "GET / HTTP/1.1\r\n\r\nGET /next HTTP/1.1\r\n\r\n" {
+		t.Errorf("application data %q", got)
+	}
+}
