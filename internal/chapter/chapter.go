@@ -464,8 +464,8 @@ func classify(b *Block, dir string, attrs []attr, err func(string, ...any)) bool
 }
 
 // classifyLadder reads a ladder block's attributes: pcap= names its
-// capture, a file of the repository; the others are the ladder
-// package's to read.
+// capture and keylog= a TLS key log, files of the repository; the others
+// are the ladder package's to read.
 func classifyLadder(b *Block, dir string, attrs map[string]string, err func(string, ...any)) bool {
 	v, ok := attrs["pcap"]
 	if !ok {
@@ -484,6 +484,18 @@ func classifyLadder(b *Block, dir string, attrs map[string]string, err func(stri
 	if msg != "" {
 		err("%s", msg)
 		return false
+	}
+	if v, ok := attrs["keylog"]; ok {
+		// A TLS key log, by the same path rules as pcap=.
+		k, msg := parseRef(dir, v)
+		if msg == "" && k.Name != "" {
+			msg = "a key log is a whole file: drop #" + k.Name
+		}
+		if msg != "" {
+			err("keylog %q: %s", v, msg)
+			return false
+		}
+		spec.Keylog = k.Path
 	}
 	b.Kind, b.From, b.Ladder = Ladder, r, spec
 	return true

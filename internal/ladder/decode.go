@@ -80,8 +80,10 @@ func sniff(client *stream) int {
 	return protoUnknown
 }
 
-// tcpUnits reads both streams of a TCP connection into units.
-func tcpUnits(client, server *stream) (cu, su []unit) {
+// tcpUnits reads both streams of a TCP connection into units; a TLS
+// connection's protected records are read with keys when it has the
+// connection's secrets.
+func tcpUnits(client, server *stream, keys KeyLog) (cu, su []unit) {
 	switch sniff(client) {
 	case protoHTTP1:
 		var methods []string
@@ -91,6 +93,9 @@ func tcpUnits(client, server *stream) (cu, su []unit) {
 		cu = h2Units(client, 0, true)
 		su = h2Units(server, 0, false)
 	case protoTLS:
+		if keys != nil {
+			return tlsConnUnits(client, server, keys)
+		}
 		cu = tlsUnits(client)
 		su = tlsUnits(server)
 	}
@@ -339,16 +344,9 @@ var (
 // cannot read: every application_data record (in TLS 1.3 that is the
 // whole handshake after ServerHello, RFC 8446 §5.2), and a TLS 1.2
 // handshake record after its sender's ChangeCipherSpec.
-//
-// Decrypt, when set, is asked first: with the key log that chapter 9's
-// programs write (SSLKEYLOGFILE), it could name the record's inner
-// content type and handshake message. It is nil today.
+// With a key log (keylog=), a TLS 1.3 connection's records are
+// decrypted instead: see tlsConnUnits.
 const Encrypted = "暗号化されたレコード"
-
-// Decrypt, if not nil, names an encrypted record of a connection's
-// client (client true) or server stream, given its 5-byte header and its
-// body; ok false leaves it as Encrypted.
-var Decrypt func(client bool, header, body []byte) (name string, ok bool)
 
 // tlsUnits reads TLS records (RFC 8446 §5.1: content type, legacy
 // version, 2-byte length) from the start of the stream.
@@ -378,11 +376,6 @@ func tlsUnits(s *stream) []unit {
 func tlsRecord(h, body []byte, client, encrypted bool) string {
 	typ := h[0]
 	if typ == 23 || (typ == 22 && encrypted) {
-		if Decrypt != nil && body != nil {
-			if name, ok := Decrypt(client, h, body); ok {
-				return name
-			}
-		}
 		return Encrypted
 	}
 	if typ == 22 && len(body) >= 4 {

@@ -42,7 +42,8 @@ func FuzzStreams(f *testing.F) {
 	f.Add([]byte(preface+"\x00\x00\x00\x04\x00\x00\x00\x00\x00"), []byte("\x00\x00\x00\x04\x01\x00\x00\x00\x00"))
 	f.Add([]byte("\x16\x03\x01\x00\x04\x01\x00\x00\x00"), []byte("\xc0\x00\x00\x00\x01\x00\x00\x00\x01\x00"))
 	f.Fuzz(func(t *testing.T, a, b []byte) {
-		tcpUnits(streamOf(a), streamOf(b))
+		tcpUnits(streamOf(a), streamOf(b), nil)
+		tcpUnits(streamOf(a), streamOf(b), KeyLog{})
 		http1Units(streamOf(b), false, []string{"GET"})
 		h2Units(streamOf(a), 0, true)
 		tlsUnits(streamOf(b))

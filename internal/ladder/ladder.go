@@ -42,7 +42,17 @@ func Load(read func(path string) ([]byte, error), s *Spec) (*Diagram, error) {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 	}
-	return build(files, side, s)
+	var keys KeyLog
+	if s.Keylog != "" {
+		data, err := read(s.Keylog)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Keylog, err)
+		}
+		if keys, err = ParseKeyLog(data); err != nil {
+			return nil, fmt.Errorf("%s: %v", s.Keylog, err)
+		}
+	}
+	return build(files, side, s, keys)
 }
 
 // A Diagram is the packets a ladder shows.
@@ -260,7 +270,7 @@ func match(sent, recvd []*packet) (pairs map[*packet]*packet) {
 }
 
 // build makes the diagram of the selected connections.
-func build(files [2][]*packet, side string, s *Spec) (*Diagram, error) {
+func build(files [2][]*packet, side string, s *Spec, keys KeyLog) (*Diagram, error) {
 	conns := pair(flows(files[0]), flows(files[1]))
 	if len(conns) == 0 {
 		return nil, errors.New("the capture holds no TCP or UDP packet")
@@ -279,7 +289,7 @@ func build(files [2][]*packet, side string, s *Spec) (*Diagram, error) {
 	d := &Diagram{Side: side, Conns: len(chosen) > 1}
 	var rows []Row
 	for _, n := range chosen {
-		rows = append(rows, connRows(conns[n-1], n, side)...)
+		rows = append(rows, connRows(conns[n-1], n, side, keys)...)
 	}
 	// In the order they left; packets of one capture stamped alike, in
 	// the capture's order (the ACK a client sends at once for a SYN ACK
@@ -321,7 +331,7 @@ func build(files [2][]*packet, side string, s *Spec) (*Diagram, error) {
 
 // connRows makes the rows of one connection, with times in µs from the
 // Unix epoch (whole numbers, which a float64 holds exactly).
-func connRows(c *conn, n int, side string) []Row {
+func connRows(c *conn, n int, side string, keys KeyLog) []Row {
 	// The sender's capture has what it sent, the receiver's what it
 	// received: 0 the client's, 1 the server's.
 	var sent, recvd [2][]*packet // by direction: 0 from the client
@@ -369,7 +379,7 @@ func connRows(c *conn, n int, side string) []Row {
 	}
 	quic := false
 	if !f.udp {
-		cu, su = tcpUnits(client.s, server.s)
+		cu, su = tcpUnits(client.s, server.s, keys)
 	} else {
 		var payloads [][]byte
 		for _, e := range events {

@@ -19,7 +19,7 @@ import (
 )
 
 // Attrs are the attributes a ladder block takes.
-var Attrs = []string{"pcap", "side", "conn", "packets", "time", "acks"}
+var Attrs = []string{"pcap", "keylog", "side", "conn", "packets", "time", "acks"}
 
 // A Spec is what a ladder block's attributes ask for.
 type Spec struct {
@@ -42,15 +42,20 @@ type Spec struct {
 	Window   bool
 	// HideACKs leaves out pure ACKs: segments with ACK alone and no data.
 	HideACKs bool
+	// Keylog is a TLS key log (SSLKEYLOGFILE), a slash path from the
+	// book's root like Pcap, or "": with it, the records of TLS 1.3
+	// connections it has the secrets of are decrypted and named by what
+	// they carry.
+	Keylog string
 }
 
 // ServerPcap is the server's capture that goes with the client's, named
 // as netlab -pcap names it: h2c.pcap → h2c.server.pcap.
 func ServerPcap(client string) string { return strings.TrimSuffix(client, ".pcap") + ".server.pcap" }
 
-// ParseSpec reads a ladder block's attributes other than pcap (given
-// already resolved to a path from the book's root) and says what is
-// wrong with them.
+// ParseSpec reads a ladder block's attributes other than pcap and
+// keylog (given already resolved to paths from the book's root; use
+// Spec.Keylog) and says what is wrong with them.
 func ParseSpec(pcap string, attrs map[string]string) (*Spec, string) {
 	s := &Spec{Pcap: pcap}
 	for _, name := range Attrs {
