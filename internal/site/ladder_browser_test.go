@@ -146,3 +146,65 @@ func TestBrowserLadder(t *testing.T) {
 		t.Log(strings.Repeat("-", 20), "the screenshots are in", ShotDir)
 	}
 }
+
+// TestBrowserChapterLadders draws every ladder of the real book on a
+// 390 px phone, light and dark, and at 1280 px: each drawing inside the
+// window, no two of its texts overlapping, labels 11 px or more. The
+// screenshots (chapter-ladder-PAGE-N-WIDTH-THEME.png) are for a look.
+func TestBrowserChapterLadders(t *testing.T) {
+	browsertest.Browser(t) // or skip before building the book
+	_, base := realSite(t)
+	tb := browsertest.OpenTab(t)
+	overlap := func(fig string) string {
+		return `(svg => { const out = [];
+			const texts = Array.from(svg.querySelectorAll("text")).map(e => [e.textContent, e.getBoundingClientRect()]);
+			for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+				const [a, r] = texts[i], [b, q] = texts[j];
+				if (r.left < q.right - 0.5 && q.left < r.right - 0.5 && r.top < q.bottom - 0.5 && q.top < r.bottom - 0.5) out.push(a + " / " + b);
+			}
+			return out.join("; "); })(` + fig + `.querySelector("svg"))`
+	}
+	ladders := 0
+	for _, view := range []struct {
+		name   string
+		width  int64
+		mobile bool
+		theme  string
+	}{{"390", 390, true, "light"}, {"390", 390, true, "dark"}, {"1280", 1280, false, "light"}} {
+		if view.mobile {
+			tb.Do(chromedp.EmulateViewport(view.width, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+		} else {
+			tb.Do(chromedp.EmulateViewport(view.width, 900))
+		}
+		tb.SetColorScheme(view.theme)
+		for _, page := range []string{"01.html", "04.html", "05.html", "07.html", "08.html", "09.html"} {
+			tb.Navigate(base + page)
+			n := 0
+			fmt.Sscan(tb.Eval(`document.querySelectorAll("figure.ladder").length`), &n)
+			if n == 0 {
+				t.Errorf("%s: no ladder drawn", page)
+			}
+			for i := range n {
+				ladders++
+				fig := fmt.Sprintf(`document.querySelectorAll("figure.ladder")[%d]`, i)
+				where := fmt.Sprintf("%s ladder %d at %s px, %s", page, i+1, view.name, view.theme)
+				if tb.Eval(`(r => r.left >= 0 && r.right <= window.innerWidth)(`+fig+`.querySelector("svg").getBoundingClientRect())`) != "true" {
+					t.Errorf("%s: the drawing is not inside the window", where)
+				}
+				if got := tb.Eval(overlap(fig)); got != "" {
+					t.Errorf("%s: texts overlap: %s", where, got)
+				}
+				small := `(svg => Math.min(...Array.from(svg.querySelectorAll(".ladder-packets text")).map(e => parseFloat(getComputedStyle(e).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width)))(` + fig + `.querySelector("svg"))`
+				if px := tb.Eval(small); !(parseFloat(t, px) >= 11) {
+					t.Errorf("%s: labels drawn at %s px, want 11 or more", where, px)
+				}
+				tb.Eval(fig + `.scrollIntoView({block: "start"})`)
+				screenshot(tb, fmt.Sprintf("chapter-ladder-%s-%d-%s-%s", strings.TrimSuffix(page, ".html"), i+1, view.name, view.theme))
+			}
+			tb.Clean(page)
+		}
+	}
+	if ladders < 3*8 {
+		t.Errorf("%d ladders drawn in three views, want 8 in each", ladders)
+	}
+}
