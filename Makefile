@@ -261,7 +261,8 @@ bench-ch08:
 	$$nl pipeline -rtt 50ms -repeat 1 -series pipelined+slow -pcap "$$out/pipelined-slow.pcap" $$bin/ch08 >/dev/null; \
 	echo "第8章の結果: $$out"
 
-# Chapter 9 (about 2 minutes: 1 min 40 s on 2026-12-06 on an idle machine): a GET on a new connection every time, by curl
+# Chapter 9 (about 4 min 30 s: 1 min 40 s for the curl runs on 2026-12-06, and 1 min 23 s each
+# for resume.json and the benchmark on 2026-12-07, on an idle machine): a GET on a new connection every time, by curl
 # (a process per request, timed by curl's own time_total, so its start-up
 # is left out), across the link at RTTs from 0 to 100 ms: plain HTTP to
 # chapter 4's server (plain.json), and over TLS 1.3 and TLS 1.2 to chapter
@@ -269,13 +270,21 @@ bench-ch08:
 # (2, 3 and 4 RTT). Then one TLS 1.3 request at RTT 50 ms with every packet
 # captured (tls13.pcap, and the server's side in tls13.server.pcap) and
 # the session's keys that curl logged (tls13.keys, SSLKEYLOGFILE), with
-# which Wireshark decrypts the capture. The server makes its certificates in
-# chapters/09/certs on its first start, as go run does.
+# which Wireshark decrypts the capture. Then the chapter's client sending
+# two GETs, timed by itself on the second only (resume.json): on a second
+# connection that resumes the first's TLS 1.3 session (resumed, -new:
+# model 3 RTT, as a new one) and on one kept-alive connection (keepalive:
+# 1 RTT), 20 runs each at the same RTTs; and a Go benchmark of TLS 1.3
+# handshakes, full and resumed, for ECDSA P-256, RSA-2048 and Ed25519
+# certificates (handshake-cpu.txt: the server's CPU and the TLS bytes per
+# handshake; handshake-cpu.md: their medians as a table). The server makes
+# its certificates in chapters/09/certs on its first start, as go run does.
 bench-ch09:
 	@set -eu; out='$(BENCHOUT9)'; mkdir -p "$$out"; echo "第9章: TLS のハンドシェイクの計測（$(BENCHOUT9) に書きます）"; \
-	$(call bench-build,chapters/04/server=ch04 chapters/09/server=ch09); \
+	$(call bench-build,chapters/04/server=ch04 chapters/09/server=ch09 chapters/09/client=ch09client); \
 	curl=$$(command -v curl); get="-s -o /dev/null -w netlab-time:%{time_total}s\n"; \
 	tls="--cacert chapters/09/certs/ca.pem --resolve localhost:8443:10.77.0.2 https://localhost:8443/"; \
+	gocl="-cacert chapters/09/certs/ca.pem -addr 10.77.0.2:8443 https://localhost:8443/"; \
 	ready='で TLS の接続を待ち受けています'; \
 	echo "--- 平文の HTTP: 第4章のサーバー"; \
 	$$nl client -rtt 0,25ms,50ms,75ms,100ms -n 20 -server $$bin/ch04 -json "$$out/plain.json" \
@@ -287,6 +296,22 @@ bench-ch09:
 	rm -f "$$out/tls13.keys"; \
 	SSLKEYLOGFILE="$$out/tls13.keys" $$nl client -rtt 50ms -n 1 -port 8443 -ready "$$ready" -server $$bin/ch09 \
 		-pcap "$$out/tls13.pcap" "tls13=$$curl $$get $$tls" >/dev/null; \
+	echo "--- 再開した TLS 1.3 のセッションとキープアライブ: 第9章のクライアントの 2 つ目のリクエスト"; \
+	$$nl client -rtt 0,25ms,50ms,75ms,100ms -n 20 -port 8443 -ready "$$ready" -server $$bin/ch09 -json "$$out/resume.json" \
+		"resumed=$$bin/ch09client -n 2 -new $$gocl" "keepalive=$$bin/ch09client -n 2 $$gocl"; \
+	echo "--- ハンドシェイクの CPU とバイト: go test -bench Handshake -count 10（handshake-cpu.txt、表は handshake-cpu.md）"; \
+	go test ./chapters/09/server -run '^$$' -bench Handshake -count 10 >"$$out/handshake-cpu.txt"; \
+	{ echo "$$(go env GOVERSION)、$$(sed -n 's/^cpu: *//p' "$$out/handshake-cpu.txt" | sed 's/ *$$//')、10 回の中央値 [最小, 最大]"; \
+	  echo '| 証明書 | ハンドシェイク | サーバーの CPU（µs） | TLS のバイト | 全体の時間（µs） |'; echo '|:--|:--|--:|--:|--:|'; \
+	  awk '/^Benchmark/ { n = $$1; sub(/^BenchmarkHandshake\//, "", n); sub(/-[0-9]+$$/, "", n); \
+		for (i = 3; i < NF; i += 2) print n, $$(i + 1), $$i }' "$$out/handshake-cpu.txt" | sort -k1,1 -k2,2 -k3,3g | \
+	  awk 'function med(k, m) { m = c[k]; return m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2 } \
+		{ k = $$1 SUBSEP $$2; v[k, ++c[k]] = $$3; if (!($$1 in seen)) { seen[$$1]; names[++nn] = $$1 } } \
+		END { for (i = 1; i <= nn; i++) { n = names[i]; split(n, p, "/"); \
+			u = n SUBSEP "server-µs/handshake"; b = n SUBSEP "B/handshake"; t = n SUBSEP "ns/op"; \
+			printf "| %s | %s | %.1f [%.1f, %.1f] | %.0f | %.0f [%.0f, %.0f] |\n", p[1], p[2] == "full" ? "完全" : "再開", \
+				med(u), v[u, 1], v[u, c[u]], med(b), med(t) / 1000, v[t, 1] / 1000, v[t, c[t]] / 1000 } }'; \
+	} >"$$out/handshake-cpu.md"; \
 	echo "第9章の結果: $$out"
 
 # The packet captures that the chapters' ladder diagrams (```ladder

@@ -19,10 +19,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,7 +139,7 @@ func TestGet(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		if err := get(&out, url, cfg); err != nil {
+		if err := get(&out, url, "", cfg, 1, false); err != nil {
 			t.Fatalf("tls12=%v: %v", c.tls12, err)
 		}
 		want := "TLS のバージョン: " + c.version + "\n" +
@@ -180,7 +183,7 @@ func TestRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		err = get(&out, url, cfg)
+		err = get(&out, url, "", cfg, 1, false)
 		if err == nil {
 			t.Errorf("%s: connected:\n%s", c.name, &out)
 			continue
@@ -205,7 +208,7 @@ func TestBadInput(t *testing.T) {
 	}
 	cacert, _ := chain(t, []string{"localhost"}, now.Add(-time.Hour), now.Add(time.Hour))
 	cfg, _ := clientConfig(cacert, false)
-	if err := get(io.Discard, "http://localhost:8443/", cfg); err == nil {
+	if err := get(io.Discard, "http://localhost:8443/", "", cfg, 1, false); err == nil {
 		t.Error("an http:// URL was accepted")
 	}
 }
@@ -225,5 +228,73 @@ func TestProgram(t *testing.T) {
 	}
 	if want := "サーバーの証明書は localhost のためのものではありません（証明書の SAN: example.com）\n"; stderr.String() != want || stdout.Len() > 0 {
 		t.Errorf("stdout %q, stderr %q; want nothing and %q", &stdout, &stderr, want)
+	}
+}
+
+// TestRepeat: -n 3 -new opens three connections, the second and third
+// resuming the first's TLS 1.3 session; -n 3 alone sends all three on one
+// kept-alive connection. Either way the second request, and only it, is
+// timed by a netlab-time line. -addr reaches the server by address while
+// the certificate is checked against the URL's name (the certificate has
+// no IP address here, so a check against the address would fail).
+func TestRepeat(t *testing.T) {
+	cacert, cert := chain(t, []string{"localhost"}, now.Add(-time.Hour), now.Add(time.Hour))
+	var mu sync.Mutex
+	conns, resumed := 0, 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS.DidResume {
+			mu.Lock()
+			resumed++
+			mu.Unlock()
+		}
+		io.WriteString(w, "ok\n")
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	target := "https://localhost:" + port + "/"
+	for _, c := range []struct {
+		newConn       bool
+		conns, resume int
+		lines         []string
+	}{
+		{true, 3, 2, []string{"2: HTTP/1.1 200 OK（セッションの再開: true）", "3: HTTP/1.1 200 OK（セッションの再開: true）"}},
+		{false, 1, 0, []string{"2: HTTP/1.1 200 OK（セッションの再開: false）", "3: HTTP/1.1 200 OK（セッションの再開: false）"}},
+	} {
+		mu.Lock()
+		conns, resumed = 0, 0
+		mu.Unlock()
+		cfg, err := clientConfig(cacert, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := get(&out, target, "127.0.0.1:"+port, cfg, 3, c.newConn); err != nil {
+			t.Fatalf("new=%t: %v", c.newConn, err)
+		}
+		srv.CloseClientConnections()
+		mu.Lock()
+		gotConns, gotResumed := conns, resumed
+		mu.Unlock()
+		if gotConns != c.conns || gotResumed != c.resume {
+			t.Errorf("new=%t: %d connections, %d resumed; want %d and %d", c.newConn, gotConns, gotResumed, c.conns, c.resume)
+		}
+		for _, l := range c.lines {
+			if !strings.Contains(out.String(), l+"\n") {
+				t.Errorf("new=%t: no line %q in\n%s", c.newConn, l, out.String())
+			}
+		}
+		if n := strings.Count(out.String(), "netlab-time: "); n != 1 || !regexp.MustCompile(`\n2: .*\nnetlab-time: [0-9.]+ms\n3: `).MatchString(out.String()) {
+			t.Errorf("new=%t: want one netlab-time line, right after the second request's, in\n%s", c.newConn, out.String())
+		}
 	}
 }
