@@ -143,8 +143,8 @@ serve:
 
 # The measurements of chapters 5-9, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08 and bench-ch09 in
-# chapter order (about 12 minutes on a 2-core machine: chapters 5-8 took
-# 9 min 53 s and chapter 9 1 min 40 s on 2026-12-06, builds cached), each saying what it measures
+# chapter order (about 15 minutes on a 2-core machine: chapters 5-8 took
+# 9 min 53 s on 2026-12-06 and chapter 9 4 min 26 s on 2026-12-07, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
 # prints it again from the file, beside the book's (each chapter's
@@ -261,8 +261,8 @@ bench-ch08:
 	$$nl pipeline -rtt 50ms -repeat 1 -series pipelined+slow -pcap "$$out/pipelined-slow.pcap" $$bin/ch08 >/dev/null; \
 	echo "第8章の結果: $$out"
 
-# Chapter 9 (about 4 min 30 s: 1 min 40 s for the curl runs on 2026-12-06, and 1 min 23 s each
-# for resume.json and the benchmark on 2026-12-07, on an idle machine): a GET on a new connection every time, by curl
+# Chapter 9 (about 4 min 30 s: 4 min 26 s for the whole target on 2026-12-07,
+# on an idle machine): a GET on a new connection every time, by curl
 # (a process per request, timed by curl's own time_total, so its start-up
 # is left out), across the link at RTTs from 0 to 100 ms: plain HTTP to
 # chapter 4's server (plain.json), and over TLS 1.3 and TLS 1.2 to chapter
