@@ -35,8 +35,12 @@ func TestMeasureLoss(t *testing.T) {
 		}
 		cases[c.Name] = c
 	}
-	if c := cases["syn"]; c.ExtraMS < 1000 || c.ClientCounters[0]["TCPSynRetrans"] != 1 {
-		t.Errorf("lost SYN: %.1f ms more, counters %v; want at least the 1 s initial RTO and a SYN retransmitted", c.ExtraMS, c.ClientCounters[0])
+	// The request with the lost SYN takes the 1 s initial RTO and then 2
+	// RTT: its own time is over 1 s. ExtraMS, its difference from one run
+	// of hello-new, also carries that run's noise (CI saw 995.5 ms on a
+	// busy machine), so it is only reported.
+	if c := cases["syn"]; c.TimesMS[0] < 1000 || c.ClientCounters[0]["TCPSynRetrans"] != 1 {
+		t.Errorf("lost SYN: took %.1f ms (%.1f ms more), counters %v; want over the 1 s initial RTO and a SYN retransmitted", c.TimesMS[0], c.ExtraMS, c.ClientCounters[0])
 	}
 	if c := cases["middle"]; c.ServerCounters[0]["TCPFastRetrans"] == 0 || c.ServerCounters[0]["TCPLossProbes"] != 0 {
 		t.Errorf("lost middle segment: server counters %v; want a fast retransmission and no probe", c.ServerCounters[0])
