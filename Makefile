@@ -21,10 +21,11 @@ lint: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-# Every Go file is gofmt-formatted (not the linter's node_modules, which
-# go.mod's ignore directive also keeps out of ./...).
+# Every Go file is gofmt-formatted (not the npm packages in the linter's
+# and the typesetter's node_modules, which go.mod's ignore directive also
+# keeps out of ./...).
 fmt:
-	@out=$$(find . -path ./node_modules -prune -o -name '*.go' -print | xargs gofmt -l); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	@out=$$(find . \( -path ./node_modules -o -path ./book/print/node_modules \) -prune -o -name '*.go' -print | xargs gofmt -l); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
 vet:
 	go vet ./...
@@ -95,9 +96,10 @@ book:
 # print page: internal/offline), each command printing the path it wrote
 # last.
 #
-# make pdf typesets it with Vivliostyle CLI (pinned in package-lock.json,
-# installed by npm ci like the linter), which drives Debian's chromium
-# (--executable-browser; it never downloads a browser). Vivliostyle, not
+# make pdf typesets it with Vivliostyle CLI (pinned in
+# book/print/package-lock.json, installed there by npm ci on first use),
+# which drives Debian's chromium (--executable-browser; it never
+# downloads a browser). Vivliostyle, not
 # chromium's own print-to-PDF through chromedp: a book needs CSS Paged
 # Media, which chromium alone lacks: page numbers in the table of
 # contents (target-counter), the chapter's title in the running header
@@ -122,8 +124,14 @@ book:
 # at load 16); it saves pictures of the cover, the table of
 # contents and a page of code in book/screenshots/pdf-*.png (pdftoppm).
 # .ci/run installs poppler-utils, epubcheck and the fonts.
-pdf: node_modules/.package-lock.json
+pdf: book/print/node_modules/.package-lock.json
 	go run ./cmd/mdrun pdf
+
+# The typesetter is an npm project of its own (book/print/package.json and
+# its lock), not in the linter's: it is some 700 packages that make lint,
+# which needs none of them, would otherwise install on a fresh clone.
+book/print/node_modules/.package-lock.json: book/print/package.json book/print/package-lock.json
+	npm ci --prefix book/print --no-audit --no-fund
 
 epub:
 	go run ./cmd/mdrun epub

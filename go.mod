@@ -24,6 +24,9 @@ require (
 	honnef.co/go/tools v0.8.2 // indirect
 )
 
-ignore ./node_modules
+ignore (
+	./node_modules
+	./book/print/node_modules
+)
 
 tool honnef.co/go/tools/cmd/staticcheck

@@ -77,7 +77,7 @@ func runOffline(kind string, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		t := &offline.Typesetter{
-			Vivliostyle: filepath.Join(root, "node_modules", ".bin", "vivliostyle"),
+			Vivliostyle: filepath.Join(root, "book", "print", "node_modules", ".bin", "vivliostyle"),
 			Browser:     chromium,
 			Log:         stderr,
 		}

@@ -114,7 +114,7 @@ func fragment(id string) string {
 
 // A Typesetter makes a PDF from an HTML page.
 type Typesetter struct {
-	// Vivliostyle is the command, node_modules/.bin/vivliostyle.
+	// Vivliostyle is the command, book/print/node_modules/.bin/vivliostyle.
 	Vivliostyle string
 	// Browser is the chromium it drives (it never downloads one).
 	Browser string
@@ -125,7 +125,7 @@ type Typesetter struct {
 // PDF typesets dir/book.html (WritePrintDir) into out.
 func (t *Typesetter) PDF(ctx context.Context, dir, out string) error {
 	if _, err := os.Stat(t.Vivliostyle); err != nil {
-		return fmt.Errorf("the typesetter is not installed (%v): run npm ci, which make pdf does", err)
+		return fmt.Errorf("the typesetter is not installed (%v): run make pdf, which installs it (npm ci --prefix book/print)", err)
 	}
 	abs, err := filepath.Abs(out)
 	if err != nil {
