@@ -13,12 +13,16 @@ import (
 	"tcpbook/internal/booktest"
 )
 
-// TakenMessage is the explanation for localhost:8888, word for word as the
-// book shows it in chapter 2; every chapter's server prints the same.
-const TakenMessage = `localhost:8888 で待ち受けられません。ほかのプログラムがこのアドレスを使っています。
-前の章のサーバーが、別の端末で動いたままになっていませんか。
-  調べる: ss -ltnp 'sport = :8888'
-  止める: そのサーバーを動かしている端末で Ctrl-C を押します`
+// TakenMessage is the explanation for addr, a host:port, word for word as
+// the book shows it for localhost:8888 in chapter 2; every chapter's
+// server prints the same for its own address.
+func TakenMessage(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	return addr + " で待ち受けられません。ほかのプログラムがこのアドレスを使っています。\n" +
+		"前の章のサーバーが、別の端末で動いたままになっていませんか。\n" +
+		"  調べる: ss -ltnp 'sport = :" + port + "'\n" +
+		"  止める: そのサーバーを動かしている端末で Ctrl-C を押します"
+}
 
 // ListenErrorAddressInUse checks a chapter's listenError on a port really
 // taken: it explains the error, with the address and port.
@@ -29,19 +33,11 @@ func ListenErrorAddressInUse(t *testing.T, listenError func(addr string, err err
 	}
 	defer ln.Close()
 	taken := ln.Addr().String()
-	_, port, err := net.SplitHostPort(taken)
-	if err != nil {
-		t.Fatal(err)
-	}
 	_, err = net.Listen("tcp", taken)
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("listening on %s twice: %v, want EADDRINUSE", taken, err)
 	}
-	want := taken + " で待ち受けられません。ほかのプログラムがこのアドレスを使っています。\n" +
-		"前の章のサーバーが、別の端末で動いたままになっていませんか。\n" +
-		"  調べる: ss -ltnp 'sport = :" + port + "'\n" +
-		"  止める: そのサーバーを動かしている端末で Ctrl-C を押します"
-	if got := listenError(taken, err); got != want {
+	if got, want := listenError(taken, err), TakenMessage(taken); got != want {
 		t.Errorf("listenError:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -58,10 +54,11 @@ func ListenErrorOther(t *testing.T, listenError func(addr string, err error) str
 	}
 }
 
-// AddressInUse runs the program in dir while the test holds addr
-// (localhost:8888): it must print TakenMessage to stderr, nothing to
-// stdout, and exit 1.
-func AddressInUse(t *testing.T, dir, addr string) {
+// AddressInUse runs the program in dir while the test holds addr (such as
+// localhost:8888): it must print TakenMessage(addr) to stderr, nothing to
+// stdout, and exit 1. It runs the program in an empty working directory
+// and returns it, for a test of what the program must not have made there.
+func AddressInUse(t *testing.T, dir, addr string) (workdir string) {
 	t.Parallel()
 	if !booktest.Isolate(t) {
 		return
@@ -79,6 +76,7 @@ func AddressInUse(t *testing.T, dir, addr string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin)
+	cmd.Dir = t.TempDir()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -86,10 +84,11 @@ func AddressInUse(t *testing.T, dir, addr string) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("the server ended with %v, want exit status 1\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
 	}
-	if got := stderr.String(); got != TakenMessage+"\n" {
-		t.Errorf("stderr:\n%s\nwant:\n%s", got, TakenMessage)
+	if got, want := stderr.String(), TakenMessage(addr); got != want+"\n" {
+		t.Errorf("stderr:\n%s\nwant:\n%s", got, want)
 	}
 	if stdout.Len() > 0 {
 		t.Errorf("stdout: %q, want nothing", &stdout)
 	}
+	return cmd.Dir
 }
