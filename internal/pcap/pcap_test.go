@@ -2,15 +2,13 @@ package pcap
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"tcpbook/internal/pcap/pcaptest"
 )
 
 var client, server = [4]byte{10, 77, 0, 1}, [4]byte{10, 77, 0, 2}
@@ -96,7 +94,7 @@ func TestRoundTrip(t *testing.T) {
 	if _, _, err := Read(strings.NewReader("not a pcap file at all..")); err == nil {
 		t.Error("Read accepted a file that is not pcap")
 	}
-	checkTcpdump(t, buf.Bytes(), len(want)+1, "10.77.0.1.40000 > 10.77.0.2.8888")
+	pcaptest.Tcpdump(t, buf.Bytes(), len(want)+1, "10.77.0.1.40000 > 10.77.0.2.8888")
 }
 
 // A file written big-endian with nanosecond timestamps (as other tools
@@ -145,36 +143,5 @@ func TestConcurrent(t *testing.T) {
 		if len(p.Data) != 40+100*g {
 			t.Fatalf("packet %d from writer %d is %d bytes, want %d", i, g, len(p.Data), 40+100*g)
 		}
-	}
-}
-
-// checkTcpdump checks that tcpdump reads the file, if tcpdump is here,
-// and prints wantPackets lines, one of them containing want.
-func checkTcpdump(t *testing.T, file []byte, wantPackets int, want string) {
-	t.Helper()
-	tcpdump, err := exec.LookPath("tcpdump")
-	if err != nil {
-		t.Log("NOTICE: no tcpdump here, so the file is not read with tcpdump -r (apt-get install tcpdump)")
-		return
-	}
-	name := filepath.Join(t.TempDir(), "test.pcap")
-	if err := os.WriteFile(name, file, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, tcpdump, "-n", "-r", name)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tcpdump -r: %v\n%s", err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != wantPackets || !strings.Contains(string(out), want) {
-		t.Errorf("tcpdump -r printed %d lines, want %d with %q:\n%s", len(lines), wantPackets, want, out)
-	}
-	if !strings.Contains(stderr.String(), "RAW") {
-		t.Errorf("tcpdump does not see LINKTYPE_RAW: %s", stderr.String())
 	}
 }

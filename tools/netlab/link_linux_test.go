@@ -18,6 +18,7 @@ import (
 
 	"tcpbook/internal/booktest"
 	"tcpbook/internal/pcap"
+	"tcpbook/internal/pcap/pcaptest"
 )
 
 // newTestLink creates a link, or skips the test saying why it cannot be
@@ -257,7 +258,7 @@ func TestLinkPcap(t *testing.T) {
 	}
 	port := binary.BigEndian.Uint16(syn.Data[20:])
 	_, sport, _ := net.SplitHostPort(addr)
-	checkTcpdump(t, file.Bytes(), len(packets), fmt.Sprintf("IP %s.%d > %s.%s: Flags [S]", ClientIP, port, ServerIP, sport))
+	pcaptest.Tcpdump(t, file.Bytes(), len(packets), fmt.Sprintf("IP %s.%d > %s.%s: Flags [S]", ClientIP, port, ServerIP, sport))
 
 	// The server's side: the same packets, in the same order (nothing was
 	// lost), each a one-way delay later or earlier, with 127.0.0.1.
@@ -289,7 +290,7 @@ func TestLinkPcap(t *testing.T) {
 			t.Errorf("packet %d crossed in %v, want the one-way delay %v (or a little more)", i, late, rtt/2)
 		}
 	}
-	checkTcpdump(t, serverFile.Bytes(), len(served), fmt.Sprintf("IP %s.%d > 127.0.0.1.%s: Flags [S]", ClientIP, port, sport))
+	pcaptest.Tcpdump(t, serverFile.Bytes(), len(served), fmt.Sprintf("IP %s.%d > 127.0.0.1.%s: Flags [S]", ClientIP, port, sport))
 }
 
 // Measure times a server program (this test binary, serving as

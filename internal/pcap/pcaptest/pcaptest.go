@@ -1,4 +1,6 @@
-package netlab
+// Package pcaptest checks capture files the way a reader opens them: with
+// tcpdump. It serves the tests of internal/pcap and of netlab's link.
+package pcaptest
 
 import (
 	"bytes"
@@ -11,9 +13,11 @@ import (
 	"time"
 )
 
-// checkTcpdump checks that tcpdump reads the file, if tcpdump is here,
-// and prints wantPackets lines, one of them containing want.
-func checkTcpdump(t *testing.T, file []byte, wantPackets int, want string) {
+// Tcpdump checks that tcpdump reads file, if tcpdump is here, as a
+// LINKTYPE_RAW capture of wantPackets packets, one of them printed with
+// want in its line. What tcpdump printed is logged (seen with -v or on a
+// failure).
+func Tcpdump(t *testing.T, file []byte, wantPackets int, want string) {
 	t.Helper()
 	tcpdump, err := exec.LookPath("tcpdump")
 	if err != nil {
