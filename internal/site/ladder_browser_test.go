@@ -48,6 +48,30 @@ func TestLadderFixture(t *testing.T) {
 	}
 }
 
+// ladderOverlaps is a script that gives the pairs of texts, as "a / b",
+// whose boxes (as the browser lays them out) overlap within one drawing
+// of the ladder SVGs that the script svgs gives.
+func ladderOverlaps(svgs string) string {
+	return `(() => { const out = [];
+		for (const svg of ` + svgs + `) {
+			const texts = Array.from(svg.querySelectorAll("text")).map(e => [e.textContent, e.getBoundingClientRect()]);
+			for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+				const [a, r] = texts[i], [b, q] = texts[j];
+				if (r.left < q.right - 0.5 && q.left < r.right - 0.5 && r.top < q.bottom - 0.5 && q.top < r.bottom - 0.5) out.push(a + " / " + b);
+			}
+		}
+		return out.join("; "); })()`
+}
+
+// ladderSmallest is a script that gives the smallest size, in CSS px,
+// that the texts sel of the SVGs svgs are drawn at.
+func ladderSmallest(svgs, sel string) string {
+	return `Math.min(...Array.from(` + svgs + `).flatMap(svg => {
+		const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+		return Array.from(svg.querySelectorAll(` + fmt.Sprintf("%q", sel) + `)).map(e => parseFloat(getComputedStyle(e).fontSize) * scale);
+	}))`
+}
+
 // TestBrowserLadder reads the fixture's ladders on a phone (390 px) and a
 // desktop (1280 px), light and dark: the page is no wider than the
 // window, nor is any drawing; no two texts of a drawing overlap (their
@@ -64,23 +88,7 @@ func TestBrowserLadder(t *testing.T) {
 	t.Cleanup(ts.Close)
 	tb := browsertest.OpenTab(t)
 	const figs = `Array.from(document.querySelectorAll("figure.ladder"))`
-	// The overlapping pairs of texts in each drawing, as "a / b".
-	const overlaps = `(() => { const out = [];
-		for (const svg of document.querySelectorAll(".ladder-svg")) {
-			const texts = Array.from(svg.querySelectorAll("text")).map(e => [e.textContent, e.getBoundingClientRect()]);
-			for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
-				const [a, r] = texts[i], [b, q] = texts[j];
-				if (r.left < q.right - 0.5 && q.left < r.right - 0.5 && r.top < q.bottom - 0.5 && q.top < r.bottom - 0.5) out.push(a + " / " + b);
-			}
-		}
-		return out.join("; "); })()`
-	// The smallest size, in CSS px, that the texts selected are drawn at.
-	smallest := func(sel string) string {
-		return `Math.min(...Array.from(document.querySelectorAll(".ladder-svg")).flatMap(svg => {
-			const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-			return Array.from(svg.querySelectorAll(` + fmt.Sprintf("%q", sel) + `)).map(e => parseFloat(getComputedStyle(e).fontSize) * scale);
-		}))`
-	}
+	const allSVGs = `document.querySelectorAll(".ladder-svg")`
 	// The least contrast (WCAG's ratio) between the colour prop of the
 	// elements selected and the page's background.
 	contrast := func(sel, prop string) string {
@@ -121,8 +129,8 @@ func TestBrowserLadder(t *testing.T) {
 				"the text form is below it":            figs + `.every(f => f.querySelector("details.ladder-text pre").textContent.startsWith("番号"))`,
 				"an arrow per packet":                  figs + `.every(f => f.querySelectorAll(".ladder-packet").length === f.querySelector("pre").textContent.trim().split("\n").length - 1)`,
 				"lost packets are marked ✕":            `document.querySelectorAll(".ladder-packet.lost .ladder-x").length === 8`,
-				"labels are 11 px or more":             smallest(".ladder-packets text, .ladder-lifelines text") + ` >= 11`,
-				"the axis is 10 px or more":            smallest(".ladder-axis text") + ` >= 10`,
+				"labels are 11 px or more":             ladderSmallest(allSVGs, ".ladder-packets text, .ladder-lifelines text") + ` >= 11`,
+				"the axis is 10 px or more":            ladderSmallest(allSVGs, ".ladder-axis text") + ` >= 10`,
 				"labels stand out (4.5)":               contrast(".ladder-packet text, .ladder-lifelines text", "fill") + ` >= 4.5`,
 				"arrows stand out (3)":                 contrast(".ladder-packet line", "stroke") + ` >= 3`,
 				"the drawing grows, but not too much":  figs + `.every(f => f.querySelector("svg").getBoundingClientRect().width <= 480.5)`,
@@ -132,7 +140,7 @@ func TestBrowserLadder(t *testing.T) {
 					t.Errorf("%s: %s: not so", where, what)
 				}
 			}
-			if got := tb.Eval(overlaps); got != "" {
+			if got := tb.Eval(ladderOverlaps(allSVGs)); got != "" {
 				t.Errorf("%s: texts overlap: %s", where, got)
 			}
 			for i := range 3 {
@@ -155,15 +163,6 @@ func TestBrowserChapterLadders(t *testing.T) {
 	browsertest.Browser(t) // or skip before building the book
 	_, base := realSite(t)
 	tb := browsertest.OpenTab(t)
-	overlap := func(fig string) string {
-		return `(svg => { const out = [];
-			const texts = Array.from(svg.querySelectorAll("text")).map(e => [e.textContent, e.getBoundingClientRect()]);
-			for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
-				const [a, r] = texts[i], [b, q] = texts[j];
-				if (r.left < q.right - 0.5 && q.left < r.right - 0.5 && r.top < q.bottom - 0.5 && q.top < r.bottom - 0.5) out.push(a + " / " + b);
-			}
-			return out.join("; "); })(` + fig + `.querySelector("svg"))`
-	}
 	ladders := 0
 	for _, view := range []struct {
 		name   string
@@ -191,11 +190,11 @@ func TestBrowserChapterLadders(t *testing.T) {
 				if tb.Eval(`(r => r.left >= 0 && r.right <= window.innerWidth)(`+fig+`.querySelector("svg").getBoundingClientRect())`) != "true" {
 					t.Errorf("%s: the drawing is not inside the window", where)
 				}
-				if got := tb.Eval(overlap(fig)); got != "" {
+				svgs := "[" + fig + `.querySelector("svg")]`
+				if got := tb.Eval(ladderOverlaps(svgs)); got != "" {
 					t.Errorf("%s: texts overlap: %s", where, got)
 				}
-				small := `(svg => Math.min(...Array.from(svg.querySelectorAll(".ladder-packets text")).map(e => parseFloat(getComputedStyle(e).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width)))(` + fig + `.querySelector("svg"))`
-				if px := tb.Eval(small); !(parseFloat(t, px) >= 11) {
+				if px := tb.Eval(ladderSmallest(svgs, ".ladder-packets text, .ladder-lifelines text")); !(parseFloat(t, px) >= 11) {
 					t.Errorf("%s: labels drawn at %s px, want 11 or more", where, px)
 				}
 				tb.Eval(fig + `.scrollIntoView({block: "start"})`)
