@@ -107,10 +107,11 @@ book:
 # pages), chapters starting on a right-hand page. Chromium still draws
 # every page, so the PDF keeps its text, fonts (embedded subsets of
 # the IPA fonts and DejaVu Sans Mono), SVG charts as vectors and links.
-# The page is B5; book/print/print.css says why. About 5 minutes on a
-# busy 2-core machine (4 min 36 s and 4 min 49 s, with three other
-# helpers' builds running), most of it Vivliostyle laying out some 260
-# pages.
+# The page is B5; book/print/print.css says why. About 3 minutes on an
+# idle 2-core machine (2 min 57 s on 2026-12-07 for 317 pages, the
+# typesetter's first npm ci included), 5 on a busy one (4 min 36 s and
+# 4 min 49 s for some 260 pages, three other builds running), most of it
+# Vivliostyle laying out the pages.
 #
 # make epub writes an EPUB 3 in Go (one XHTML document a chapter, the
 # web book's style sheets, the charts), which epubcheck passes with no

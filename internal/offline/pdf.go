@@ -137,7 +137,7 @@ func (t *Typesetter) PDF(ctx context.Context, dir, out string) error {
 		"--language", "ja",
 		"--log-level", "info",
 		// Seconds for the whole typesetting, and for each of its calls
-		// into chromium: the last, printing some 260 pages to PDF, took
+		// into chromium: the last, printing the book (some 260 pages then) to PDF, took
 		// over 15 minutes on a 2-core machine that four other builds
 		// shared (load 16); the whole build took 4 min 36 s at load 9.
 		"--timeout", "2400")
