@@ -29,7 +29,7 @@ func TestLatencySVG(t *testing.T) {
 		r.Series = append(r.Series, s)
 	}
 	var b strings.Builder
-	if err := r.LatencySVG(&b, "Time per request against RTT"); err != nil {
+	if err := r.SVG(&b, "Time per request against RTT"); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()

@@ -96,7 +96,7 @@ func TestTablesDeterministic(t *testing.T) {
 func TestThroughputSVG(t *testing.T) {
 	r := sampleLoad()
 	var b bytes.Buffer
-	if err := r.ThroughputSVG(&b, "Throughput"); err != nil {
+	if err := r.SVG(&b, "Throughput"); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()

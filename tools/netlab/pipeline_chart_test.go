@@ -35,7 +35,7 @@ func TestPipelineSVG(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	if err := r.PipelineSVG(&b, "Batch time against RTT"); err != nil {
+	if err := r.SVG(&b, "Batch time against RTT"); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()

@@ -5,11 +5,11 @@
 package main
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -78,119 +78,6 @@ func newFlags(name string, usage ...string) *flag.FlagSet {
 	return fs
 }
 
-// serverArgs returns the server EXE [ARG...] that fs was left with, once
-// EXE is there (build says how to build it). Without EXE, or unless ok
-// (the other flags are valid), it prints the usage and exits.
-func serverArgs(fs *flag.FlagSet, ok bool, build string) ([]string, error) {
-	if fs.NArg() < 1 || !ok {
-		fs.Usage()
-		os.Exit(2)
-	}
-	if _, err := os.Stat(fs.Arg(0)); err != nil {
-		return nil, fmt.Errorf("%w (build it first, such as %s)", err, build)
-	}
-	return fs.Args(), nil
-}
-
-// sysctls is a repeatable -sysctl flag.
-type sysctls map[string]string
-
-func (s sysctls) String() string { return fmt.Sprint(map[string]string(s)) }
-func (s sysctls) Set(v string) error {
-	k, val, ok := strings.Cut(v, "=")
-	if !ok || !strings.HasPrefix(k, "net.") {
-		return errors.New("want net.NAME=VALUE")
-	}
-	s[k] = val
-	return nil
-}
-
-// dropFlags adds -loss, -seed and -queue to fs, for every command that
-// creates the link.
-func dropFlags(fs *flag.FlagSet) *netlab.Drops {
-	d := new(netlab.Drops)
-	fs.Func("loss", "lose each packet with probability `P`, each direction on its own: 1% or 0.01 (default 0)", func(s string) (err error) {
-		d.Loss, err = parseShare(s)
-		return err
-	})
-	fs.Uint64Var(&d.Seed, "seed", 0, "seed of the random losses: the same seed loses the same packets")
-	fs.IntVar(&d.Queue, "queue", 0, "drop-tail limit: packets that may wait for -rate in each direction (0: 4096, and the link waits instead of dropping)")
-	return d
-}
-
-// parseShare reads a share from 0 to 1, such as 0.01, or a percentage,
-// such as 1%.
-func parseShare(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-	if strings.HasSuffix(s, "%") {
-		v /= 100
-	}
-	if err != nil || !(v >= 0 && v <= 1) {
-		return 0, errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
-	}
-	return v, nil
-}
-
-func timeCmd(args []string) error {
-	fs := newFlags("netlab time", "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
-	f := addTimingFlags(fs, 20, "requests per series, RTT and repeat")
-	fs.Parse(args)
-	targets, err := parseTargets(fs.Args())
-	if err != nil {
-		return err
-	}
-	return f.run(targets, netlab.Measure)
-}
-
-// parseTargets reads NAME=EXE, NAME:new=EXE and NAME:keep=EXE.
-func parseTargets(args []string) ([]netlab.Target, error) {
-	if len(args) == 0 {
-		return nil, errors.New("name at least one server: NAME=EXE, NAME:new=EXE or NAME:keep=EXE")
-	}
-	var targets []netlab.Target
-	for _, a := range args {
-		key, exe, ok := strings.Cut(a, "=")
-		if !ok || key == "" || strings.TrimSpace(exe) == "" {
-			return nil, fmt.Errorf("%q: want NAME=EXE, NAME:new=EXE or NAME:keep=EXE", a)
-		}
-		name, mode, hasMode := strings.Cut(key, ":")
-		modes := []string{netlab.ModeNew, netlab.ModeKeep}
-		if hasMode {
-			if mode != netlab.ModeNew && mode != netlab.ModeKeep {
-				return nil, fmt.Errorf("%q: the way to connect is new or keep, not %q", a, mode)
-			}
-			modes = []string{mode}
-		}
-		// EXE may be followed by arguments in the same word: "NAME=EXE ARG...".
-		fields := strings.Fields(exe)
-		if _, err := os.Stat(fields[0]); err != nil {
-			return nil, fmt.Errorf("%s: %w (build it first, such as go build -o /tmp/ch04 ./chapters/04/server)", name, err)
-		}
-		var exeArgs []string
-		if len(fields) > 1 {
-			exeArgs = fields[1:]
-		}
-		targets = append(targets, netlab.Target{Name: name, Exe: fields[0], Args: exeArgs, Modes: modes})
-	}
-	return targets, nil
-}
-
-func parseRTTs(list string) ([]time.Duration, error) {
-	var rtts []time.Duration
-	for _, s := range strings.Split(list, ",") {
-		s = strings.TrimSpace(s)
-		if s == "0" {
-			s = "0s"
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			return nil, fmt.Errorf("RTT %q: want a duration such as 10ms", s)
-		}
-		rtts = append(rtts, d)
-	}
-	return rtts, nil
-}
-
 func tableCmd(args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: netlab table FILE")
@@ -235,24 +122,123 @@ func chartCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	c, ok := t.(netlab.Chart)
+	if !ok {
+		return fmt.Errorf("%s: no chart for this kind of results", fs.Arg(0))
+	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}
-	switch r := t.(type) {
-	case *netlab.Results:
-		err = r.LatencySVG(f, cmp.Or(*title, "RTT とリクエスト 1 つの時間"))
-	case *netlab.LoadResults:
-		err = r.ThroughputSVG(f, cmp.Or(*title, "ループバックでのスループットとリクエスト 1 つあたりのサーバーの CPU 時間"))
-	case *netlab.PipelineResults:
-		err = r.PipelineSVG(f, cmp.Or(*title, fmt.Sprintf("送り方ごとの、RTT と小さな GET %d 個の時間", r.N)))
-	default:
-		err = fmt.Errorf("%s: no chart for this kind of results", fs.Arg(0))
-	}
-	if err != nil {
+	if err := c.SVG(f, *title); err != nil {
 		f.Close()
 		os.Remove(*out)
 		return err
 	}
 	return f.Close()
+}
+
+// serveCmd runs netlab's own server: chapter 4's response, buffered or
+// not, with Nagle's algorithm on or off.
+func serveCmd(args []string) error {
+	fs := newFlags("netlab serve")
+	addr := fs.String("addr", "localhost:8888", "where to listen")
+	var o netlab.ServeOptions
+	fs.BoolVar(&o.Unbuffered, "unbuffered", false, "write each response straight to the connection, a Write per piece of the header")
+	fs.BoolVar(&o.Nagle, "nagle", false, "turn Nagle's algorithm on (SetNoDelay(false))")
+	fs.IntVar(&o.Size, "size", 0, "the body's size in bytes (0: \"Hello World\\n\")")
+	fs.Parse(args)
+	if fs.NArg() != 0 {
+		return errors.New("usage: netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]")
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	return netlab.Serve(ln, o)
+}
+
+// parseTargets reads NAME=EXE, NAME:new=EXE and NAME:keep=EXE.
+func parseTargets(args []string) ([]netlab.Target, error) {
+	if len(args) == 0 {
+		return nil, errors.New("name at least one server: NAME=EXE, NAME:new=EXE or NAME:keep=EXE")
+	}
+	var targets []netlab.Target
+	for _, a := range args {
+		key, exe, ok := strings.Cut(a, "=")
+		if !ok || key == "" || strings.TrimSpace(exe) == "" {
+			return nil, fmt.Errorf("%q: want NAME=EXE, NAME:new=EXE or NAME:keep=EXE", a)
+		}
+		name, mode, hasMode := strings.Cut(key, ":")
+		modes := []string{netlab.ModeNew, netlab.ModeKeep}
+		if hasMode {
+			if mode != netlab.ModeNew && mode != netlab.ModeKeep {
+				return nil, fmt.Errorf("%q: the way to connect is new or keep, not %q", a, mode)
+			}
+			modes = []string{mode}
+		}
+		// EXE may be followed by arguments in the same word: "NAME=EXE ARG...".
+		fields := strings.Fields(exe)
+		if _, err := os.Stat(fields[0]); err != nil {
+			return nil, fmt.Errorf("%s: %w (build it first, such as go build -o /tmp/ch04 ./chapters/04/server)", name, err)
+		}
+		var exeArgs []string
+		if len(fields) > 1 {
+			exeArgs = fields[1:]
+		}
+		targets = append(targets, netlab.Target{Name: name, Exe: fields[0], Args: exeArgs, Modes: modes})
+	}
+	return targets, nil
+}
+
+// parseRTTs reads a comma-separated list of durations.
+func parseRTTs(list string) ([]time.Duration, error) {
+	var rtts []time.Duration
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "0" {
+			s = "0s"
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("RTT %q: want a duration such as 10ms", s)
+		}
+		rtts = append(rtts, d)
+	}
+	return rtts, nil
+}
+
+// parseShare reads a share from 0 to 1, such as 0.01, or a percentage,
+// such as 1%.
+func parseShare(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if strings.HasSuffix(s, "%") {
+		v /= 100
+	}
+	if err != nil || !(v >= 0 && v <= 1) {
+		return 0, errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
+	}
+	return v, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%q: want whole numbers, comma-separated", s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
