@@ -11,7 +11,7 @@ import (
 // states every fit, one group per series with a fitted line and a marker
 // per RTT, and no two series alike in marker or dash.
 func TestLatencySVG(t *testing.T) {
-	r := &Results{Meta: CollectMetadata(nil)}
+	r := &Results{Head: Head{Meta: CollectMetadata(nil)}}
 	for _, c := range []struct {
 		name string
 		mode string

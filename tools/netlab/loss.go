@@ -15,9 +15,8 @@ import (
 // request (Cases, each packet picked and dropped on purpose, Repeat
 // times), and the request times under random loss (Random).
 type LossResults struct {
-	Kind  string   `json:"kind"` // "loss"
-	Meta  Metadata `json:"meta"`
-	RTTMS float64  `json:"rtt_ms"`
+	Head          // "loss"
+	RTTMS float64 `json:"rtt_ms"`
 	// The responses' lengths on the wire (status line, header and body)
 	// and the request's, which place the picks (Pick.Seq).
 	HelloBytes   int          `json:"hello_bytes"`
@@ -97,7 +96,7 @@ type LossPlan struct {
 // and the responses on a link of its own; then it runs every case Repeat
 // times and every random-loss run once, in a random order OrderSeed fixes.
 func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
-	res := &LossResults{Kind: KindLoss, RTTMS: ms(p.RTT), Repeat: p.Repeat}
+	res := &LossResults{RTTMS: ms(p.RTT), Repeat: p.Repeat}
 	if p.Pcap != nil {
 		res.PcapCase = p.PcapCase
 	}
@@ -170,9 +169,7 @@ func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
 			c.ExtraRTTs = round(c.ExtraMS/res.RTTMS, 2)
 		}
 	}
-	if meta != nil {
-		res.Meta = *meta
-	}
+	res.Head = head(KindLoss, meta)
 	return res, nil
 }
 

@@ -35,8 +35,7 @@ var PipeModes = []string{PipeSequential, PipePipelined, PipeParallel, PipeH2C}
 // request first. Every batch starts with no connection open, so its time
 // includes connecting.
 type PipelineResults struct {
-	Kind   string           `json:"kind"` // "pipeline"
-	Meta   Metadata         `json:"meta"`
+	Head                    // "pipeline"
 	N      int              `json:"n"`       // small GETs per batch
 	SlowMS float64          `json:"slow_ms"` // how long the server waits before answering /slow
 	Repeat int              `json:"repeat"`  // batches per series and RTT
@@ -115,7 +114,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	if p.N < 1 || p.Repeat < 1 {
 		return nil, errors.New("need at least one request and one batch")
 	}
-	r := &PipelineResults{Kind: KindPipeline, Drops: p.Drops, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
+	r := &PipelineResults{Drops: p.Drops, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
 	for _, mode := range PipeModes {
 		for _, slow := range []bool{false, true} {
 			name := mode
@@ -175,9 +174,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 		}
 		s.RTTFit.fit(x, y)
 	}
-	if meta != nil {
-		r.Meta = *meta
-	}
+	r.Head = head(KindPipeline, meta)
 	r.Meta.Fit = FitMethod
 	return r, nil
 }
@@ -429,10 +426,7 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 		return
 	}
 	t := mdTable{head: []string{"系列", HeadK, "モデルの k", HeadA}, align: "lrrr"}
-	for i, rtt := range rtts {
-		t.head = append(t.head, rttHead(i, "中央値（ms）", rtt))
-		t.align += "r"
-	}
+	t.cols("中央値（ms）", rttLabels(rtts)...)
 	t.head = append(t.head, "すべての答え（ms）: RTT "+fmtMS(rtts[len(rtts)-1]), "コネクション", "パケット")
 	t.align += "rrr"
 	for _, s := range r.Series {

@@ -153,7 +153,7 @@ func (f *timingFlags) run(targets []netlab.Target, measure func(netlab.Plan, *ne
 	return f.onLink(func(meta *netlab.Metadata, pw *netlab.PcapWriter) (netlab.Table, error) {
 		cfg.Pcap = pw
 		plan := netlab.Plan{Targets: targets, RTTs: rtts, N: f.n, Repeat: f.repeat, Seed: orNow(f.seed), Port: uint16(f.port), Log: os.Stderr, Link: cfg}
-		res := &netlab.Results{Kind: netlab.KindLatency, Link: netlab.LinkInfo{Port: uint16(f.port), Pcap: f.pcap, Drops: *f.drops}}
+		res := &netlab.Results{Head: netlab.Head{Kind: netlab.KindLatency}, Link: netlab.LinkInfo{Port: uint16(f.port), Pcap: f.pcap, Drops: *f.drops}}
 		if cfg.Rate > 0 {
 			res.Link.Rate, res.Link.Burst = netlab.FormatRate(cfg.Rate), cmp.Or(f.burst, netlab.DefaultBurst(cfg.Rate))
 		}

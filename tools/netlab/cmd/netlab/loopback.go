@@ -51,7 +51,7 @@ func loadCmd(args []string) error {
 		}
 		runs, err := netlab.MeasureLoad(plan)
 		return &netlab.LoadResults{
-			Kind: netlab.KindLoad, Meta: *meta, Load: netlab.ClosedLoop, Network: network,
+			Head: netlab.Head{Kind: netlab.KindLoad, Meta: *meta}, Load: netlab.ClosedLoop, Network: network,
 			ClientCPUs: plan.ClientCPUs, ServerCPUs: plan.ServerCPUs,
 			WarmupS: warmup.Seconds(), DurationS: d.Seconds(), Repeats: *repeats,
 			Order:  "repeat by repeat: every series at every number of connections, then again (ABAB, not AABB)",
@@ -79,7 +79,7 @@ func memoryCmd(args []string) error {
 	return c.onLoopback(func(network string, meta *netlab.Metadata) (netlab.Table, error) {
 		env := []string{"GOGC=1"}
 		series, err := netlab.MeasureMemory(netlab.MemoryPlan{Targets: targets, Counts: levels, Env: env, Port: uint16(c.port), Log: os.Stderr})
-		return &netlab.MemoryResults{Kind: netlab.KindMemory, Meta: *meta, Network: network, ServerEnv: env, Note: netlab.MemoryNote, Series: series}, err
+		return &netlab.MemoryResults{Head: netlab.Head{Kind: netlab.KindMemory, Meta: *meta}, Network: network, ServerEnv: env, Note: netlab.MemoryNote, Series: series}, err
 	})
 }
 
