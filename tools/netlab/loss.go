@@ -151,7 +151,7 @@ func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
 	for i := range res.Random {
 		r := &res.Random[i]
 		cfg := Config{RTT: p.RTT, Sysctl: p.Sysctl, Drops: Drops{Loss: r.Loss, Seed: r.Seed}}
-		runs = append(runs, run{fmt.Sprintf("random loss %g, %s, %d requests", r.Loss, r.Mode, p.N), cfg, func(l *Link) error { return p.timeRandom(l, r) }})
+		runs = append(runs, run{fmt.Sprintf("random %g, %s, %d requests", r.Loss, r.Mode, p.N), cfg, func(l *Link) error { return p.timeRandom(l, r) }})
 	}
 	if meta != nil {
 		meta.OrderSeed = &p.OrderSeed

@@ -23,6 +23,7 @@ type lab struct {
 	port      uint
 	snaplen   int           // of the capture; 0: whole packets
 	drops     *netlab.Drops // nil for the commands on the loopback
+	exe       string        // netlab's own executable, which serves in netlab trace, idle and loss
 }
 
 // newLab returns a command's flags with -json and -port, which portUsage
@@ -133,6 +134,11 @@ func (c *lab) checkPort() error {
 // results to -json if set.
 func (c *lab) run(network string, measure measurement) error {
 	meta := netlab.CollectMetadata(commandLine())
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding netlab's executable: %w", err)
+	}
+	c.exe = exe
 	pw, done, err := createPcap(c.pcap, c.snaplen)
 	if err != nil {
 		return err
@@ -198,16 +204,6 @@ func orNow(seed uint64) uint64 {
 		return uint64(time.Now().UnixNano())
 	}
 	return seed
-}
-
-// netlabExe is netlab's own executable, which serves in netlab trace,
-// idle and loss.
-func netlabExe() (string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("finding netlab's executable: %w", err)
-	}
-	return exe, nil
 }
 
 // sysctls is a repeatable -sysctl flag.

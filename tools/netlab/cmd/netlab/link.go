@@ -175,17 +175,13 @@ func traceCmd(args []string) error {
 		return errors.New("usage: netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] [-size N] -pcap FILE [-json FILE]")
 	}
 	return c.onLink(func(meta *netlab.Metadata, _ *netlab.PcapWriter) (netlab.Table, error) {
-		exe, err := netlabExe()
-		if err != nil {
-			return nil, err
-		}
 		f, err := os.Create(*pcapFile)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
 		res, err := netlab.Trace(netlab.TracePlan{
-			Exe: exe, Server: *o, RTT: *rtt, N: *n, Port: uint16(c.port), Sysctl: sys, Log: os.Stderr, Drops: *c.drops,
+			Exe: c.exe, Server: *o, RTT: *rtt, N: *n, Port: uint16(c.port), Sysctl: sys, Log: os.Stderr, Drops: *c.drops,
 		}, meta, f)
 		if err == nil {
 			err = f.Close()
@@ -222,12 +218,8 @@ func idleCmd(args []string) error {
 		responses = append(responses, netlab.IdleResponse{Name: fmt.Sprintf("%d-byte body", *size), Server: netlab.ServeOptions{Size: *size}})
 	}
 	return c.onLink(func(meta *netlab.Metadata, _ *netlab.PcapWriter) (netlab.Table, error) {
-		exe, err := netlabExe()
-		if err != nil {
-			return nil, err
-		}
 		return netlab.MeasureIdle(netlab.IdlePlan{
-			Exe: exe, Responses: responses, CCs: splitList(*ccs), SSAI: splitList(*ssai),
+			Exe: c.exe, Responses: responses, CCs: splitList(*ccs), SSAI: splitList(*ssai),
 			RTT: *rtt, Gap: *gap, N: *n, Port: uint16(c.port), Log: os.Stderr, Drops: *c.drops,
 		}, meta)
 	})
@@ -272,13 +264,9 @@ func lossCmd(args []string) error {
 		sys["net.ipv4.tcp_congestion_control"] = *cc
 	}
 	return c.onLink(func(meta *netlab.Metadata, pw *netlab.PcapWriter) (netlab.Table, error) {
-		exe, err := netlabExe()
-		if err != nil {
-			return nil, err
-		}
 		large := netlab.ServeOptions{Size: *size}
 		res, err := netlab.MeasureLoss(netlab.LossPlan{
-			Hello: server, Large: append([]string{exe}, large.Args(uint16(c.port))...), LargeBody: large.Body(),
+			Hello: server, Large: append([]string{c.exe}, large.Args(uint16(c.port))...), LargeBody: large.Body(),
 			RTT: *rtt, Repeat: *repeat, N: *n, Losses: losses, Seed: *seed, OrderSeed: orNow(*orderSeed),
 			Port: uint16(c.port), Sysctl: sys, Log: os.Stderr, Pcap: pw, PcapCase: *pcapCase,
 		}, meta)
