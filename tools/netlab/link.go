@@ -111,7 +111,7 @@ the device /dev/net/tun. Without the link, netlab table still prints saved resul
 // measurement. If packets keep coming, it gives up after ten RTTs and a
 // second.
 func (l *Link) Quiet() Stats {
-	rtt := l.Config().RTT
+	rtt := l.cfg.RTT
 	deadline := time.Now().Add(10*rtt + time.Second)
 	s, since := l.Stats(), time.Now()
 	tick := time.NewTicker(time.Millisecond)
@@ -191,9 +191,6 @@ func NewLink(cfg Config) (_ *Link, err error) {
 	return l, nil
 }
 
-// Config returns the configuration the link was created with.
-func (l *Link) Config() Config { return l.cfg }
-
 // Stats returns what the link has carried so far.
 func (l *Link) Stats() Stats {
 	return Stats{l.stats.packets.Load(), l.stats.bytes.Load(), l.stats.dropped.Load()}
@@ -207,14 +204,6 @@ func (l *Link) Dial(ctx context.Context, network, addr string) (conn net.Conn, e
 		conn, err = d.DialContext(ctx, network, addr)
 	})
 	return conn, err
-}
-
-// Listen listens in the server's namespace, as a server started with
-// StartServer would: Listen("tcp", "127.0.0.1:0"), and the client reaches
-// it at ServerIP and the same port.
-func (l *Link) Listen(network, addr string) (ln net.Listener, err error) {
-	l.server.run(func() { ln, err = net.Listen(network, addr) })
-	return ln, err
 }
 
 // Start starts cmd in the server's namespace.

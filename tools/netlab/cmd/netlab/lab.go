@@ -150,8 +150,7 @@ func (c *lab) run(network string, measure measurement) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(res.Describe())
-	res.PrintTable(os.Stdout)
+	printTable(res)
 	if c.out == "" {
 		return nil
 	}

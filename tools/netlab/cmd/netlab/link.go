@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -168,7 +169,7 @@ func traceCmd(args []string) error {
 	rtt := c.Duration("rtt", 50*time.Millisecond, "the RTT")
 	n := c.Int("n", 3, "requests on one kept-alive connection, and then on new connections")
 	pcapFile := c.String("pcap", "", "write every packet the link carries to this pcap file (required)")
-	o := serveFlags(c, "the server writes each response unbuffered", "the server turns Nagle's algorithm on", "the body's size in bytes")
+	o := serveFlags(c.FlagSet, "the server writes each response unbuffered", "the server turns Nagle's algorithm on", "the body's size in bytes")
 	sys := c.sysctlFlag()
 	c.Parse(args)
 	if *pcapFile == "" || c.NArg() != 0 || *n < 1 {
@@ -191,13 +192,13 @@ func traceCmd(args []string) error {
 	})
 }
 
-// serveFlags adds netlab serve's -unbuffered, -nagle and -size to c, with
-// the usages given.
-func serveFlags(c *lab, unbuffered, nagle, size string) *netlab.ServeOptions {
+// serveFlags adds netlab serve's -unbuffered, -nagle and -size to fs,
+// with the usages given.
+func serveFlags(fs *flag.FlagSet, unbuffered, nagle, size string) *netlab.ServeOptions {
 	var o netlab.ServeOptions
-	c.BoolVar(&o.Unbuffered, "unbuffered", false, unbuffered)
-	c.BoolVar(&o.Nagle, "nagle", false, nagle)
-	c.IntVar(&o.Size, "size", 0, size)
+	fs.BoolVar(&o.Unbuffered, "unbuffered", false, unbuffered)
+	fs.BoolVar(&o.Nagle, "nagle", false, nagle)
+	fs.IntVar(&o.Size, "size", 0, size)
 	return &o
 }
 

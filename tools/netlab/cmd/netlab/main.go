@@ -83,13 +83,17 @@ func tableCmd(args []string) error {
 		return errors.New("usage: netlab table FILE")
 	}
 	t, err := netlab.ReadFile(args[0])
-	if err != nil {
-		return err
+	if err == nil {
+		printTable(t)
 	}
-	// The caption first, so that the table ends the output.
+	return err
+}
+
+// printTable prints the caption and then the table, so that the table
+// ends the output.
+func printTable(t netlab.Table) {
 	fmt.Println(t.Describe())
 	t.PrintTable(os.Stdout)
-	return nil
 }
 
 func infoCmd(args []string) error {
@@ -143,10 +147,8 @@ func chartCmd(args []string) error {
 func serveCmd(args []string) error {
 	fs := newFlags("netlab serve")
 	addr := fs.String("addr", "localhost:8888", "where to listen")
-	var o netlab.ServeOptions
-	fs.BoolVar(&o.Unbuffered, "unbuffered", false, "write each response straight to the connection, a Write per piece of the header")
-	fs.BoolVar(&o.Nagle, "nagle", false, "turn Nagle's algorithm on (SetNoDelay(false))")
-	fs.IntVar(&o.Size, "size", 0, "the body's size in bytes (0: \"Hello World\\n\")")
+	o := serveFlags(fs, "write each response straight to the connection, a Write per piece of the header",
+		"turn Nagle's algorithm on (SetNoDelay(false))", "the body's size in bytes (0: \"Hello World\\n\")")
 	fs.Parse(args)
 	if fs.NArg() != 0 {
 		return errors.New("usage: netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]")
@@ -155,7 +157,7 @@ func serveCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	return netlab.Serve(ln, o)
+	return netlab.Serve(ln, *o)
 }
 
 // parseTargets reads NAME=EXE, NAME:new=EXE and NAME:keep=EXE.
