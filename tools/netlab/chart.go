@@ -1,6 +1,7 @@
 package netlab
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"io"
@@ -189,10 +190,16 @@ func niceStep(max float64) float64 {
 	return 10 * p
 }
 
-// LatencySVG draws time per request against the RTT: each series' medians
-// and its fitted line time = a + k·RTT, with both axes in ms; the legend
+// Chart is results that netlab chart draws: SVG writes the chart with
+// the title given, or if it is empty the kind's own.
+type Chart interface {
+	SVG(w io.Writer, title string) error
+}
+
+// SVG draws time per request against the RTT: each series' medians and
+// its fitted line time = a + k·RTT, with both axes in ms; the legend
 // gives the fit and k's 95% interval, and so does the <desc> in words.
-func (r *Results) LatencySVG(w io.Writer, title string) error {
+func (r *Results) SVG(w io.Writer, title string) error {
 	p := plot{xLabel: "RTT（ms）", yLabel: "リクエスト 1 つの時間（ms）"}
 	var desc []string
 	for i, s := range r.Series {
@@ -208,13 +215,13 @@ func (r *Results) LatencySVG(w io.Writer, title string) error {
 		}
 		p.series = append(p.series, ps)
 	}
-	return writeChart(w, title, "RTT（ms）に対するリクエスト 1 つの時間（ms）。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。", []plot{p})
+	return writeChart(w, cmp.Or(title, "RTT とリクエスト 1 つの時間"), "RTT（ms）に対するリクエスト 1 つの時間（ms）。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。", []plot{p})
 }
 
-// ThroughputSVG draws two plots against the number of connections: the
+// SVG draws two plots against the number of connections: the
 // requests per second, and the server's CPU time per request, each series'
 // median with a bar from the lowest to the highest repeat.
-func (r *LoadResults) ThroughputSVG(w io.Writer, title string) error {
+func (r *LoadResults) SVG(w io.Writer, title string) error {
 	series, conns := r.axes()
 	var desc []string
 	for _, p := range r.Points {
@@ -247,16 +254,17 @@ func (r *LoadResults) ThroughputSVG(w io.Writer, title string) error {
 		}
 		plots = append(plots, p)
 	}
+	title = cmp.Or(title, "ループバックでのスループットとリクエスト 1 つあたりのサーバーの CPU 時間")
 	return writeChart(w, title, "同時に使うコネクションの数に対して、上は 1 秒あたりのリクエストの数、下はリクエスト 1 つあたりのサーバーの CPU 時間。点は繰り返しの中央値、縦の線は最小から最大まで。"+strings.Join(desc, "。")+"。"+r.Meta.describe()+"。閉ループの負荷。", plots)
 }
 
-// PipelineSVG draws, in two plots, the time until a batch's N small GETs
+// SVG draws, in two plots, the time until a batch's N small GETs
 // had their responses against the RTT: above without /slow, below with
 // GET /slow first, each with its own time axis. Each way of sending has
 // the same colour, marker and dash in both: its medians and its fitted
 // line time = a + k·RTT, with both axes in ms. Each plot's legend gives
 // its series' fits and the model's k; the <desc> states the same in words.
-func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
+func (r *PipelineResults) SVG(w io.Writer, title string) error {
 	plots := []plot{
 		{heading: "/slow なし"},
 		{heading: fmt.Sprintf("GET /slow（%s 後に答える）が先", fmtMS(r.SlowMS))},
@@ -294,6 +302,7 @@ func (r *PipelineResults) PipelineSVG(w io.Writer, title string) error {
 			d = append(d, p.heading+"。"+strings.Join(desc[i], "。"))
 		}
 	}
+	title = cmp.Or(title, fmt.Sprintf("送り方ごとの、RTT と小さな GET %d 個の時間", r.N))
 	return writeChart(w, title, fmt.Sprintf(
 		"送り方ごとに、RTT（ms）に対する、バッチの小さな GET %d 個の答えがそろうまでの時間（ms、%d バッチの中央値、接続を含む）。線はすべてのバッチに当てはめた直線、k の角かっこは 95%% 信頼区間。上は /slow なし、下は GET /slow が先で、時間の軸はそれぞれ別。",
 		r.N, r.Repeat)+strings.Join(d, "。")+"。"+r.Describe()+"。", plots)

@@ -11,7 +11,7 @@ import (
 // states every fit, one group per series with a fitted line and a marker
 // per RTT, and no two series alike in marker or dash.
 func TestLatencySVG(t *testing.T) {
-	r := &Results{Meta: CollectMetadata(nil)}
+	r := &Results{Head: Head{Meta: CollectMetadata(nil)}}
 	for _, c := range []struct {
 		name string
 		mode string
@@ -29,7 +29,7 @@ func TestLatencySVG(t *testing.T) {
 		r.Series = append(r.Series, s)
 	}
 	var b strings.Builder
-	if err := r.LatencySVG(&b, "Time per request against RTT"); err != nil {
+	if err := r.SVG(&b, "Time per request against RTT"); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()

@@ -17,8 +17,7 @@ import (
 // gzip, and the gzip size and CPU time of the document's prefixes at each
 // compression level, measured in netlab's own process.
 type CompressResults struct {
-	Kind    string          `json:"kind"` // "compress"
-	LinkRun                 // meta, rate, burst, drops, rtt_ms, n (requests per Accept-Encoding)
+	LinkRun                 // kind "compress", meta, rate, burst, drops, rtt_ms, n (requests per Accept-Encoding)
 	Fetches []CompressFetch `json:"fetches"`
 	Sizes   []CompressSize  `json:"sizes"`
 	// BreakEven is, per level, the smallest body size from which every
@@ -76,12 +75,12 @@ const contentEncodingLine = "Content-Encoding: gzip\r\n"
 
 // MeasureCompress runs the plan.
 func MeasureCompress(p CompressPlan) (*CompressResults, error) {
-	f, run, err := p.start()
+	f, run, err := p.start(KindCompress)
 	if err != nil {
 		return nil, err
 	}
 	defer f.close()
-	r := &CompressResults{Kind: KindCompress, LinkRun: run, BreakEven: map[string]int{}}
+	r := &CompressResults{LinkRun: run, BreakEven: map[string]int{}}
 	var document []byte
 	for _, ae := range p.Accepts {
 		logf(p.Log, "compress: GET / with Accept-Encoding %q\n", ae)

@@ -12,8 +12,7 @@ import (
 // connection, back to back and after an idle gap, for each congestion
 // control, each tcp_slow_start_after_idle and each response.
 type IdleResults struct {
-	Kind  string    `json:"kind"` // "idle"
-	Meta  Metadata  `json:"meta"`
+	Head            // "idle"
 	RTTMS float64   `json:"rtt_ms"`
 	GapMS float64   `json:"gap_ms"` // the idle gap before each request of AfterIdle
 	N     int       `json:"n"`      // requests back to back, and after a gap
@@ -62,7 +61,7 @@ type IdlePlan struct {
 // tcp_slow_start_after_idle (both set in both namespaces), and on it one
 // connection per response.
 func MeasureIdle(p IdlePlan, meta *Metadata) (*IdleResults, error) {
-	r := &IdleResults{Kind: KindIdle, Drops: p.Drops, RTTMS: ms(p.RTT), GapMS: ms(p.Gap), N: p.N}
+	r := &IdleResults{Drops: p.Drops, RTTMS: ms(p.RTT), GapMS: ms(p.Gap), N: p.N}
 	for _, cc := range p.CCs {
 		for _, ssai := range p.SSAI {
 			l, err := NewLink(Config{RTT: p.RTT, Drops: p.Drops, Sysctl: map[string]string{
@@ -87,9 +86,7 @@ func MeasureIdle(p IdlePlan, meta *Metadata) (*IdleResults, error) {
 			l.Close()
 		}
 	}
-	if meta != nil {
-		r.Meta = *meta
-	}
+	r.Head = head(KindIdle, meta)
 	return r, nil
 }
 
@@ -166,8 +163,7 @@ func (r *IdleResults) PrintTable(w io.Writer) {
 	}
 	t := mdTable{head: []string{"輻輳制御", "tcp_slow_start_after_idle"}, align: "lr"}
 	for _, name := range names {
-		t.head = append(t.head, idleResponseName(name)+"（RTT）: 続けて", "間を空けて")
-		t.align += "rr"
+		t.cols(idleResponseName(name)+"（RTT）", "続けて", "間を空けて")
 	}
 	for _, k := range keys {
 		row := []string{k.cc, k.ssai}

@@ -20,6 +20,27 @@ type Table interface {
 	PrintTable(w io.Writer)
 }
 
+// Head starts every kind of results: the kind, and the metadata of the
+// run that made them.
+type Head struct {
+	Kind string   `json:"kind,omitempty"` // none in the first latency files
+	Meta Metadata `json:"meta"`
+}
+
+// head returns the head of results of kind, with the run's metadata as
+// the measurement left it (none for a nil meta).
+func head(kind string, meta *Metadata) Head {
+	h := Head{Kind: kind}
+	if meta != nil {
+		h.Meta = *meta
+	}
+	return h
+}
+
+// Describe says on what machine the run was made, which is all most kinds
+// need to say besides their table; the others say more.
+func (h *Head) Describe() string { return h.Meta.describe() }
+
 // The kinds of results, as a results file names its own in "kind": what
 // the command of that name writes (netlab time's are latency).
 const (

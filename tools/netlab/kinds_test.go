@@ -25,7 +25,7 @@ func sampleLoad() *LoadResults {
 		{Series: "http-keep", Conns: 1, Repeat: 2, Requests: 90, RPS: 45, ServerCPUUS: 24},
 		{Series: "http-keep", Conns: 16, Repeat: 2, Requests: 210, RPS: 105, ServerCPUUS: 11},
 	}
-	return &LoadResults{Kind: KindLoad, Meta: Metadata{Kernel: "6.1", GoVersion: "go1.26", CPUs: 2, Start: time.Now()},
+	return &LoadResults{Head: Head{Kind: KindLoad, Meta: Metadata{Kernel: "6.1", GoVersion: "go1.26", CPUs: 2, Start: time.Now()}},
 		Load: ClosedLoop, ClientCPUs: []int{0}, ServerCPUs: []int{1}, DurationS: 2, WarmupS: 0.5, Repeats: 2,
 		Points: SummariseLoad(runs), Runs: runs}
 }
@@ -38,13 +38,13 @@ func TestTablesDeterministic(t *testing.T) {
 		PrintTable(io.Writer)
 		Describe() string
 	}{
-		"trace": &TraceResults{Kind: KindTrace, Meta: meta, RTTMS: 50, Server: ServeOptions{Unbuffered: true}, WritesKeep: 13, WritesClose: 14,
+		"trace": &TraceResults{Head: Head{Kind: KindTrace, Meta: meta}, RTTMS: 50, Server: ServeOptions{Unbuffered: true}, WritesKeep: 13, WritesClose: 14,
 			Exchanges: []Exchange{{Connection: 1, Request: 1, Segments: 11, Bytes: 129, SpreadMS: 51, TimeMS: 103}, {Connection: 2, Request: 1, Segments: 11, Bytes: 148}}},
-		"idle": &IdleResults{Kind: KindIdle, Meta: meta, RTTMS: 50, GapMS: 1000, N: 5, Runs: []IdleRun{
+		"idle": &IdleResults{Head: Head{Kind: KindIdle, Meta: meta}, RTTMS: 50, GapMS: 1000, N: 5, Runs: []IdleRun{
 			{CongestionControl: "reno", SlowStartAfterIdle: "1", Response: IdleResponse{Name: "unbuffered Hello"}, AfterIdleMS: 103, AfterIdleRTTs: 2.06}}},
 		"load":   sampleLoad(),
-		"memory": &MemoryResults{Kind: KindMemory, Meta: meta, ServerEnv: []string{"GOGC=1"}, Series: []MemorySeries{{Target: MemoryTarget{Name: "ch04", Request: true}, Levels: []MemoryLevel{{Conns: 0, RSS: 1 << 22}, {Conns: 1000, RSS: 1 << 24}}, RSSPerConn: 12000, SlabPerConn: 4736}}},
-		"timewait": &TimeWaitResults{Kind: KindTimeWait, Meta: meta, PortRange: "32768-60999", Runs: []TimeWaitRun{
+		"memory": &MemoryResults{Head: Head{Kind: KindMemory, Meta: meta}, ServerEnv: []string{"GOGC=1"}, Series: []MemorySeries{{Target: MemoryTarget{Name: "ch04", Request: true}, Levels: []MemoryLevel{{Conns: 0, RSS: 1 << 22}, {Conns: 1000, RSS: 1 << 24}}, RSSPerConn: 12000, SlabPerConn: 4736}}},
+		"timewait": &TimeWaitResults{Head: Head{Kind: KindTimeWait, Meta: meta}, PortRange: "32768-60999", Runs: []TimeWaitRun{
 			{Case: TimeWaitCase{Name: "ch02"}, ClosedFirst: "server", Connections: 10, ClientPorts: 10, ServerSide: 10}}},
 	}
 	wants := map[string][]string{
@@ -96,7 +96,7 @@ func TestTablesDeterministic(t *testing.T) {
 func TestThroughputSVG(t *testing.T) {
 	r := sampleLoad()
 	var b bytes.Buffer
-	if err := r.ThroughputSVG(&b, "Throughput"); err != nil {
+	if err := r.SVG(&b, "Throughput"); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()

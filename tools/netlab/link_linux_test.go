@@ -358,3 +358,11 @@ func TestMeasure(t *testing.T) {
 	}
 	t.Errorf("three measurements out of band:\n%s", strings.Join(problems, "\n"))
 }
+
+// Listen listens in the server's namespace, as a server started with
+// StartServer would: Listen("tcp", "127.0.0.1:0"), and the client reaches
+// it at ServerIP and the same port.
+func (l *Link) Listen(network, addr string) (ln net.Listener, err error) {
+	l.server.run(func() { ln, err = net.Listen(network, addr) })
+	return ln, err
+}

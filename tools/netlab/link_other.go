@@ -3,31 +3,20 @@
 package netlab
 
 import (
-	"context"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 )
 
-// On systems other than Linux there are no network namespaces, and every
-// operation of the link says so.
+// On systems other than Linux there are no network namespaces and no TUN
+// devices: the link cannot be created (NewLink says so), and what needs
+// Linux itself says so too.
 
 var errNotLinux = fmt.Errorf("%w: it needs Linux network namespaces and a TUN device", ErrNoLink)
 
-// EnvUserns: see the Linux version.
-const EnvUserns = "NETLAB_USERNS"
-
-// Link: see the Linux version.
-type Link struct{ cfg Config }
-
-func NewLink(Config) (*Link, error)                                    { return nil, errNotLinux }
-func (l *Link) Config() Config                                         { return l.cfg }
-func (l *Link) Stats() Stats                                           { return Stats{} }
-func (l *Link) Dial(context.Context, string, string) (net.Conn, error) { return nil, errNotLinux }
-func (l *Link) Listen(string, string) (net.Listener, error)            { return nil, errNotLinux }
-func (l *Link) Start(*exec.Cmd) error                                  { return errNotLinux }
-func (l *Link) StartClient(*exec.Cmd) error                            { return errNotLinux }
-func (l *Link) Listening(uint16) (bool, error)                         { return false, errNotLinux }
-func (l *Link) Net() (client, server NetInfo)                          { return NetInfo{}, NetInfo{} }
-func (l *Link) Close()                                                 {}
-func RerunInUserNamespace() (int, error)                               { return 0, errNotLinux }
+func setup(string, string, bool, map[string]string) (*os.File, error) { return nil, errNotLinux }
+func dialAsync(*Link, uint16) (net.Conn, error)                       { return nil, errNotLinux }
+func PinProcess([]int) error                                          { return errNotLinux }
+func StartPinned(cmd *exec.Cmd, _ []int) error                        { return cmd.Start() }
+func Affinity(int) ([]int, error)                                     { return nil, errNotLinux }

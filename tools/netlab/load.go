@@ -92,8 +92,7 @@ type Spread struct {
 
 // LoadResults is what netlab load writes.
 type LoadResults struct {
-	Kind       string      `json:"kind"` // "load"
-	Meta       Metadata    `json:"meta"`
+	Head                   // "load"
 	Load       string      `json:"load"` // ClosedLoop
 	Network    string      `json:"network"`
 	ClientCPUs []int       `json:"client_cpus,omitempty"`
@@ -300,17 +299,13 @@ func spread(v []float64) Spread {
 // spread, and the file has the latencies.
 func (r *LoadResults) PrintTable(w io.Writer) {
 	series, conns := r.axes()
-	t := mdTable{head: []string{"系列"}, align: "l"}
-	for _, head := range []string{"リクエスト / 秒", "サーバーの CPU / リクエスト（µs）"} {
-		for i, c := range conns {
-			h := fmt.Sprintf("%d 本", c)
-			if i == 0 {
-				h = head + ": " + h
-			}
-			t.head = append(t.head, h)
-			t.align += "r"
-		}
+	var labels []string
+	for _, c := range conns {
+		labels = append(labels, fmt.Sprintf("%d 本", c))
 	}
+	t := mdTable{head: []string{"系列"}, align: "l"}
+	t.cols("リクエスト / 秒", labels...)
+	t.cols("サーバーの CPU / リクエスト（µs）", labels...)
 	errs := 0
 	for _, name := range series {
 		rps, cpu := []string{name}, []string{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
@@ -16,9 +15,8 @@ import (
 // request (Cases, each packet picked and dropped on purpose, Repeat
 // times), and the request times under random loss (Random).
 type LossResults struct {
-	Kind  string   `json:"kind"` // "loss"
-	Meta  Metadata `json:"meta"`
-	RTTMS float64  `json:"rtt_ms"`
+	Head          // "loss"
+	RTTMS float64 `json:"rtt_ms"`
 	// The responses' lengths on the wire (status line, header and body)
 	// and the request's, which place the picks (Pick.Seq).
 	HelloBytes   int          `json:"hello_bytes"`
@@ -94,18 +92,11 @@ type LossPlan struct {
 	Log       io.Writer
 }
 
-// lossRun is one run of the plan: a case's repeat or a random-loss run.
-type lossRun struct {
-	c      int // index in Cases, or -1
-	r      int // index in Random
-	repeat int
-}
-
 // MeasureLoss runs the plan: first it learns the lengths of the request
 // and the responses on a link of its own; then it runs every case Repeat
 // times and every random-loss run once, in a random order OrderSeed fixes.
 func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
-	res := &LossResults{Kind: KindLoss, RTTMS: ms(p.RTT), Repeat: p.Repeat}
+	res := &LossResults{RTTMS: ms(p.RTT), Repeat: p.Repeat}
 	if p.Pcap != nil {
 		res.PcapCase = p.PcapCase
 	}
@@ -144,35 +135,29 @@ func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
 			res.Random = append(res.Random, LossRandom{Loss: loss, Seed: p.Seed, Mode: mode})
 		}
 	}
-	var runs []lossRun
-	for c := range res.Cases {
+	// Each run on a fresh link: a case's with its picks (and the capture,
+	// on its first run), a random-loss run's losing packets at random.
+	var runs []run
+	for i := range res.Cases {
+		c := &res.Cases[i]
 		for rep := range p.Repeat {
-			runs = append(runs, lossRun{c: c, repeat: rep})
-		}
-	}
-	for r := range res.Random {
-		runs = append(runs, lossRun{c: -1, r: r})
-	}
-	rng := rand.New(rand.NewPCG(p.OrderSeed, 0x6e65746c6162))
-	rng.Shuffle(len(runs), func(i, j int) { runs[i], runs[j] = runs[j], runs[i] })
-	if meta != nil {
-		seed := p.OrderSeed
-		meta.OrderSeed = &seed
-	}
-	for i, run := range runs {
-		if run.c >= 0 {
-			c := &res.Cases[run.c]
-			logf(p.Log, "loss: %s, repeat %d (%d of %d)\n", c.Name, run.repeat+1, i+1, len(runs))
-			if err := p.timeCase(c, run.repeat == 0 && c.Name == p.PcapCase, meta); err != nil {
-				return nil, fmt.Errorf("%s: %w", c.Name, err)
+			cfg := Config{RTT: p.RTT, Sysctl: p.Sysctl, Picks: c.Picks}
+			if rep == 0 && c.Name == p.PcapCase {
+				cfg.Pcap = p.Pcap
 			}
-			continue
+			runs = append(runs, run{fmt.Sprintf("%s, repeat %d", c.Name, rep+1), cfg, func(l *Link) error { return p.timeCase(l, c) }})
 		}
-		r := &res.Random[run.r]
-		logf(p.Log, "loss: random %g, %s, %d requests (%d of %d)\n", r.Loss, r.Mode, p.N, i+1, len(runs))
-		if err := p.timeRandom(r, meta); err != nil {
-			return nil, fmt.Errorf("random loss %g, %s: %w", r.Loss, r.Mode, err)
-		}
+	}
+	for i := range res.Random {
+		r := &res.Random[i]
+		cfg := Config{RTT: p.RTT, Sysctl: p.Sysctl, Drops: Drops{Loss: r.Loss, Seed: r.Seed}}
+		runs = append(runs, run{fmt.Sprintf("random %g, %s, %d requests", r.Loss, r.Mode, p.N), cfg, func(l *Link) error { return p.timeRandom(l, r) }})
+	}
+	if meta != nil {
+		meta.OrderSeed = &p.OrderSeed
+	}
+	if err := eachRun(shuffle(runs, p.OrderSeed), meta, p.Log, "loss: "); err != nil {
+		return nil, err
 	}
 	medians := map[string]float64{}
 	for i := range res.Cases {
@@ -184,9 +169,7 @@ func MeasureLoss(p LossPlan, meta *Metadata) (*LossResults, error) {
 			c.ExtraRTTs = round(c.ExtraMS/res.RTTMS, 2)
 		}
 	}
-	if meta != nil {
-		res.Meta = *meta
-	}
+	res.Head = head(KindLoss, meta)
 	return res, nil
 }
 
@@ -253,19 +236,10 @@ func wantBody(want string) func(*http.Response, []byte) error {
 	}
 }
 
-// timeCase times c's request once on a fresh link and server, and checks
-// that the link dropped the picked packet and nothing else.
-func (p LossPlan) timeCase(c *LossCase, capture bool, meta *Metadata) error {
-	cfg := Config{RTT: p.RTT, Sysctl: p.Sysctl, Picks: c.Picks}
-	if capture {
-		cfg.Pcap = p.Pcap
-	}
-	l, err := NewLink(cfg)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	meta.AddLink(l)
+// timeCase times c's request once across l, a fresh link, to a fresh
+// server, and checks that the link dropped the picked packet and nothing
+// else.
+func (p LossPlan) timeCase(l *Link, c *LossCase) error {
 	exe := p.Hello
 	cl := p.client(l, nil)
 	if c.Response == "large" {
@@ -294,14 +268,9 @@ func (p LossPlan) timeCase(c *LossCase, capture bool, meta *Metadata) error {
 	return nil
 }
 
-// timeRandom times r's requests to chapter 4's server on a link that
-// loses packets at random.
-func (p LossPlan) timeRandom(r *LossRandom, meta *Metadata) error {
-	l, err := NewLink(Config{RTT: p.RTT, Sysctl: p.Sysctl, Drops: Drops{Loss: r.Loss, Seed: r.Seed}})
-	if err != nil {
-		return err
-	}
-	defer l.Close()
+// timeRandom times r's requests to chapter 4's server across l, a fresh
+// link that loses packets at random.
+func (p LossPlan) timeRandom(l *Link, r *LossRandom) error {
 	srv, err := StartServer(l, p.Port, p.Hello[0], p.Hello[1:]...)
 	if err != nil {
 		return err

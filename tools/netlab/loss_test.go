@@ -126,7 +126,7 @@ func TestPcapSnaplen(t *testing.T) {
 // and RTTs, and the random-loss rows with the packets lost, from the file
 // alone.
 func TestLossTable(t *testing.T) {
-	r := &LossResults{Kind: KindLoss, RTTMS: 50, Repeat: 3,
+	r := &LossResults{Head: Head{Kind: KindLoss}, RTTMS: 50, Repeat: 3,
 		Cases: []LossCase{
 			{Name: "hello-new", Label: "なし", Mode: ModeNew, MedianMS: 103, MinMS: 102, MaxMS: 104},
 			{Name: "syn", Label: "SYN", Mode: ModeNew, Baseline: "hello-new", MedianMS: 1110, MinMS: 1105, MaxMS: 1130, ExtraMS: 1007, ExtraRTTs: 20.14},

@@ -56,8 +56,7 @@ type MemorySeries struct {
 
 // MemoryResults is what netlab memory writes.
 type MemoryResults struct {
-	Kind      string         `json:"kind"` // "memory"
-	Meta      Metadata       `json:"meta"`
+	Head                     // "memory"
 	Network   string         `json:"network"`
 	ServerEnv []string       `json:"server_env"`
 	Note      string         `json:"note"`
@@ -166,14 +165,11 @@ func (r *MemoryResults) PrintTable(w io.Writer) {
 		return
 	}
 	t := mdTable{head: []string{"サーバー", "アイドルのコネクション", "1 本あたりの RSS（KiB）", "1 本あたりのカーネルのソケット（KiB、両端）"}, align: "llrr"}
-	for i, l := range r.Series[0].Levels {
-		h := fmt.Sprintf("%d 本", l.Conns)
-		if i == 0 {
-			h = "RSS（MiB）: " + h
-		}
-		t.head = append(t.head, h)
-		t.align += "r"
+	var labels []string
+	for _, l := range r.Series[0].Levels {
+		labels = append(labels, fmt.Sprintf("%d 本", l.Conns))
 	}
+	t.cols("RSS（MiB）", labels...)
 	for _, s := range r.Series {
 		state := "最初のリクエストの前"
 		if s.Target.Request {

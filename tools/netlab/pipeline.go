@@ -9,13 +9,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -35,8 +33,7 @@ var PipeModes = []string{PipeSequential, PipePipelined, PipeParallel, PipeH2C}
 // request first. Every batch starts with no connection open, so its time
 // includes connecting.
 type PipelineResults struct {
-	Kind   string           `json:"kind"` // "pipeline"
-	Meta   Metadata         `json:"meta"`
+	Head                    // "pipeline"
 	N      int              `json:"n"`       // small GETs per batch
 	SlowMS float64          `json:"slow_ms"` // how long the server waits before answering /slow
 	Repeat int              `json:"repeat"`  // batches per series and RTT
@@ -115,7 +112,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 	if p.N < 1 || p.Repeat < 1 {
 		return nil, errors.New("need at least one request and one batch")
 	}
-	r := &PipelineResults{Kind: KindPipeline, Drops: p.Drops, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
+	r := &PipelineResults{Drops: p.Drops, N: p.N, SlowMS: ms(p.Slow), Repeat: p.Repeat}
 	for _, mode := range PipeModes {
 		for _, slow := range []bool{false, true} {
 			name := mode
@@ -175,9 +172,7 @@ func MeasurePipeline(p PipelinePlan, meta *Metadata) (*PipelineResults, error) {
 		}
 		s.RTTFit.fit(x, y)
 	}
-	if meta != nil {
-		r.Meta = *meta
-	}
+	r.Head = head(KindPipeline, meta)
 	r.Meta.Fit = FitMethod
 	return r, nil
 }
@@ -429,10 +424,7 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 		return
 	}
 	t := mdTable{head: []string{"系列", HeadK, "モデルの k", HeadA}, align: "lrrr"}
-	for i, rtt := range rtts {
-		t.head = append(t.head, rttHead(i, "中央値（ms）", rtt))
-		t.align += "r"
-	}
+	t.cols("中央値（ms）", rttLabels(rtts)...)
 	t.head = append(t.head, "すべての答え（ms）: RTT "+fmtMS(rtts[len(rtts)-1]), "コネクション", "パケット")
 	t.align += "rrr"
 	for _, s := range r.Series {
@@ -445,34 +437,4 @@ func (r *PipelineResults) PrintTable(w io.Writer) {
 		t.rows = append(t.rows, append(row, fmt.Sprintf("%.1f", last.AllMedianMS), fmt.Sprintf("%g", last.Conns), fmt.Sprintf("%g", last.Packets)))
 	}
 	t.write(w)
-}
-
-// dialAsync creates a socket in the client's namespace and starts a
-// non-blocking connect to ServerIP:port there, and returns the connection
-// at once, before the handshake completes: writing to it waits until the
-// handshake is done, and fails if it failed. The link's Dial runs on the
-// client namespace's one thread, one dial at a time, so parallel
-// connections need this.
-func dialAsync(l *Link, port uint16) (net.Conn, error) {
-	var fd int
-	var err error
-	l.client.run(func() {
-		fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return
-		}
-		sa := &syscall.SockaddrInet4{Port: int(port), Addr: [4]byte(net.ParseIP(ServerIP).To4())}
-		if err = syscall.Connect(fd, sa); errors.Is(err, syscall.EINPROGRESS) {
-			err = nil
-		}
-		if err != nil {
-			syscall.Close(fd)
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connecting to %s port %d: %w", ServerIP, port, err)
-	}
-	f := os.NewFile(uintptr(fd), "tcp")
-	defer f.Close() // FileConn has its own copy
-	return net.FileConn(f)
 }

@@ -13,7 +13,7 @@ import (
 // sending drawn apart: no two fitted lines alike in a panel, and each way
 // drawn alike in both.
 func TestPipelineSVG(t *testing.T) {
-	r := &PipelineResults{Kind: KindPipeline, Meta: CollectMetadata(nil), N: 10, SlowMS: 1000, Repeat: 5}
+	r := &PipelineResults{Head: Head{Kind: KindPipeline, Meta: CollectMetadata(nil)}, N: 10, SlowMS: 1000, Repeat: 5}
 	for _, mode := range PipeModes {
 		for _, slow := range []bool{false, true} {
 			name := mode
@@ -35,7 +35,7 @@ func TestPipelineSVG(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	if err := r.PipelineSVG(&b, "Batch time against RTT"); err != nil {
+	if err := r.SVG(&b, "Batch time against RTT"); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()

@@ -12,8 +12,7 @@ import (
 // Results is what the timing command writes: the run's metadata and one
 // series per server and way of connecting.
 type Results struct {
-	Kind string   `json:"kind,omitempty"` // "latency"
-	Meta Metadata `json:"meta"`
+	Head          // "latency"
 	Link LinkInfo `json:"link"`
 	// Series are in the order measured: for each server, new connections
 	// before kept-alive ones.
@@ -183,27 +182,23 @@ func msOf(times []time.Duration) (all []float64, median float64) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func (r *Results) PrintTable(w io.Writer) {
-	var rtts []time.Duration
+	var rtts []float64
 	for _, s := range r.Series {
 		for _, p := range s.Points {
-			if !slices.Contains(rtts, p.RTT) {
-				rtts = append(rtts, p.RTT)
+			if !slices.Contains(rtts, p.RTTMS) {
+				rtts = append(rtts, p.RTTMS)
 			}
 		}
 	}
 	slices.Sort(rtts)
 	t := mdTable{head: []string{"系列", HeadK, HeadA}, align: "lrr"}
-	for i, rtt := range rtts {
-		t.head = append(t.head, rttHead(i, "中央値（ms）", ms(rtt)))
-		t.align += "r"
-	}
-	t.head = append(t.head, "パケット / リクエスト")
-	t.align += "r"
+	t.cols("中央値（ms）", rttLabels(rtts)...)
+	t.head, t.align = append(t.head, "パケット / リクエスト"), t.align+"r"
 	for _, s := range r.Series {
 		row := append([]string{s.Name}, s.KA("%.2f")...)
 		var packets, samples int
 		for _, rtt := range rtts {
-			i := slices.IndexFunc(s.Points, func(p Point) bool { return p.RTT == rtt })
+			i := slices.IndexFunc(s.Points, func(p Point) bool { return p.RTTMS == rtt })
 			if i < 0 {
 				row = append(row, "–")
 				continue
@@ -234,15 +229,26 @@ func (f RTTFit) KA(aFormat string) []string {
 	return []string{f.K(), fmt.Sprintf(aFormat, *f.InterceptMS)}
 }
 
-// rttHead heads the column of the i-th RTT among columns of one quantity:
-// the first names the quantity ("中央値（ms）: RTT 0"), the others only
-// the RTT ("RTT 5 ms"), as the load table names the counts.
-func rttHead(i int, quantity string, rttMS float64) string {
-	h := "RTT " + fmtMS(rttMS)
-	if i == 0 {
-		return quantity + ": " + h
+// cols adds a group of right-aligned columns of one quantity, one per
+// label: the first headed by the quantity and its label ("中央値（ms）:
+// RTT 0"), the others by their label alone ("RTT 5 ms").
+func (t *mdTable) cols(quantity string, labels ...string) {
+	for i, l := range labels {
+		if i == 0 {
+			l = quantity + ": " + l
+		}
+		t.head = append(t.head, l)
+		t.align += "r"
 	}
-	return h
+}
+
+// rttLabels labels columns by RTTs in ms: "RTT 0", "RTT 5 ms".
+func rttLabels(rtts []float64) []string {
+	var labels []string
+	for _, rtt := range rtts {
+		labels = append(labels, "RTT "+fmtMS(rtt))
+	}
+	return labels
 }
 
 // fmtMS writes a time in ms without trailing zeros: "0", "5 ms", "2.5 ms".

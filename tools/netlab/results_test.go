@@ -57,7 +57,7 @@ func TestSeriesFit(t *testing.T) {
 		t.Error("a series at one RTT got a slope")
 	}
 
-	r := &Results{Meta: CollectMetadata([]string{"netlab", "time"}), Link: LinkInfo{Port: 8888}, Series: []Series{s}}
+	r := &Results{Head: Head{Meta: CollectMetadata([]string{"netlab", "time"})}, Link: LinkInfo{Port: 8888}, Series: []Series{s}}
 	name := filepath.Join(t.TempDir(), "r.json")
 	if err := WriteJSON(name, r); err != nil {
 		t.Fatal(err)

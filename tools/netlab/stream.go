@@ -21,8 +21,7 @@ import (
 // first (Content-Length): when the response's first byte, the body's
 // first byte and its last byte arrived.
 type StreamResults struct {
-	Kind    string        `json:"kind"` // "stream"
-	LinkRun               // meta, rate, burst, drops, rtt_ms, n
+	LinkRun               // kind "stream", meta, rate, burst, drops, rtt_ms, n
 	Fetches []StreamFetch `json:"fetches"`
 }
 
@@ -80,12 +79,12 @@ type LinkPlan struct {
 
 // LinkRun is what the results of a LinkPlan say of the run and the link.
 type LinkRun struct {
-	Meta  Metadata `json:"meta"`
-	Rate  string   `json:"rate"`            // such as "1mbit"
-	Burst int      `json:"burst,omitempty"` // -burst, if given
-	Drops          // the link's loss and queue limit, if any
-	RTTMS float64  `json:"rtt_ms"`
-	N     int      `json:"n"` // requests per case, a new connection each
+	Head
+	Rate  string  `json:"rate"`            // such as "1mbit"
+	Burst int     `json:"burst,omitempty"` // -burst, if given
+	Drops         // the link's loss and queue limit, if any
+	RTTMS float64 `json:"rtt_ms"`
+	N     int     `json:"n"` // requests per case, a new connection each
 }
 
 // fetcher is a LinkPlan's link with its server started behind it.
@@ -97,8 +96,8 @@ type fetcher struct {
 
 // start creates the link, records it in the metadata and starts the
 // server behind it; close undoes both.
-func (p LinkPlan) start() (*fetcher, LinkRun, error) {
-	run := LinkRun{Rate: FormatRate(p.Rate), Burst: p.Burst, Drops: p.Drops, RTTMS: ms(p.RTT), N: p.N}
+func (p LinkPlan) start(kind string) (*fetcher, LinkRun, error) {
+	run := LinkRun{Head: Head{Kind: kind}, Rate: FormatRate(p.Rate), Burst: p.Burst, Drops: p.Drops, RTTMS: ms(p.RTT), N: p.N}
 	l, err := NewLink(Config{RTT: p.RTT, Rate: p.Rate, Burst: p.Burst, Drops: p.Drops})
 	if err != nil {
 		return nil, run, err
@@ -141,12 +140,12 @@ func (f *fetcher) fetch(c StreamCase, n int, got func(t [3]time.Duration, resp *
 
 // MeasureStream measures cases. Every case must give the same decoded body.
 func MeasureStream(p LinkPlan, cases []StreamCase) (*StreamResults, error) {
-	f, run, err := p.start()
+	f, run, err := p.start(KindStream)
 	if err != nil {
 		return nil, err
 	}
 	defer f.close()
-	r := &StreamResults{Kind: KindStream, LinkRun: run}
+	r := &StreamResults{LinkRun: run}
 	var body []byte
 	for _, c := range cases {
 		logf(p.Log, "stream: %s %s %s, Accept-Encoding %q\n", c.Name, c.Path, c.Proto, c.AcceptEncoding)

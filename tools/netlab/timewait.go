@@ -40,9 +40,8 @@ type TimeWaitRun struct {
 
 // TimeWaitResults is what netlab timewait writes.
 type TimeWaitResults struct {
-	Kind    string   `json:"kind"` // "timewait"
-	Meta    Metadata `json:"meta"`
-	Network string   `json:"network"`
+	Head           // "timewait"
+	Network string `json:"network"`
 	// The namespace's settings that decide what TIME_WAIT costs.
 	PortRange    string        `json:"ip_local_port_range"`
 	TWReuse      string        `json:"tcp_tw_reuse"`
@@ -56,7 +55,7 @@ type TimeWaitResults struct {
 // runs it in a namespace of its own).
 func MeasureTimeWait(cases []TimeWaitCase, n int, port uint16, log io.Writer) (*TimeWaitResults, error) {
 	r := &TimeWaitResults{
-		Kind:         KindTimeWait,
+		Head:         Head{Kind: KindTimeWait},
 		PortRange:    strings.Join(strings.Fields(readProc("/proc/sys/net/ipv4/ip_local_port_range")), "-"),
 		TWReuse:      readProc("/proc/sys/net/ipv4/tcp_tw_reuse"),
 		MaxTWBuckets: readProc("/proc/sys/net/ipv4/tcp_max_tw_buckets"),
@@ -169,9 +168,9 @@ func (r *TimeWaitResults) PrintTable(w io.Writer) {
 		}
 		runs[run.Case.Name][run.ClosedFirst] = run
 	}
-	t := mdTable{head: []string{"サーバー", "コネクション",
-		"サーバーが先に閉じる: サーバーの TIME_WAIT", "クライアントの TIME_WAIT",
-		"クライアントが先に閉じる: サーバーの TIME_WAIT", "クライアントの TIME_WAIT"}, align: "lrrrrr"}
+	t := mdTable{head: []string{"サーバー", "コネクション"}, align: "lr"}
+	t.cols("サーバーが先に閉じる", "サーバーの TIME_WAIT", "クライアントの TIME_WAIT")
+	t.cols("クライアントが先に閉じる", "サーバーの TIME_WAIT", "クライアントの TIME_WAIT")
 	for _, name := range names {
 		conns := 0
 		var cells []string

@@ -13,8 +13,7 @@ import (
 // server across the link at one RTT, every packet captured, and each
 // response counted in Write calls and in TCP segments.
 type TraceResults struct {
-	Kind   string       `json:"kind"` // "trace"
-	Meta   Metadata     `json:"meta"`
+	Head                // "trace"
 	Link   LinkInfo     `json:"link"`
 	RTTMS  float64      `json:"rtt_ms"`
 	Server ServeOptions `json:"server"`
@@ -67,7 +66,7 @@ func Trace(p TracePlan, meta *Metadata, capture io.Writer) (*TraceResults, error
 		return nil, err
 	}
 	r := &TraceResults{
-		Kind: KindTrace, Meta: *meta, Link: LinkInfo{Port: p.Port, Drops: p.Drops}, RTTMS: ms(p.RTT),
+		Head: head(KindTrace, meta), Link: LinkInfo{Port: p.Port, Drops: p.Drops}, RTTMS: ms(p.RTT),
 		Server: p.Server, Series: series, Exchanges: Exchanges(TCPSegments(packets)),
 	}
 	r.WritesKeep, r.WritesClose = 1, 1

@@ -1,64 +1,160 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
-	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"tcpbook/tools/netlab"
 )
 
-// serveCmd runs netlab's own server: chapter 4's response, buffered or
-// not, with Nagle's algorithm on or off.
-func serveCmd(args []string) error {
-	fs := newFlags("netlab serve")
-	addr := fs.String("addr", "localhost:8888", "where to listen")
-	var o netlab.ServeOptions
-	fs.BoolVar(&o.Unbuffered, "unbuffered", false, "write each response straight to the connection, a Write per piece of the header")
-	fs.BoolVar(&o.Nagle, "nagle", false, "turn Nagle's algorithm on (SetNoDelay(false))")
-	fs.IntVar(&o.Size, "size", 0, "the body's size in bytes (0: \"Hello World\\n\")")
-	fs.Parse(args)
-	if fs.NArg() != 0 {
-		return errors.New("usage: netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]")
+// lab is a measuring command: its flags, with the ones every measuring
+// command has (-json, -port) and those of the link (-loss, -seed, -queue,
+// and -pcap where it captures), and the one path every command takes
+// from its flags to its results: checks, a namespace, the run's metadata,
+// the measurement (captured), the table, the results file.
+type lab struct {
+	*flag.FlagSet
+	out, pcap string
+	port      uint
+	snaplen   int           // of the capture; 0: whole packets
+	drops     *netlab.Drops // nil for the commands on the loopback
+	exe       string        // netlab's own executable, which serves in netlab trace, idle and loss
+}
+
+// newLab returns a command's flags with -json and -port, which portUsage
+// describes (empty: the servers on localhost).
+func newLab(name, portUsage string, usage ...string) *lab {
+	c := &lab{FlagSet: newFlags(name, usage...)}
+	c.StringVar(&c.out, "json", "", "write the results to this file")
+	c.UintVar(&c.port, "port", 8888, cmp.Or(portUsage, "the port the servers listen on, on localhost"))
+	return c
+}
+
+// linkFlags adds -loss, -seed and -queue, which every command that creates
+// the link has.
+func (c *lab) linkFlags() *lab {
+	c.drops = dropFlags(c.FlagSet)
+	return c
+}
+
+// dropFlags adds -loss, -seed and -queue to fs.
+func dropFlags(fs *flag.FlagSet) *netlab.Drops {
+	d := new(netlab.Drops)
+	fs.Func("loss", "lose each packet with probability `P`, each direction on its own: 1% or 0.01 (default 0)", func(s string) (err error) {
+		d.Loss, err = parseShare(s)
+		return err
+	})
+	fs.Uint64Var(&d.Seed, "seed", 0, "seed of the random losses: the same seed loses the same packets")
+	fs.IntVar(&d.Queue, "queue", 0, "drop-tail limit: packets that may wait for -rate in each direction (0: 4096, and the link waits instead of dropping)")
+	return d
+}
+
+// pcapFlag adds -pcap, described by usage, keeping snaplen bytes of each
+// packet.
+func (c *lab) pcapFlag(usage string, snaplen int) {
+	c.StringVar(&c.pcap, "pcap", "", usage)
+	c.snaplen = snaplen
+}
+
+// server returns the server EXE [ARG...] that the command was left with,
+// once EXE is there (build says how to build it). Without EXE, or unless
+// ok (the other flags are valid), it prints the usage and exits.
+func (c *lab) server(ok bool, build string) ([]string, error) {
+	if c.NArg() < 1 || !ok {
+		c.Usage()
+		os.Exit(2)
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
+	if _, err := os.Stat(c.Arg(0)); err != nil {
+		return nil, fmt.Errorf("%w (build it first, such as %s)", err, build)
+	}
+	return c.Args(), nil
+}
+
+// A measurement measures with the run's metadata, capturing into pw if
+// -pcap is set.
+type measurement func(meta *netlab.Metadata, pw *netlab.PcapWriter) (netlab.Table, error)
+
+// onLink measures across the link, in a user namespace if not root: the
+// command runs again there, and onLink returns only in the process that
+// goes on.
+func (c *lab) onLink(measure measurement) error {
+	if err := c.checkPort(); err != nil {
 		return err
 	}
-	return netlab.Serve(ln, o)
-}
-
-// selfInUserns goes into a user namespace (inUserns) and returns
-// netlab's own executable, which serves in netlab trace, idle and loss.
-func selfInUserns() (string, error) {
-	if err := inUserns(); err != nil {
-		return "", err
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("finding netlab's executable: %w", err)
-	}
-	return exe, nil
-}
-
-// inUserns runs the command again in a user namespace if it is not root,
-// as netlab time does; it returns only in the process that goes on.
-func inUserns() error {
 	if os.Geteuid() != 0 && os.Getenv(netlab.EnvUserns) == "" {
 		code, err := netlab.RerunInUserNamespace()
 		if err != nil {
-			return err
+			return err // the message says what to do
 		}
 		os.Exit(code)
 	}
+	return c.run("", measure)
+}
+
+// onLoopback measures on a loopback interface: that of a network
+// namespace of its own, so that nothing else uses the port or counts in
+// the socket tables (the command runs again there, and onLoopback returns
+// only in the process that goes on), or where no namespace can be made,
+// this machine's, which it says. measure gets the network in use.
+func (c *lab) onLoopback(measure func(network string, meta *netlab.Metadata) (netlab.Table, error)) error {
+	if err := c.checkPort(); err != nil {
+		return err
+	}
+	network := "loopback in a network namespace of its own"
+	if os.Getenv(netlab.EnvNetns) == "" {
+		code, err := netlab.RerunInNetns()
+		if err == nil {
+			os.Exit(code)
+		}
+		fmt.Fprintf(os.Stderr, "NOTICE: %v; measuring on this machine's loopback, shared with everything else\n", err)
+		if ok, _ := netlab.LocalListening(uint16(c.port)); ok {
+			return fmt.Errorf("port %d is in use: stop what listens there first", c.port)
+		}
+		network = "this machine's loopback"
+	} else if err := netlab.LoopbackUp(); err != nil {
+		return err
+	}
+	return c.run(network, func(meta *netlab.Metadata, _ *netlab.PcapWriter) (netlab.Table, error) { return measure(network, meta) })
+}
+
+func (c *lab) checkPort() error {
+	if c.port == 0 || c.port > 65535 {
+		return fmt.Errorf("-port %d: want 1 to 65535", c.port)
+	}
 	return nil
+}
+
+// run collects the run's metadata, measures, capturing to -pcap if set,
+// prints the caption and the table as netlab table does, and writes the
+// results to -json if set.
+func (c *lab) run(network string, measure measurement) error {
+	meta := netlab.CollectMetadata(commandLine())
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding netlab's executable: %w", err)
+	}
+	c.exe = exe
+	pw, done, err := createPcap(c.pcap, c.snaplen)
+	if err != nil {
+		return err
+	}
+	res, err := measure(&meta, pw)
+	if perr := done(); err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err
+	}
+	printTable(res)
+	if c.out == "" {
+		return nil
+	}
+	return netlab.WriteJSON(c.out, res)
 }
 
 // createPcap creates the capture file name, unless name is empty, keeping
@@ -97,24 +193,6 @@ func createPcap(name string, snaplen int) (w *netlab.PcapWriter, done func() err
 	return writers[0], done, nil
 }
 
-// measureCapturing runs measure with the captures createPcap makes for
-// name in *pw, closes them and reports the results to out.
-func measureCapturing(name string, snaplen int, pw **netlab.PcapWriter, out string, measure func() (netlab.Table, error)) error {
-	var done func() error
-	var err error
-	if *pw, done, err = createPcap(name, snaplen); err != nil {
-		return err
-	}
-	res, err := measure()
-	if perr := done(); err == nil {
-		err = perr
-	}
-	if err != nil {
-		return err // when the link cannot be created, the message says what to do
-	}
-	return report(res, out)
-}
-
 // serverPcap names the capture of the server's side that goes beside the
 // client's capture name: h2c.pcap → h2c.server.pcap.
 func serverPcap(name string) string { return strings.TrimSuffix(name, ".pcap") + ".server.pcap" }
@@ -127,243 +205,22 @@ func orNow(seed uint64) uint64 {
 	return seed
 }
 
-func traceCmd(args []string) error {
-	fs := newFlags("netlab trace")
-	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
-	n := fs.Int("n", 3, "requests on one kept-alive connection, and then on new connections")
-	pcapFile := fs.String("pcap", "", "write every packet the link carries to this pcap file (required)")
-	out := fs.String("json", "", "write the results to this file")
-	port := fs.Uint("port", 8888, "the port the server listens on, on localhost")
-	var o netlab.ServeOptions
-	fs.BoolVar(&o.Unbuffered, "unbuffered", false, "the server writes each response unbuffered")
-	fs.BoolVar(&o.Nagle, "nagle", false, "the server turns Nagle's algorithm on")
-	fs.IntVar(&o.Size, "size", 0, "the body's size in bytes")
-	sys := sysctls{}
-	fs.Var(sys, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
-	drops := dropFlags(fs)
-	fs.Parse(args)
-	if *pcapFile == "" || fs.NArg() != 0 || *n < 1 {
-		return errors.New("usage: netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] [-size N] -pcap FILE [-json FILE]")
+// sysctls is a repeatable -sysctl flag.
+type sysctls map[string]string
+
+func (s sysctls) String() string { return fmt.Sprint(map[string]string(s)) }
+func (s sysctls) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || !strings.HasPrefix(k, "net.") {
+		return errors.New("want net.NAME=VALUE")
 	}
-	exe, err := selfInUserns()
-	if err != nil {
-		return err
-	}
-	meta := netlab.CollectMetadata(commandLine())
-	f, err := os.Create(*pcapFile)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	res, err := netlab.Trace(netlab.TracePlan{
-		Exe: exe, Server: o, RTT: *rtt, N: *n, Port: uint16(*port), Sysctl: sys, Log: os.Stderr, Drops: *drops,
-	}, &meta, f)
-	if err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	res.Link.Pcap = filepath.Base(*pcapFile) // it sits beside the JSON
-	return report(res, *out)
+	s[k] = val
+	return nil
 }
 
-func idleCmd(args []string) error {
-	fs := newFlags("netlab idle")
-	rtt := fs.Duration("rtt", 50*time.Millisecond, "the RTT")
-	gap := fs.Duration("gap", time.Second, "the idle gap before each request after the first ones")
-	n := fs.Int("n", 5, "requests back to back, then requests each after the gap")
-	ccs := fs.String("cc", "reno,bbr", "congestion controls, comma-separated")
-	ssai := fs.String("ssai", "1,0", "values of net.ipv4.tcp_slow_start_after_idle, comma-separated")
-	size := fs.Int("size", 65536, "the larger response's body in bytes (0: leave it out)")
-	port := fs.Uint("port", 8888, "the port the server listens on, on localhost")
-	out := fs.String("json", "", "write the results to this file")
-	drops := dropFlags(fs)
-	fs.Parse(args)
-	if fs.NArg() != 0 || *n < 1 {
-		return errors.New("usage: netlab idle [-rtt 50ms] [-gap 1s] [-n 5] [-cc reno,bbr] [-ssai 1,0] [-size 65536] [-json FILE]")
-	}
-	exe, err := selfInUserns()
-	if err != nil {
-		return err
-	}
-	responses := []netlab.IdleResponse{{Name: "unbuffered Hello", Server: netlab.ServeOptions{Unbuffered: true}}}
-	if *size > 0 {
-		responses = append(responses, netlab.IdleResponse{Name: fmt.Sprintf("%d-byte body", *size), Server: netlab.ServeOptions{Size: *size}})
-	}
-	meta := netlab.CollectMetadata(commandLine())
-	res, err := netlab.MeasureIdle(netlab.IdlePlan{
-		Exe: exe, Responses: responses, CCs: splitList(*ccs), SSAI: splitList(*ssai),
-		RTT: *rtt, Gap: *gap, N: *n, Port: uint16(*port), Log: os.Stderr, Drops: *drops,
-	}, &meta)
-	if err != nil {
-		return err
-	}
-	return report(res, *out)
-}
-
-// isolate runs the command again in a network namespace of its own, so
-// that nothing else uses its port or counts in its socket tables; it
-// returns only in the process that goes on. Where no namespace can be
-// made, it goes on in this one, says so, and reports the network in use.
-func isolate(port uint16) (network string, err error) {
-	if os.Getenv(netlab.EnvNetns) == "" {
-		code, err := netlab.RerunInNetns()
-		if err == nil {
-			os.Exit(code)
-		}
-		fmt.Fprintf(os.Stderr, "NOTICE: %v; measuring on this machine's loopback, shared with everything else\n", err)
-		if ok, _ := netlab.LocalListening(port); ok {
-			return "", fmt.Errorf("port %d is in use: stop what listens there first", port)
-		}
-		return "this machine's loopback", nil
-	}
-	if err := netlab.LoopbackUp(); err != nil {
-		return "", err
-	}
-	return "loopback in a network namespace of its own", nil
-}
-
-// loopback is how load, memory and timewait start: it reads the servers
-// NAME[:new|:keep]=EXE that fs was left with, one target per way of
-// connecting, checks the other flags with check, goes into a network
-// namespace of its own (isolate) and collects the run's metadata.
-func loopback(fs *flag.FlagSet, port uint, check func() error) ([]netlab.LoadTarget, string, netlab.Metadata, error) {
-	targets, err := parseTargets(fs.Args())
-	if err == nil && check != nil {
-		err = check()
-	}
-	var network string
-	if err == nil {
-		network, err = isolate(uint16(port))
-	}
-	if err != nil {
-		return nil, "", netlab.Metadata{}, err
-	}
-	var out []netlab.LoadTarget
-	for _, t := range targets {
-		for _, m := range t.Modes {
-			out = append(out, netlab.LoadTarget{Name: t.Name, Mode: m, Exe: t.Exe, Args: t.Args})
-		}
-	}
-	return out, network, netlab.CollectMetadata(commandLine()), nil
-}
-
-func loadCmd(args []string) error {
-	fs := newFlags("netlab load", "usage: netlab load [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
-	connList := fs.String("c", "1,16,64", "concurrent connections, comma-separated")
-	d := fs.Duration("d", 2*time.Second, "the measured time of each run")
-	warmup := fs.Duration("warmup", 500*time.Millisecond, "the load before the measured time")
-	repeats := fs.Int("repeat", 3, "repeats, interleaved")
-	pin := fs.Bool("pin", true, "pin the load generator and the server to different CPUs (with at least two)")
-	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
-	out := fs.String("json", "", "write the results to this file")
-	fs.Parse(args)
-	var conns []int
-	targets, network, meta, err := loopback(fs, *port, func() (err error) {
-		conns, err = parseInts(*connList)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	plan := netlab.LoadPlan{Targets: targets, Conns: conns, Warmup: *warmup, Duration: *d, Repeats: *repeats, Port: uint16(*port), Log: os.Stderr}
-	if cpus, err := netlab.Affinity(0); *pin && err == nil && len(cpus) >= 2 {
-		plan.ClientCPUs, plan.ServerCPUs = cpus[:1], cpus[1:2]
-		runtime.GOMAXPROCS(1) // the load generator has one CPU
-	}
-	runs, err := netlab.MeasureLoad(plan)
-	if err != nil {
-		return err
-	}
-	res := &netlab.LoadResults{
-		Kind: netlab.KindLoad, Meta: meta, Load: netlab.ClosedLoop, Network: network,
-		ClientCPUs: plan.ClientCPUs, ServerCPUs: plan.ServerCPUs,
-		WarmupS: warmup.Seconds(), DurationS: d.Seconds(), Repeats: *repeats,
-		Order:  "repeat by repeat: every series at every number of connections, then again (ABAB, not AABB)",
-		Points: netlab.SummariseLoad(runs), Runs: runs,
-	}
-	return report(res, *out)
-}
-
-func memoryCmd(args []string) error {
-	fs := newFlags("netlab memory", "usage: netlab memory [flags] NAME:new=EXE (idle before a request) | NAME:keep=EXE (idle after one) ...")
-	counts := fs.String("counts", "0,1000,2000,3000,4000", "numbers of idle connections, rising, comma-separated")
-	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
-	out := fs.String("json", "", "write the results to this file")
-	fs.Parse(args)
-	var levels []int
-	loads, network, meta, err := loopback(fs, *port, func() (err error) {
-		levels, err = parseInts(*counts)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	var targets []netlab.MemoryTarget
-	for _, t := range loads {
-		targets = append(targets, netlab.MemoryTarget{Name: t.Name, Request: t.Mode == netlab.ModeKeep, Exe: t.Exe, Args: t.Args})
-	}
-	env := []string{"GOGC=1"}
-	series, err := netlab.MeasureMemory(netlab.MemoryPlan{Targets: targets, Counts: levels, Env: env, Port: uint16(*port), Log: os.Stderr})
-	if err != nil {
-		return err
-	}
-	res := &netlab.MemoryResults{Kind: netlab.KindMemory, Meta: meta, Network: network, ServerEnv: env, Note: netlab.MemoryNote, Series: series}
-	return report(res, *out)
-}
-
-func timewaitCmd(args []string) error {
-	fs := newFlags("netlab timewait", "usage: netlab timewait [flags] NAME:new=EXE (the server closes first) | NAME:keep=EXE (the client closes first) ...")
-	n := fs.Int("n", 1000, "connections per case, one request each")
-	port := fs.Uint("port", 8888, "the port the servers listen on, on localhost")
-	out := fs.String("json", "", "write the results to this file")
-	fs.Parse(args)
-	loads, network, meta, err := loopback(fs, *port, nil)
-	if err != nil {
-		return err
-	}
-	var cases []netlab.TimeWaitCase
-	for _, t := range loads {
-		cases = append(cases, netlab.TimeWaitCase{Name: t.Name, ClientCloses: t.Mode == netlab.ModeKeep, Exe: t.Exe, Args: t.Args})
-	}
-	res, err := netlab.MeasureTimeWait(cases, *n, uint16(*port), os.Stderr)
-	if err != nil {
-		return err
-	}
-	res.Meta, res.Network = meta, network
-	return report(res, *out)
-}
-
-// report prints the caption and the table of res, as netlab table does,
-// and writes res to out, if out is not empty.
-func report(res netlab.Table, out string) error {
-	fmt.Println(res.Describe())
-	res.PrintTable(os.Stdout)
-	if out == "" {
-		return nil
-	}
-	return netlab.WriteJSON(out, res)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func parseInts(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v < 0 {
-			return nil, fmt.Errorf("%q: want whole numbers, comma-separated", s)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+// sysctlFlag adds the repeatable -sysctl.
+func (c *lab) sysctlFlag() sysctls {
+	s := sysctls{}
+	c.Var(s, "sysctl", "net.NAME=VALUE to set in both namespaces (repeatable)")
+	return s
 }

@@ -5,11 +5,11 @@
 package main
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -78,68 +78,86 @@ func newFlags(name string, usage ...string) *flag.FlagSet {
 	return fs
 }
 
-// serverArgs returns the server EXE [ARG...] that fs was left with, once
-// EXE is there (build says how to build it). Without EXE, or unless ok
-// (the other flags are valid), it prints the usage and exits.
-func serverArgs(fs *flag.FlagSet, ok bool, build string) ([]string, error) {
-	if fs.NArg() < 1 || !ok {
-		fs.Usage()
-		os.Exit(2)
+func tableCmd(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: netlab table FILE")
 	}
-	if _, err := os.Stat(fs.Arg(0)); err != nil {
-		return nil, fmt.Errorf("%w (build it first, such as %s)", err, build)
+	t, err := netlab.ReadFile(args[0])
+	if err == nil {
+		printTable(t)
 	}
-	return fs.Args(), nil
+	return err
 }
 
-// sysctls is a repeatable -sysctl flag.
-type sysctls map[string]string
-
-func (s sysctls) String() string { return fmt.Sprint(map[string]string(s)) }
-func (s sysctls) Set(v string) error {
-	k, val, ok := strings.Cut(v, "=")
-	if !ok || !strings.HasPrefix(k, "net.") {
-		return errors.New("want net.NAME=VALUE")
-	}
-	s[k] = val
-	return nil
+// printTable prints the caption and then the table, so that the table
+// ends the output.
+func printTable(t netlab.Table) {
+	fmt.Println(t.Describe())
+	t.PrintTable(os.Stdout)
 }
 
-// dropFlags adds -loss, -seed and -queue to fs, for every command that
-// creates the link.
-func dropFlags(fs *flag.FlagSet) *netlab.Drops {
-	d := new(netlab.Drops)
-	fs.Func("loss", "lose each packet with probability `P`, each direction on its own: 1% or 0.01 (default 0)", func(s string) (err error) {
-		d.Loss, err = parseShare(s)
-		return err
-	})
-	fs.Uint64Var(&d.Seed, "seed", 0, "seed of the random losses: the same seed loses the same packets")
-	fs.IntVar(&d.Queue, "queue", 0, "drop-tail limit: packets that may wait for -rate in each direction (0: 4096, and the link waits instead of dropping)")
-	return d
-}
-
-// parseShare reads a share from 0 to 1, such as 0.01, or a percentage,
-// such as 1%.
-func parseShare(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-	if strings.HasSuffix(s, "%") {
-		v /= 100
+func infoCmd(args []string) error {
+	if len(args) != 0 {
+		return errors.New("usage: netlab info")
 	}
-	if err != nil || !(v >= 0 && v <= 1) {
-		return 0, errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
-	}
-	return v, nil
-}
-
-func timeCmd(args []string) error {
-	fs := newFlags("netlab time", "usage: netlab time [flags] NAME=EXE | NAME:new=EXE | NAME:keep=EXE ...")
-	f := addTimingFlags(fs, 20, "requests per series, RTT and repeat")
-	fs.Parse(args)
-	targets, err := parseTargets(fs.Args())
+	data, err := json.MarshalIndent(netlab.CollectMetadata(commandLine()), "", "\t")
 	if err != nil {
 		return err
 	}
-	return f.run(targets, netlab.Measure)
+	fmt.Println(string(data))
+	return nil
+}
+
+// commandLine is os.Args with the program called netlab, not by the
+// temporary path go run gives it.
+func commandLine() []string {
+	return append([]string{"netlab"}, os.Args[1:]...)
+}
+
+func chartCmd(args []string) error {
+	fs := newFlags("netlab chart")
+	out := fs.String("o", "", "the SVG file to write")
+	title := fs.String("title", "", "the chart's title (default: by the kind of results)")
+	fs.Parse(args)
+	if *out == "" || fs.NArg() != 1 {
+		return errors.New("usage: netlab chart [-title TEXT] -o FILE.svg RESULTS.json")
+	}
+	t, err := netlab.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	c, ok := t.(netlab.Chart)
+	if !ok {
+		return fmt.Errorf("%s: no chart for this kind of results", fs.Arg(0))
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := c.SVG(f, *title); err != nil {
+		f.Close()
+		os.Remove(*out)
+		return err
+	}
+	return f.Close()
+}
+
+// serveCmd runs netlab's own server: chapter 4's response, buffered or
+// not, with Nagle's algorithm on or off.
+func serveCmd(args []string) error {
+	fs := newFlags("netlab serve")
+	addr := fs.String("addr", "localhost:8888", "where to listen")
+	o := serveFlags(fs, "write each response straight to the connection, a Write per piece of the header",
+		"turn Nagle's algorithm on (SetNoDelay(false))", "the body's size in bytes (0: \"Hello World\\n\")")
+	fs.Parse(args)
+	if fs.NArg() != 0 {
+		return errors.New("usage: netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]")
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	return netlab.Serve(ln, *o)
 }
 
 // parseTargets reads NAME=EXE, NAME:new=EXE and NAME:keep=EXE.
@@ -175,6 +193,7 @@ func parseTargets(args []string) ([]netlab.Target, error) {
 	return targets, nil
 }
 
+// parseRTTs reads a comma-separated list of durations.
 func parseRTTs(list string) ([]time.Duration, error) {
 	var rtts []time.Duration
 	for _, s := range strings.Split(list, ",") {
@@ -191,68 +210,37 @@ func parseRTTs(list string) ([]time.Duration, error) {
 	return rtts, nil
 }
 
-func tableCmd(args []string) error {
-	if len(args) != 1 {
-		return errors.New("usage: netlab table FILE")
+// parseShare reads a share from 0 to 1, such as 0.01, or a percentage,
+// such as 1%.
+func parseShare(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if strings.HasSuffix(s, "%") {
+		v /= 100
 	}
-	t, err := netlab.ReadFile(args[0])
-	if err != nil {
-		return err
+	if err != nil || !(v >= 0 && v <= 1) {
+		return 0, errors.New("want a share from 0 to 1, such as 0.01, or a percentage, such as 1%")
 	}
-	// The caption first, so that the table ends the output.
-	fmt.Println(t.Describe())
-	t.PrintTable(os.Stdout)
-	return nil
+	return v, nil
 }
 
-func infoCmd(args []string) error {
-	if len(args) != 0 {
-		return errors.New("usage: netlab info")
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
 	}
-	data, err := json.MarshalIndent(netlab.CollectMetadata(commandLine()), "", "\t")
-	if err != nil {
-		return err
-	}
-	fmt.Println(string(data))
-	return nil
+	return out
 }
 
-// commandLine is os.Args with the program called netlab, not by the
-// temporary path go run gives it.
-func commandLine() []string {
-	return append([]string{"netlab"}, os.Args[1:]...)
-}
-
-func chartCmd(args []string) error {
-	fs := newFlags("netlab chart")
-	out := fs.String("o", "", "the SVG file to write")
-	title := fs.String("title", "", "the chart's title (default: by the kind of results)")
-	fs.Parse(args)
-	if *out == "" || fs.NArg() != 1 {
-		return errors.New("usage: netlab chart [-title TEXT] -o FILE.svg RESULTS.json")
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%q: want whole numbers, comma-separated", s)
+		}
+		out = append(out, v)
 	}
-	t, err := netlab.ReadFile(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	f, err := os.Create(*out)
-	if err != nil {
-		return err
-	}
-	switch r := t.(type) {
-	case *netlab.Results:
-		err = r.LatencySVG(f, cmp.Or(*title, "RTT とリクエスト 1 つの時間"))
-	case *netlab.LoadResults:
-		err = r.ThroughputSVG(f, cmp.Or(*title, "ループバックでのスループットとリクエスト 1 つあたりのサーバーの CPU 時間"))
-	case *netlab.PipelineResults:
-		err = r.PipelineSVG(f, cmp.Or(*title, fmt.Sprintf("送り方ごとの、RTT と小さな GET %d 個の時間", r.N)))
-	default:
-		err = fmt.Errorf("%s: no chart for this kind of results", fs.Arg(0))
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(*out)
-		return err
-	}
-	return f.Close()
+	return out, nil
 }

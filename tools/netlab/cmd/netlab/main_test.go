@@ -52,11 +52,11 @@ func TestReadAny(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]any{
 		"old.json":   netlab.Results{Series: []netlab.Series{{Name: "ch04-keep"}}},
-		"trace.json": netlab.TraceResults{Kind: netlab.KindTrace},
-		"idle.json":  netlab.IdleResults{Kind: netlab.KindIdle},
-		"load.json":  netlab.LoadResults{Kind: netlab.KindLoad},
-		"mem.json":   netlab.MemoryResults{Kind: netlab.KindMemory},
-		"tw.json":    netlab.TimeWaitResults{Kind: netlab.KindTimeWait},
+		"trace.json": netlab.TraceResults{Head: netlab.Head{Kind: netlab.KindTrace}},
+		"idle.json":  netlab.IdleResults{Head: netlab.Head{Kind: netlab.KindIdle}},
+		"load.json":  netlab.LoadResults{Head: netlab.Head{Kind: netlab.KindLoad}},
+		"mem.json":   netlab.MemoryResults{Head: netlab.Head{Kind: netlab.KindMemory}},
+		"tw.json":    netlab.TimeWaitResults{Head: netlab.Head{Kind: netlab.KindTimeWait}},
 		"bad.json":   map[string]string{"kind": "nonsense"},
 	}
 	for name, v := range files {
