@@ -68,6 +68,7 @@ type headerBlock struct {
 	endStream bool
 	start     time.Time
 	buf       []byte
+	frames    int   // HEADERS と CONTINUATION の数
 	err       error // HEADERS のストリームエラー。デコードしてから返す
 }
 
@@ -196,8 +197,12 @@ func (c *h2conn) onContinuation(f frame.Frame) error {
 // 届いたら、デコードしてリクエストを作ります。
 func (c *h2conn) addFragment(p []byte, end bool) error {
 	b := c.block
-	if len(b.buf)+len(p) > maxHeaderBlockBytes {
+	b.frames++
+	switch {
+	case len(b.buf)+len(p) > maxHeaderBlockBytes:
 		return connErr(frame.ErrCodeEnhanceYourCalm, "フィールドブロックが %d バイトを超えました", maxHeaderBlockBytes)
+	case b.frames > maxHeaderBlockFrames:
+		return connErr(frame.ErrCodeEnhanceYourCalm, "フィールドブロックのフレームが %d を超えました", maxHeaderBlockFrames)
 	}
 	b.buf = append(b.buf, p...)
 	if !end {
