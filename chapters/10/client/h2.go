@@ -69,6 +69,7 @@ type h2conn struct {
 	fields  []hpack.HeaderField
 	size    int       // fields の大きさ（§6.5.2 の数え方）
 	queue   []*result // まだストリームを開いていないリクエスト
+	retry   []*result // REFUSED_STREAM で断られ、queue より先に送り直すリクエスト
 	streams map[uint32]*h2stream
 	nextID  uint32 // 次に開くストリームの番号。クライアントが開くのは奇数（§5.1.1）
 	// サーバーが SETTINGS で知らせたこと（§6.5.2）
@@ -93,7 +94,6 @@ type h2stream struct {
 	body    bytes.Buffer
 	window  int64 // このストリームのウィンドウのうち、サーバーがまだ使えるバイト数
 	unacked int64
-	retried bool // REFUSED_STREAM で断られ、開き直したもの
 }
 
 // headerBlock は、組み立て中のフィールドブロックです。
@@ -123,7 +123,7 @@ func (c *h2conn) run() error {
 	if err := c.checkPreface(); err != nil {
 		return err
 	}
-	for len(c.streams) > 0 || (len(c.queue) > 0 && c.goAway == nil) {
+	for len(c.streams) > 0 || (len(c.retry)+len(c.queue) > 0 && c.goAway == nil) {
 		f, err := frame.Read(c.r, frame.DefaultMaxFrameSize)
 		if err == nil {
 			c.p.tracef("← %v\n", f)
@@ -169,12 +169,16 @@ func (c *h2conn) checkPreface() error {
 
 // openStreams は、サーバーが許す数まで、待っているリクエストのストリームを開きます。
 func (c *h2conn) openStreams() error {
-	for len(c.queue) > 0 && c.goAway == nil && uint32(len(c.streams)) < c.maxStreams {
+	for len(c.retry)+len(c.queue) > 0 && c.goAway == nil && uint32(len(c.streams)) < c.maxStreams {
 		if c.nextID > 1<<31-1 {
 			return nil // 番号を使い切った（§5.1.1）。残りは refuseQueued が断る
 		}
-		r := c.queue[0]
-		c.queue = c.queue[1:]
+		var r *result
+		if len(c.retry) > 0 {
+			r, c.retry = c.retry[0], c.retry[1:]
+		} else {
+			r, c.queue = c.queue[0], c.queue[1:]
+		}
 		id := c.nextID
 		c.nextID += 2
 		c.streams[id] = &h2stream{res: r, window: frame.DefaultInitialWindowSize}
@@ -488,9 +492,10 @@ func (c *h2conn) onReset(rs frame.RSTStream) error {
 		return nil
 	}
 	delete(c.streams, rs.StreamID)
-	if rs.Code == frame.ErrCodeRefusedStream && !s.retried {
+	if rs.Code == frame.ErrCodeRefusedStream && !s.res.refused {
+		s.res.refused = true
 		c.p.tracef("ストリーム %d は断られたので、新しいストリームで送り直します\n", rs.StreamID)
-		c.queue = append([]*result{s.res}, c.queue...)
+		c.retry = append(c.retry, s.res)
 		return nil
 	}
 	s.res.err = fmt.Errorf("サーバーがストリーム %d を RST_STREAM（%v）で終えました", rs.StreamID, rs.Code)
@@ -533,13 +538,13 @@ func (c *h2conn) onGoAway(g frame.GoAway) {
 
 // refuseQueued は、ストリームを開けなかったリクエストにエラーを記録します。
 func (c *h2conn) refuseQueued() {
-	for _, r := range c.queue {
+	for _, r := range append(c.retry, c.queue...) {
 		r.err = errors.New("サーバーが GOAWAY を送ったので、ストリームを開けませんでした")
 		if c.goAway == nil {
 			r.err = errors.New("ストリームの番号を使い切りました")
 		}
 	}
-	c.queue = nil
+	c.retry, c.queue = nil, nil
 }
 
 // fail は、コネクションが失敗した理由を返します。サーバーがプロトコルに

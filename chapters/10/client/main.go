@@ -32,6 +32,8 @@ const (
 	slowPath = "/slow"
 	// maxBodyBytes は、読むレスポンスのボディの大きさの上限です。
 	maxBodyBytes = 1 << 20
+	// maxShownBytes は、表示するボディの長さの上限です。
+	maxShownBytes = 40
 	// tick は、レスポンスが届いた時刻を表示するときの刻みです。
 	tick = 500 * time.Millisecond
 )
@@ -70,6 +72,9 @@ type result struct {
 	body   []byte
 	at     time.Duration // 取りに行き始めてから、レスポンスがそろうまで
 	err    error         // レスポンスがそろわなかった理由
+	// refused は、HTTP/2 のサーバーが REFUSED_STREAM で断ったことがあるかです。
+	// 断られたリクエストは、1 度だけ新しいストリームで送り直します。
+	refused bool
 }
 
 // run は、targets の URL を取りに行き、レスポンスを w に表示します。
@@ -212,9 +217,14 @@ func (d *dialer) dial(ctx context.Context) (net.Conn, error) {
 	tc := tls.Client(conn, d.tls)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
+		if strings.Contains(err.Error(), "no application protocol") { // RFC 7301 §3.2 のアラート
+			return nil, fmt.Errorf("サーバーは ALPN で %s を受け入れませんでした。このサーバーは %s を話しません（%w）",
+				d.tls.NextProtos[0], d.tls.NextProtos[0], err)
+		}
 		return nil, fmt.Errorf("TLS のハンドシェイクに失敗しました: %w", err)
 	}
-	if got, want := tc.ConnectionState().NegotiatedProtocol, d.tls.NextProtos[0]; got != want {
+	// ALPN を話さないサーバーは HTTP/1.1 を話す（RFC 7301 §3.2）。h2 は ALPN で選ばれたときだけ話す（RFC 9113 §3.2）
+	if got, want := tc.ConnectionState().NegotiatedProtocol, d.tls.NextProtos[0]; got != want && (got != "" || want == "h2") {
 		tc.Close()
 		return nil, fmt.Errorf("サーバーは ALPN で %s を選びませんでした（選んだのは %q）。このサーバーは %s を話しません", want, got, want)
 	}
@@ -248,7 +258,11 @@ func (p *printer) tracef(format string, args ...any) {
 // 取りに行き始めてからの時間を tick の刻みで切り捨てたものです。
 func (p *printer) done(r *result, via string) {
 	r.at = time.Since(p.start)
-	p.printf("受け取る GET %s → %s %q（%v、%s）\n", r.url.RequestURI(), r.status, r.body, r.at.Truncate(tick), via)
+	body := fmt.Sprintf("%q", r.body)
+	if len(r.body) > maxShownBytes {
+		body = fmt.Sprintf("%q…（全部で %d バイト）", r.body[:maxShownBytes], len(r.body))
+	}
+	p.printf("受け取る GET %s → %s %s（%v、%s）\n", r.url.RequestURI(), r.status, body, r.at.Truncate(tick), via)
 }
 
 // readLimited は、ボディを最後まで読みます。maxBodyBytes を超えたら、
