@@ -181,7 +181,7 @@ BENCHOUT10 ?= $(BENCHOUT)/ch10
 bench: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09 bench-ch10
 	@echo "make bench: 結果は 第5章 $(BENCHOUT5)、第6章 $(BENCHOUT6)、第7章 $(BENCHOUT7)、第8章 $(BENCHOUT8)、第9章 $(BENCHOUT9)、第10章 $(BENCHOUT10) にあります"
 
-# Refresh every committed result of the book, in chapters/0N/results.
+# Refresh every committed result of the book, in chapters/NN/results.
 bench-book:
 	@$(MAKE) --no-print-directory bench BENCHOUT5=chapters/05/results BENCHOUT6=chapters/06/results \
 		BENCHOUT7=chapters/07/results BENCHOUT8=chapters/08/results BENCHOUT9=chapters/09/results \
@@ -427,6 +427,9 @@ bench-ch10:
 #   08/results/sequential.pcap, pipelined.pcap
 #                              3 GETs to chapter 8's server, one at a time
 #                              and pipelined (netlab pipeline -n 3)
+#   10/results/h2c.pcap        chapter 10's client, GET /slow, /1 and /2 as
+#                              three streams on one h2c connection to
+#                              chapter 10's server
 # The captures that bench-ch05 and bench-ch08 make with their measurements
 # (unbuffered.pcap, loss.pcap, h2c.pcap, pipelined-slow.pcap) stay there:
 # the prose reads them beside the figures of the same run.
@@ -443,10 +446,11 @@ bench-ch10:
 CAPOUT ?= chapters
 .PHONY: captures
 captures:
-	@set -eu; out='$(CAPOUT)'; echo "パケットの記録（$(CAPOUT)/0N/results に書きます）"; \
-	$(call bench-build,chapters/04/server=ch04 chapters/07/server=ch07 chapters/08/server=ch08); \
+	@set -eu; out='$(CAPOUT)'; echo "パケットの記録（$(CAPOUT)/NN/results に書きます）"; \
+	$(call bench-build,chapters/04/server=ch04 chapters/07/server=ch07 chapters/08/server=ch08 \
+		chapters/10/server=ch10 chapters/10/client=ch10client); \
 	nc=$$(command -v nc); curl=$$(command -v curl); \
-	mkdir -p "$$out/01/results" "$$out/04/results" "$$out/05/results" "$$out/07/results" "$$out/08/results"; \
+	mkdir -p "$$out/01/results" "$$out/04/results" "$$out/05/results" "$$out/07/results" "$$out/08/results" "$$out/10/results"; \
 	printf '#!/bin/sh\nprintf "hello from A\\n" | exec %s -N 10.77.0.2 8888\n' "$$nc" >$$bin/hello; chmod +x $$bin/hello; \
 	$$nl client -rtt 50ms -n 1 -server "$$nc -d -l 127.0.0.1 8888" -pcap "$$out/01/results/hello.pcap" \
 		hello=$$bin/hello >/dev/null; \
@@ -458,4 +462,6 @@ captures:
 		chunks="$$curl -sS -o /dev/null http://10.77.0.2:8888/" >/dev/null; \
 	$$nl pipeline -rtt 50ms -repeat 1 -n 3 -series sequential -pcap "$$out/08/results/sequential.pcap" $$bin/ch08 >/dev/null; \
 	$$nl pipeline -rtt 50ms -repeat 1 -n 3 -series pipelined -pcap "$$out/08/results/pipelined.pcap" $$bin/ch08 >/dev/null; \
-	echo "パケットの記録: $$out/0N/results（make update で図を描き直します）"
+	$$nl client -rtt 50ms -n 1 -server "$$bin/ch10" -pcap "$$out/10/results/h2c.pcap" \
+		h2c="$$bin/ch10client -q http://10.77.0.2:8888/slow http://10.77.0.2:8888/1 http://10.77.0.2:8888/2" >/dev/null; \
+	echo "パケットの記録: $$out/NN/results（make update で図を描き直します）"
