@@ -388,10 +388,12 @@ endef
 # t) and how many runs lost a packet; one RTT gives no k to fit. Then, as
 # a reference without loss, h2 and h2+slow from the same client to
 # chapter 8's h2cserver, net/http's HTTP/2 (nethttp.json): chapter 10's
-# server flushes each frame, so its ten responses take some 20 segments,
-# more than the initial window of 10, and the last ones wait a round trip
-# for ACKs; net/http's buffers the frames of the responses ready at once,
-# and all ten fit the window when they are ready together. Then one h2
+# server flushes each frame, HEADERS and DATA in segments of their own, so
+# the initial window of 10 segments holds its SETTINGS, the ACK of the
+# client's and four responses, and the other six wait a round trip for
+# ACKs (h2-loss.pcap, packets 6-15); net/http's buffers the frames of the
+# responses ready at once, and all ten fit the window when they are ready
+# together. Then one h2
 # and one conns6 run at 5% loss with every packet captured, both sides
 # (h2-loss.pcap, conns6-loss.pcap and their .server.pcap), which the
 # chapter reads for where each loses time.
