@@ -393,10 +393,9 @@ endef
 # client's and four responses, and the other six wait a round trip for
 # ACKs (h2-loss.pcap, packets 6-15); net/http's buffers the frames of the
 # responses ready at once, and all ten fit the window when they are ready
-# together. Then one h2
-# and one conns6 run at 5% loss with every packet captured, both sides
-# (h2-loss.pcap, conns6-loss.pcap and their .server.pcap), which the
-# chapter reads for where each loses time.
+# together. Then one h2 and one conns6 run at 5% loss with every packet
+# captured, both sides (h2-loss.pcap, conns6-loss.pcap and their
+# .server.pcap), which the chapter reads for where each loses time.
 bench-ch10: export CH10_LOSS_TABLE := $(value ch10_loss_table)
 bench-ch10:
 	@set -eu; out='$(BENCHOUT10)'; mkdir -p "$$out"; echo "第10章: HTTP/2 と HTTP/1.1 を損失のあるリンクで比べる計測（$(BENCHOUT10) に書きます）"; \
