@@ -221,7 +221,7 @@ func readInputs(root string) error {
 // go run runs, and a warm build cache makes this nearly free: go run
 // caches linked executables, go build does not.
 func buildPrograms(root string, book *chapter.Book, bin string) error {
-	var dirs []string
+	var dirs, tools []string
 	for _, ch := range book.Chapters {
 		for _, name := range ch.FileNames() {
 			if d := path.Dir(path.Join(ch.Dir, name)); !slices.Contains(dirs, d) {
@@ -233,15 +233,73 @@ func buildPrograms(root string, book *chapter.Book, bin string) error {
 				dirs = append(dirs, d)
 			}
 		}
+		for _, name := range goTools(ch) {
+			if !slices.Contains(tools, name) {
+				tools = append(tools, name)
+			}
+		}
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, len(dirs))
+	errs := make([]error, len(dirs)+len(tools))
 	for i, d := range dirs {
 		wg.Go(func() { errs[i] = goBuild(root, d, filepath.Join(bin, binName(d))) })
+	}
+	for i, name := range tools {
+		wg.Go(func() { errs[len(dirs)+i] = goToolBuild(root, name, filepath.Join(bin, toolBinName(name))) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// goTools lists the tools of go.mod's tool directive that ch's transcripts
+// run with go tool (h2spec, whose summary chapter 10 shows): their names,
+// as go tool takes them.
+func goTools(ch *chapter.Chapter) []string {
+	var names []string
+	for _, b := range ch.Blocks {
+		if b.Kind != chapter.Transcript {
+			continue
+		}
+		cmds, err := transcript.Parse(b.Body)
+		if err != nil {
+			continue // mdrun check reports it
+		}
+		for _, c := range cmds {
+			for _, seg := range strings.Split(c.Line, "|") {
+				f := strings.Fields(seg)
+				if len(f) < 3 || f[0] != "go" || f[1] != "tool" || strings.HasPrefix(f[2], "-") || slices.Contains(names, f[2]) {
+					continue
+				}
+				names = append(names, f[2])
+			}
+		}
+	}
+	return names
+}
+
+// goToolBuild builds the tool name of go.mod's tool directive into dst, as
+// go tool does: "go tool -n NAME" builds it into the build cache and
+// prints where, and the executable is copied from there.
+func goToolBuild(root, name, dst string) error {
+	goCmd := cmp.Or(os.Getenv("BOOKTEST_GO"), "go")
+	cmd := exec.Command(goCmd, "tool", "-n", name)
+	cmd.Dir = root
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("building go tool %s: %v\n%s", name, err, stderr.String())
+	}
+	exe, err := os.ReadFile(strings.TrimSpace(string(out)))
+	if err != nil {
+		return fmt.Errorf("building go tool %s: %v", name, err)
+	}
+	return os.WriteFile(dst, exe, 0o755)
+}
+
+// toolBinName is where buildPrograms puts the tool name: a name no
+// directory of the root makes with binName.
+func toolBinName(name string) string { return "go-tool-" + name }
 
 // toolPrograms lists the programs outside the chapters that ch's
 // transcripts run with go run (a tool such as ./tools/netlab/cmd/netlab,

@@ -361,3 +361,17 @@ func TestToolPrograms(t *testing.T) {
 		t.Errorf("toolPrograms = %q, want %q", got, want)
 	}
 }
+
+// TestGoTools: a transcript may run a tool of go.mod's tool directive with
+// go tool, also after a pipe; go tool's own flags and other commands are
+// not tools, and a tool run twice is built once.
+func TestGoTools(t *testing.T) {
+	src := "# 試す\n\n```console {#ch10-h2spec}\n$ go tool h2spec -p 8888 | tail -n 1\n145 tests\n$ go tool -n h2spec\n$ go run ./chapters/10/server\n$ echo x | go tool h2spec -t -k -p 8443\n$ go tool\n```\n"
+	ch, errs := chapter.Parse("chapters/10/README.md", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if got, want := goTools(ch), []string{"h2spec"}; !slices.Equal(got, want) {
+		t.Errorf("goTools = %q, want %q", got, want)
+	}
+}
