@@ -282,9 +282,11 @@ func handle(conn net.Conn, s *server) {
 // isHTTP2 は、コネクションが HTTP/2 を話すかどうかを返します。TLS なら
 // ALPN で決まっています（RFC 9113 §3.2）。平文なら、最初の行で見分けます。
 // HTTP/2 の接続プリフェイス（§3.4）の最初の行は PRI * HTTP/2.0 です。
-// HTTP/1.1 のリクエスト行には、HTTP/1.1 のような版が必ずあります（RFC 9112 §3）。
-// どちらでもない行には、どちらのプロトコルで答えればよいか分からないので、
-// errNotHTTP を返して閉じさせます。
+// HTTP/1.1 のリクエスト行は、メソッド、ターゲット、版を空白で区切ったもので、
+// 版は HTTP/ で始まります（RFC 9112 §3）。3 つに分かれるのに、3 つめが
+// HTTP/ で始まらない行は、どちらのプロトコルで答えればよいか分からないので、
+// errNotHTTP を返して閉じさせます。それ以外は、HTTP/1.1 として読み、
+// 形の崩れたものには第4章と同じく 400 で答えます。
 func isHTTP2(conn net.Conn, r *bufio.Reader) (bool, error) {
 	if tc, ok := conn.(*tls.Conn); ok {
 		return tc.ConnectionState().NegotiatedProtocol == "h2", nil
@@ -299,7 +301,8 @@ func isHTTP2(conn net.Conn, r *bufio.Reader) (bool, error) {
 				return true, nil
 			}
 		} else if line, _, ok := bytes.Cut(b, []byte("\n")); ok {
-			if len(bytes.TrimSuffix(line, []byte("\r"))) > 0 && !bytes.Contains(line, []byte("HTTP/")) {
+			parts := strings.Split(strings.TrimSuffix(string(line), "\r"), " ")
+			if len(parts) == 3 && !strings.HasPrefix(strings.ToUpper(parts[2]), "HTTP/") {
 				return false, errNotHTTP
 			}
 			return false, nil // HTTP/1.1 の readRequest に任せる
