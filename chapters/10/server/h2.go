@@ -350,6 +350,8 @@ func (c *h2conn) onData(f frame.Frame) error {
 		st.received += int64(len(d.Data))
 		if st.status == 0 && st.received > maxBodyBytes {
 			st.status = http.StatusRequestEntityTooLarge
+			release += st.held // 受け取ったボディはもう使わない
+			st.held, st.body = 0, nil
 		}
 		if st.status == 0 {
 			// ハンドラーが使い終えるまで、コネクションのウィンドウは返さない
@@ -570,6 +572,9 @@ func (c *h2conn) writeResponse(st *stream, status int, text string) error {
 	if closed {
 		return errStreamClosed
 	}
+	if len(body) == 0 {
+		c.endStream(st)
+	}
 	if err := c.writeHeaders(st.id, fields, len(body) == 0, maxFrame); err != nil {
 		return err
 	}
@@ -578,6 +583,9 @@ func (c *h2conn) writeResponse(st *stream, status int, text string) error {
 		if err != nil {
 			return err
 		}
+		if n == len(body) {
+			c.endStream(st)
+		}
 		data := frame.Data{StreamID: st.id, EndStream: n == len(body), Data: body[:n]}
 		if err := c.writeFrames(data.Frame()); err != nil {
 			return err
@@ -585,6 +593,18 @@ func (c *h2conn) writeResponse(st *stream, status int, text string) error {
 		body = body[n:]
 	}
 	return nil
+}
+
+// endStream は、END_STREAM を送る前に呼びます。リクエストを受け取り終えて
+// いれば（half-closed (remote)）、ストリームはこれで closed になります。
+// 送ってから閉じると、END_STREAM を受け取ったクライアントが同じ ID で
+// 送ってきたフレームを、まだ開いているストリームへのものと取り違えます。
+func (c *h2conn) endStream(st *stream) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st.remoteClosed {
+		c.closeStream(st, closedNormally)
+	}
 }
 
 // writeHeaders は、フィールドを HPACK でエンコードして、HEADERS と、

@@ -24,8 +24,10 @@ const (
 	maxHeaderBlockBytes = 2 * maxHeaderListSize
 	// connWindow は、コネクション全体の受け取る向きのウィンドウです。
 	// ハンドラーがまだ使っているリクエストのボディは、ウィンドウを返しません。
-	// コネクション 1 本で持つボディは、これで上限が決まります。
-	connWindow = maxBodyBytes
+	// コネクション 1 本で持つボディは、これで上限が決まります。1 つの
+	// ストリームが maxBodyBytes を超えて送ってきたことが分かるように、
+	// maxBodyBytes より大きくしておきます。
+	connWindow = 2 * maxBodyBytes
 	// maxRefused は、同時に開けるストリームを超えて断った（REFUSED_STREAM）
 	// 数の上限です。超えたら ENHANCE_YOUR_CALM の GOAWAY で閉じます。
 	// 開いては取り消すことを繰り返す相手（Rapid Reset、CVE-2023-44487）は、

@@ -112,7 +112,7 @@ func (c *h2conn) closeStream(st *stream, how closedHow) (release int64) {
 // コネクションエラーです（§5.1 の idle）。閉じたストリームなら、閉じ方で
 // 決まります（§5.1 の closed）。nil なら、フレームを無視します。
 func (c *h2conn) closedError(id uint32, t frame.Type) error {
-	if id > c.lastID {
+	if id > c.lastID || id%2 == 0 { // 偶数のストリームは、サーバーが開くもの
 		return connErr(frame.ErrCodeProtocol, "idle のストリーム %d に %v が届きました", id, t)
 	}
 	if t == frame.TypeWindowUpdate || t == frame.TypeRSTStream {
