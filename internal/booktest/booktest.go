@@ -180,6 +180,11 @@ func Run(t *testing.T, p Params) {
 				if nsErr == nil {
 					t.Parallel()
 				}
+				unlock, err := lockRootPaths(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer unlock()
 				report, err := runScript(topName(t), s, root, bin, updates)
 				if err != nil {
 					t.Errorf("%s: %v\n%s", filepath.Base(s), err, report)
@@ -623,4 +628,58 @@ func (o *output) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return strings.ReplaceAll(o.buf.String(), "\r\n", "\n")
+}
+
+// rootLocks holds a lock for each path of the book's root that a script
+// names as $BOOKROOT/PATH: the scripts run in parallel, each in its own
+// network namespace but on the one file system, and a script that removes
+// chapter 9's certificate directory (so that the server makes a CA on its
+// first start, as on a fresh clone) must not do so while another script's
+// server uses the certificates there. Chapters 9 and 10 both do.
+var (
+	rootLocksMu sync.Mutex
+	rootLocks   = map[string]*sync.Mutex{}
+)
+
+// rootPathRE matches $BOOKROOT/PATH in a script.
+var rootPathRE = regexp.MustCompile(`\$BOOKROOT/([^\s'"#]+)`)
+
+// rootPaths returns the paths of the book's root that script names as
+// $BOOKROOT/PATH, cleaned, sorted and without repeats.
+func rootPaths(script []byte) []string {
+	var paths []string
+	for _, m := range rootPathRE.FindAllSubmatch(script, -1) {
+		if p := path.Clean(string(m[1])); !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// lockRootPaths locks the paths of the book's root that the script file
+// names, in sorted order so that two scripts never wait for each other in
+// a circle, and returns the function that unlocks them.
+func lockRootPaths(file string) (func(), error) {
+	script, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var held []*sync.Mutex
+	for _, p := range rootPaths(script) {
+		rootLocksMu.Lock()
+		mu := rootLocks[p]
+		if mu == nil {
+			mu = new(sync.Mutex)
+			rootLocks[p] = mu
+		}
+		rootLocksMu.Unlock()
+		mu.Lock()
+		held = append(held, mu)
+	}
+	return func() {
+		for _, mu := range held {
+			mu.Unlock()
+		}
+	}, nil
 }

@@ -375,3 +375,16 @@ func TestGoTools(t *testing.T) {
 		t.Errorf("goTools = %q, want %q", got, want)
 	}
 }
+
+// TestRootPaths: the paths a script names under $BOOKROOT are the ones two
+// scripts running at once must not share, each once and in order.
+func TestRootPaths(t *testing.T) {
+	script := "rm $BOOKROOT/chapters/09/certs\nstart ch10-server # $BOOKROOT/chapters/09/certs/\nexec cat '$BOOKROOT/a/./b'\nrun ch10-curl\n"
+	got := rootPaths([]byte(script))
+	if want := []string{"a/b", "chapters/09/certs"}; !slices.Equal(got, want) {
+		t.Errorf("rootPaths = %q, want %q", got, want)
+	}
+	if got := rootPaths([]byte("run ch02-curl\n")); len(got) != 0 {
+		t.Errorf("rootPaths of a script naming no path = %q, want none", got)
+	}
+}
