@@ -75,6 +75,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"net"
 	"os"
@@ -229,9 +231,11 @@ func buildPrograms(root string, book *chapter.Book, bin string) error {
 	var dirs, tools []string
 	for _, ch := range book.Chapters {
 		for _, name := range ch.FileNames() {
-			if d := path.Dir(path.Join(ch.Dir, name)); !slices.Contains(dirs, d) {
-				dirs = append(dirs, d)
+			d := path.Dir(path.Join(ch.Dir, name))
+			if slices.Contains(dirs, d) || !isMain(filepath.Join(root, filepath.FromSlash(path.Join(ch.Dir, name)))) {
+				continue // a package the programs import (chapter 10's frame) is built with them
 			}
+			dirs = append(dirs, d)
 		}
 		for _, d := range toolPrograms(ch) {
 			if !slices.Contains(dirs, d) {
@@ -306,11 +310,16 @@ func goToolBuild(root, name, dst string) error {
 // directory of the root makes with binName.
 func toolBinName(name string) string { return "go-tool-" + name }
 
-// toolPrograms lists the programs outside the chapters that ch's
-// transcripts run with go run (a tool such as ./tools/netlab/cmd/netlab,
-// whose output a chapter shows): slash paths from the root, inside it.
+// toolPrograms lists the programs that ch's transcripts run with go run
+// and that no listing of ch writes: a tool such as ./tools/netlab/cmd/netlab,
+// whose output a chapter shows, or a chapter's program kept as plain Go
+// files that the chapter quotes (chapter 10's client); slash paths from the
+// root, inside it.
 func toolPrograms(ch *chapter.Chapter) []string {
-	var dirs []string
+	var dirs, listed []string
+	for _, name := range ch.FileNames() {
+		listed = append(listed, path.Dir(path.Join(ch.Dir, name)))
+	}
 	for _, b := range ch.Blocks {
 		if b.Kind != chapter.Transcript {
 			continue
@@ -325,8 +334,8 @@ func toolPrograms(ch *chapter.Chapter) []string {
 				continue
 			}
 			d := path.Clean(f[2])
-			if d == "." || d == ".." || strings.HasPrefix(d, "../") || strings.HasPrefix(d, "chapters/") || slices.Contains(dirs, d) {
-				continue // the chapters' programs are built from their listings
+			if d == "." || d == ".." || strings.HasPrefix(d, "../") || slices.Contains(listed, d) || slices.Contains(dirs, d) {
+				continue // outside the root, or built from the chapter's listings
 			}
 			dirs = append(dirs, d)
 		}
@@ -682,4 +691,13 @@ func lockRootPaths(file string) (func(), error) {
 			mu.Unlock()
 		}
 	}, nil
+}
+
+// isMain reports whether the Go file at file belongs to package main: a
+// chapter's listings may also write a package that its programs import.
+// A file that cannot be read or parsed counts as main, so that building it
+// reports the problem.
+func isMain(file string) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.PackageClauseOnly)
+	return err != nil || f.Name.Name == "main"
 }

@@ -347,17 +347,18 @@ func TestHideCheckout(t *testing.T) {
 	}
 }
 
-// TestToolPrograms: a transcript may run a tool of the repository, which
-// the scripts then build like a chapter's program; the chapters' own
-// programs, paths out of the root and other commands are not tools.
+// TestToolPrograms: a transcript may run a tool of the repository, or a
+// chapter's program kept as plain files, which the scripts then build like
+// a chapter's program; the programs the chapter's listings write, paths out
+// of the root and other commands are not tools.
 func TestToolPrograms(t *testing.T) {
-	src := "# 測る\n\n```console {#ch09-table}\n$ go run ./tools/netlab/cmd/netlab table chapters/09/results/x.json\n| a |\n$ go run ./chapters/09/server\n$ go run ../outside\n$ curl localhost:8888\n$ go run ./tools/netlab/cmd/netlab/ info\n```\n"
+	src := "# 測る\n\n```go {file=\"server/main.go\"}\npackage main\n\nfunc main() {}\n```\n\n```console {#ch09-table}\n$ go run ./tools/netlab/cmd/netlab table chapters/09/results/x.json\n| a |\n$ go run ./chapters/09/server\n$ go run ../outside\n$ curl localhost:8888\n$ go run ./tools/netlab/cmd/netlab/ info\n$ go run ./chapters/09/client -n 2\n```\n"
 	ch, errs := chapter.Parse("chapters/09/README.md", []byte(src))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	got := toolPrograms(ch)
-	if want := []string{"tools/netlab/cmd/netlab"}; !slices.Equal(got, want) {
+	if want := []string{"tools/netlab/cmd/netlab", "chapters/09/client"}; !slices.Equal(got, want) {
 		t.Errorf("toolPrograms = %q, want %q", got, want)
 	}
 }
