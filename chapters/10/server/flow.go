@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"tcpbook/chapters/10/frame"
@@ -119,4 +120,58 @@ func windowUpdates(conn int64, id uint32, stream int64) []frame.Frame {
 		fs = append(fs, frame.WindowUpdate{StreamID: id, Increment: uint32(stream)}.Frame())
 	}
 	return fs
+}
+
+// onData は、リクエストのボディを受け取ります。
+func (c *h2conn) onData(f frame.Frame) error {
+	d, err := frame.ParseData(f)
+	if err != nil {
+		return err
+	}
+	n := int64(f.Length) // パディングもウィンドウを減らす
+	c.mu.Lock()
+	if err := c.receive(n); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	st := c.streams[d.StreamID]
+	release, streamUpdate := n, int64(0) // コネクションとストリームに返すバイト数
+	switch {
+	case st == nil:
+		err = c.closedError(d.StreamID, f.Type)
+	case st.remoteClosed:
+		err = streamErr(st.id, frame.ErrCodeStreamClosed, "half-closed (remote) のストリームに DATA が届きました")
+	case n > st.recvWindow:
+		err = streamErr(st.id, frame.ErrCodeFlowControl, "DATA（%d バイト）がストリームのウィンドウ %d を超えました", n, st.recvWindow)
+	default:
+		st.recvWindow -= n
+		st.received += int64(len(d.Data))
+		if st.status == 0 && st.received > maxBodyBytes {
+			st.status = http.StatusRequestEntityTooLarge
+			release += st.held // 受け取ったボディはもう使わない
+			st.held, st.body = 0, nil
+		}
+		if st.status == 0 {
+			// ハンドラーが使い終えるまで、コネクションのウィンドウは返さない
+			st.body = append(st.body, d.Data...)
+			st.held += int64(len(d.Data))
+			release -= int64(len(d.Data))
+			if !d.EndStream { // 続きを送れるように、ストリームのウィンドウは返す
+				st.recvWindow += n
+				streamUpdate = n
+			}
+		}
+		switch {
+		case d.EndStream:
+			err = c.endOfRequest(st)
+		case st.status != 0 && !st.started:
+			c.startHandler(st)
+		}
+	}
+	c.recvWindow += release
+	c.mu.Unlock()
+	if werr := c.writeFrames(windowUpdates(release, d.StreamID, streamUpdate)...); werr != nil {
+		return werr
+	}
+	return err
 }

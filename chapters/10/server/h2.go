@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -71,6 +70,7 @@ type headerBlock struct {
 	endStream bool
 	start     time.Time
 	buf       []byte
+	frames    int   // HEADERS と CONTINUATION の数
 	err       error // HEADERS のストリームエラー。デコードしてから返す
 }
 
@@ -199,8 +199,12 @@ func (c *h2conn) onContinuation(f frame.Frame) error {
 // 届いたら、デコードしてリクエストを作ります。
 func (c *h2conn) addFragment(p []byte, end bool) error {
 	b := c.block
-	if len(b.buf)+len(p) > maxHeaderBlockBytes {
+	b.frames++
+	switch {
+	case len(b.buf)+len(p) > maxHeaderBlockBytes:
 		return connErr(frame.ErrCodeEnhanceYourCalm, "フィールドブロックが %d バイトを超えました", maxHeaderBlockBytes)
+	case b.frames > maxHeaderBlockFrames:
+		return connErr(frame.ErrCodeEnhanceYourCalm, "フィールドブロックのフレームが %d を超えました", maxHeaderBlockFrames)
 	}
 	b.buf = append(b.buf, p...)
 	if !end {
@@ -294,111 +298,6 @@ func (c *h2conn) onRequestHeaders(b *headerBlock, fields []hpack.HeaderField, si
 	return nil
 }
 
-// onTrailers は、ボディのあとの HEADERS を扱います。h2conn.mu の中で呼びます。
-func (c *h2conn) onTrailers(st *stream, b *headerBlock, fields []hpack.HeaderField) error {
-	switch {
-	case st.remoteClosed:
-		return streamErr(st.id, frame.ErrCodeStreamClosed, "half-closed (remote) のストリームに HEADERS が届きました")
-	case b.err != nil:
-		return b.err
-	case !b.endStream:
-		return streamErr(st.id, frame.ErrCodeProtocol, "2 つめの HEADERS に END_STREAM がありません") // §8.1
-	}
-	if err := checkTrailers(fields); err != nil {
-		return streamErr(st.id, frame.ErrCodeProtocol, "%v", err)
-	}
-	return c.endOfRequest(st)
-}
-
-// endOfRequest は、END_STREAM を受け取ったストリームを half-closed (remote) に
-// して、まだならハンドラーを始めます。h2conn.mu の中で呼びます。
-func (c *h2conn) endOfRequest(st *stream) error {
-	if st.status == 0 && st.contentLength >= 0 && st.received != st.contentLength {
-		return streamErr(st.id, frame.ErrCodeProtocol,
-			"content-length は %d ですが、ボディは %d バイトでした", st.contentLength, st.received) // §8.1.1
-	}
-	st.remoteClosed = true
-	if !st.started {
-		c.startHandler(st)
-	}
-	return nil
-}
-
-// onData は、リクエストのボディを受け取ります。
-func (c *h2conn) onData(f frame.Frame) error {
-	d, err := frame.ParseData(f)
-	if err != nil {
-		return err
-	}
-	n := int64(f.Length) // パディングもウィンドウを減らす
-	c.mu.Lock()
-	if err := c.receive(n); err != nil {
-		c.mu.Unlock()
-		return err
-	}
-	st := c.streams[d.StreamID]
-	release, streamUpdate := n, int64(0) // コネクションとストリームに返すバイト数
-	switch {
-	case st == nil:
-		err = c.closedError(d.StreamID, f.Type)
-	case st.remoteClosed:
-		err = streamErr(st.id, frame.ErrCodeStreamClosed, "half-closed (remote) のストリームに DATA が届きました")
-	case n > st.recvWindow:
-		err = streamErr(st.id, frame.ErrCodeFlowControl, "DATA（%d バイト）がストリームのウィンドウ %d を超えました", n, st.recvWindow)
-	default:
-		st.recvWindow -= n
-		st.received += int64(len(d.Data))
-		if st.status == 0 && st.received > maxBodyBytes {
-			st.status = http.StatusRequestEntityTooLarge
-			release += st.held // 受け取ったボディはもう使わない
-			st.held, st.body = 0, nil
-		}
-		if st.status == 0 {
-			// ハンドラーが使い終えるまで、コネクションのウィンドウは返さない
-			st.body = append(st.body, d.Data...)
-			st.held += int64(len(d.Data))
-			release -= int64(len(d.Data))
-			if !d.EndStream { // 続きを送れるように、ストリームのウィンドウは返す
-				st.recvWindow += n
-				streamUpdate = n
-			}
-		}
-		switch {
-		case d.EndStream:
-			err = c.endOfRequest(st)
-		case st.status != 0 && !st.started:
-			c.startHandler(st)
-		}
-	}
-	c.recvWindow += release
-	c.mu.Unlock()
-	if werr := c.writeFrames(windowUpdates(release, d.StreamID, streamUpdate)...); werr != nil {
-		return werr
-	}
-	return err
-}
-
-// onRSTStream は、クライアントがストリームを取り消したことを扱います。
-func (c *h2conn) onRSTStream(f frame.Frame) error {
-	r, err := frame.ParseRSTStream(f)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	st := c.streams[r.StreamID]
-	var release int64
-	if st == nil {
-		err = c.closedError(r.StreamID, f.Type)
-	} else {
-		release = c.closeStream(st, resetByPeer) // ハンドラーは st.done で知る
-	}
-	c.mu.Unlock()
-	if werr := c.writeFrames(windowUpdates(release, 0, 0)...); werr != nil {
-		return werr
-	}
-	return err
-}
-
 // onSettings は、クライアントの設定を受け取って使い、ACK を返します（§6.5.3）。
 func (c *h2conn) onSettings(f frame.Frame) error {
 	s, err := frame.ParseSettings(f)
@@ -442,46 +341,6 @@ func (c *h2conn) onSettings(f frame.Frame) error {
 	return c.writeLocked(frame.Settings{Ack: true}.Frame())
 }
 
-// onPing は、PING に同じデータの ACK で答えます（§6.7）。
-func (c *h2conn) onPing(f frame.Frame) error {
-	p, err := frame.ParsePing(f)
-	if err != nil || p.Ack {
-		return err
-	}
-	if !c.control.allow(maxControlPerSecond) {
-		return connErr(frame.ErrCodeEnhanceYourCalm, "1 秒に %d を超える PING と SETTINGS が届きました", maxControlPerSecond)
-	}
-	return c.writeFrames(frame.Ping{Ack: true, Data: p.Data}.Frame())
-}
-
-// onGoAway は、クライアントがもうストリームを開かないことを記録します。
-// 答えている途中のストリームに答え終えたら、コネクションを閉じます。
-func (c *h2conn) onGoAway(f frame.Frame) error {
-	g, err := frame.ParseGoAway(f)
-	if err != nil {
-		return err
-	}
-	logf("%v: クライアントからの GOAWAY: %v %q\n", c.conn.RemoteAddr(), g.Code, g.Debug)
-	c.mu.Lock()
-	c.goingAway = true
-	c.mu.Unlock()
-	return nil
-}
-
-// resetStream は、ストリームを閉じて RST_STREAM を送ります（§5.4.2）。
-func (c *h2conn) resetStream(id uint32, code frame.ErrCode) error {
-	c.mu.Lock()
-	var release int64
-	if st := c.streams[id]; st != nil {
-		release = c.closeStream(st, resetByUs)
-	} else {
-		c.recent.add(id, resetByUs)
-	}
-	c.mu.Unlock()
-	rst := frame.RSTStream{StreamID: id, Code: code}.Frame()
-	return c.writeFrames(append([]frame.Frame{rst}, windowUpdates(release, 0, 0)...)...)
-}
-
 // startHandler は、リクエストに答えるゴルーチンを始めます。h2conn.mu の中で呼びます。
 func (c *h2conn) startHandler(st *stream) {
 	st.started = true
@@ -491,7 +350,7 @@ func (c *h2conn) startHandler(st *stream) {
 }
 
 // serveStream は、ストリーム st のリクエストに答えるハンドラーです。
-// 答え終えたら、st が持っていたコネクションのウィンドウを返します。
+// 本文は、HTTP/1.1 と同じく reply が決めます。
 func (c *h2conn) serveStream(st *stream) {
 	defer c.wg.Done()
 	status := http.StatusOK
@@ -503,46 +362,7 @@ func (c *h2conn) serveStream(st *stream) {
 	}
 	status, text := reply(st.req.URL.Path, status, st.body, st.done)
 	err := c.writeResponse(st, status, text)
-	code := frame.ErrCodeNo // 答え終えたが、リクエストを受け取り終えていないときに送る
-	if errors.Is(err, errWindowTimeout) {
-		code = frame.ErrCodeCancel
-	}
-	c.mu.Lock()
-	c.handlers--
-	release, rst := st.held, false
-	st.held = 0
-	c.recvWindow += release
-	if !st.closed {
-		if st.remoteClosed && err == nil {
-			c.closeStream(st, closedNormally)
-		} else {
-			c.closeStream(st, resetByUs)
-			rst = true
-		}
-	}
-	if len(c.streams) == 0 && c.handlers == 0 {
-		c.idleSince = time.Now()
-	}
-	c.wake()
-	dead := c.dead
-	c.mu.Unlock()
-	switch {
-	case err == nil, errors.Is(err, errStreamClosed), errors.Is(err, errConnClosed):
-	case errors.Is(err, errWindowTimeout):
-		logf("%v: ストリーム %d: %v\n", c.conn.RemoteAddr(), st.id, err)
-	default: // 書けなかった。コネクションはもう使えない
-		logf("%v: ストリーム %d: %v\n", c.conn.RemoteAddr(), st.id, err)
-		c.conn.Close()
-		return
-	}
-	if dead {
-		return
-	}
-	fs := windowUpdates(release, 0, 0)
-	if rst {
-		fs = append(fs, frame.RSTStream{StreamID: st.id, Code: code}.Frame())
-	}
-	c.writeFrames(fs...) // 書けなければ、読む側も閉じたことに気づく
+	c.finishStream(st, err)
 }
 
 // writeResponse は、レスポンスを HEADERS と DATA で送ります。DATA は
@@ -655,164 +475,4 @@ func (c *h2conn) writeLocked(fs ...frame.Frame) error {
 		c.conn.Close() // 読んでいるゴルーチンにも知らせる
 	}
 	return err
-}
-
-// wait は、次のフレームの最初のバイトが届くまで待ちます。待つ時間は
-// deadline が決めます。終了し始めたら GOAWAY を送り、答えている途中の
-// ストリームに答え終えたら、コネクションエラー（NO_ERROR）を返して閉じさせます。
-func (c *h2conn) wait() error {
-	for {
-		c.mu.Lock()
-		deadline, err := c.deadline()
-		if err != nil {
-			c.mu.Unlock()
-			return err
-		}
-		c.s.mu.Lock()
-		shutdown := c.s.closing && !c.goingAway
-		if !shutdown {
-			c.waiting = true
-			c.s.conns[c.conn] = true // shutdown は、この印を見て待つのを打ち切らせる
-			err = c.conn.SetReadDeadline(deadline)
-		}
-		c.s.mu.Unlock()
-		c.mu.Unlock()
-		if shutdown {
-			if err := c.goAway(); err != nil {
-				return err
-			}
-			continue // 期限を計り直す
-		}
-		if err != nil {
-			return err
-		}
-		_, err = c.r.Peek(1)
-		c.mu.Lock()
-		c.waiting = false
-		c.s.mu.Lock()
-		c.s.conns[c.conn] = false
-		derr := c.conn.SetReadDeadline(time.Now().Add(readTimeout)) // フレームの残りを読む期限
-		c.s.mu.Unlock()
-		c.mu.Unlock()
-		switch {
-		case err == nil:
-			return derr
-		case errors.Is(err, io.EOF):
-			return errors.New("クライアントが閉じました")
-		case !errors.Is(err, os.ErrDeadlineExceeded):
-			return err
-		}
-		if err := c.expire(); err != nil {
-			return err
-		}
-	}
-}
-
-// goAway は、終了し始めたので、これまでに開かれたストリームには答えるが、
-// 新しいストリームは開かないでほしいと、GOAWAY で知らせます（§6.8）。
-func (c *h2conn) goAway() error {
-	c.mu.Lock()
-	c.goingAway = true
-	last := c.lastID
-	c.mu.Unlock()
-	return c.writeFrames(frame.GoAway{LastStreamID: last, Code: frame.ErrCodeNo}.Frame())
-}
-
-// deadline は、次のフレームを待つ期限を返します。h2conn.mu の中で呼びます。
-// 受け取っている途中のフィールドブロックとリクエストには readTimeout、
-// ストリームがなければ idleTimeout です。ハンドラーが答えているだけなら、
-// 期限はありません（ハンドラーには writeTimeout があります）。GOAWAY のあとで
-// ストリームがなくなったら、閉じるためのエラーを返します。
-func (c *h2conn) deadline() (time.Time, error) {
-	idle := len(c.streams) == 0 && c.handlers == 0
-	if c.goingAway && idle && c.block == nil {
-		return time.Time{}, connErr(frame.ErrCodeNo, "GOAWAY のあと、すべてのストリームに答えました")
-	}
-	var d time.Time
-	earlier := func(t time.Time) {
-		if d.IsZero() || t.Before(d) {
-			d = t
-		}
-	}
-	if c.block != nil {
-		earlier(c.block.start.Add(readTimeout))
-	}
-	for _, st := range c.streams {
-		if !st.remoteClosed {
-			earlier(st.opened.Add(readTimeout))
-		}
-	}
-	if idle {
-		earlier(c.idleSince.Add(idleTimeout))
-	}
-	return d, nil
-}
-
-// expire は、期限を過ぎたものを片付けます。受け取り終わらないリクエストの
-// ストリームは CANCEL で取り消します。フィールドブロックが終わらないときと、
-// idleTimeout の間ストリームがなかったときは、コネクションを閉じさせます。
-func (c *h2conn) expire() error {
-	now := time.Now()
-	c.mu.Lock()
-	if c.block != nil && now.After(c.block.start.Add(readTimeout)) {
-		c.mu.Unlock()
-		return connErr(frame.ErrCodeNo, "フィールドブロックが %v たっても終わりません", readTimeout)
-	}
-	var late []uint32
-	for id, st := range c.streams {
-		if !st.remoteClosed && now.After(st.opened.Add(readTimeout)) {
-			late = append(late, id)
-		}
-	}
-	idle := len(c.streams) == 0 && c.handlers == 0 && !now.Before(c.idleSince.Add(idleTimeout))
-	c.mu.Unlock()
-	for _, id := range late {
-		logf("%v: ストリーム %d: %v たってもリクエストが終わらないので取り消します\n", c.conn.RemoteAddr(), id, readTimeout)
-		if err := c.resetStream(id, frame.ErrCodeCancel); err != nil {
-			return err
-		}
-	}
-	if idle {
-		return connErr(frame.ErrCodeNo, "%v ストリームがないので閉じます", idleTimeout)
-	}
-	return nil
-}
-
-// wake は、次のフレームを待っている wait を起こし、期限を計り直させます。
-// h2conn.mu の中で呼びます。
-func (c *h2conn) wake() {
-	if c.waiting {
-		c.conn.SetReadDeadline(time.Now())
-	}
-}
-
-// close は、コネクションを閉じます。コネクションエラーなら、先に GOAWAY で
-// 理由を知らせます（§5.4.1）。ハンドラーがみな終わるのを待ってから戻ります。
-func (c *h2conn) close(err error) {
-	if ce, ok := frame.IsConnError(err); ok {
-		c.mu.Lock()
-		last := c.lastID
-		c.mu.Unlock()
-		g := frame.GoAway{LastStreamID: last, Code: ce.Code, Debug: []byte(ce.Reason)}
-		if c.writeFrames(g.Frame()) == nil {
-			closeWrite(c.conn) // GOAWAY が届くように、FIN を送ってから閉じる
-		}
-	}
-	c.mu.Lock()
-	c.dead = true
-	for _, st := range c.streams {
-		c.closeStream(st, resetByUs)
-	}
-	c.cond.Broadcast()
-	c.mu.Unlock()
-	c.conn.Close()
-	c.wg.Wait()
-}
-
-func connErr(code frame.ErrCode, format string, args ...any) error {
-	return &frame.ConnError{Code: code, Reason: fmt.Sprintf(format, args...)}
-}
-
-func streamErr(id uint32, code frame.ErrCode, format string, args ...any) error {
-	return &frame.StreamError{StreamID: id, Code: code, Reason: fmt.Sprintf(format, args...)}
 }

@@ -87,6 +87,7 @@ func TestH2specPlain(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
 	got, out := runH2spec(t, "-h", "127.0.0.1", "-p", port(t, ts.plain))
+	t.Logf("h2spec -p %s: %s", port(t, ts.plain), got)
 	if got != h2specAll {
 		t.Errorf("h2spec -p (h2c): %s, want %s\n%s", got, h2specAll, failures(out))
 	}
@@ -96,6 +97,7 @@ func TestH2specTLS(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
 	got, out := runH2spec(t, "-h", "127.0.0.1", "-t", "-k", "-p", port(t, ts.tls))
+	t.Logf("h2spec -t -k -p %s: %s", port(t, ts.tls), got)
 	if got != h2specAll {
 		t.Errorf("h2spec -t -k -p (TLS): %s, want %s\n%s", got, h2specAll, failures(out))
 	}

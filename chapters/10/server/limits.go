@@ -22,6 +22,10 @@ const (
 	// フィールドブロックの上限です。CONTINUATION をいくつも送られても、
 	// これより多くは持ちません（CVE-2023-45288、CVE-2024-27316）。
 	maxHeaderBlockBytes = 2 * maxHeaderListSize
+	// maxHeaderBlockFrames は、フィールドブロック 1 つに使える HEADERS と
+	// CONTINUATION の数の上限です。空の CONTINUATION を送り続けられても、
+	// 数で止めます。16,384 バイトのフレームなら 8 つで maxHeaderBlockBytes です。
+	maxHeaderBlockFrames = 64
 	// connWindow は、コネクション全体の受け取る向きのウィンドウです。
 	// ハンドラーがまだ使っているリクエストのボディは、ウィンドウを返しません。
 	// コネクション 1 本で持つボディは、これで上限が決まります。1 つの

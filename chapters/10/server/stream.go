@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"net/http"
 	"time"
+
+	"golang.org/x/net/http2/hpack"
 
 	"tcpbook/chapters/10/frame"
 )
@@ -131,4 +134,115 @@ func (c *h2conn) closedError(id uint32, t frame.Type) error {
 		return connErr(frame.ErrCodeProtocol, "ストリーム %d は、前に開かれた %d より小さい ID です", id, c.lastID)
 	}
 	return connErr(frame.ErrCodeStreamClosed, "閉じたストリーム %d に %v が届きました", id, t)
+}
+
+// onRSTStream は、クライアントがストリームを取り消したことを扱います。
+func (c *h2conn) onRSTStream(f frame.Frame) error {
+	r, err := frame.ParseRSTStream(f)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	st := c.streams[r.StreamID]
+	var release int64
+	if st == nil {
+		err = c.closedError(r.StreamID, f.Type)
+	} else {
+		release = c.closeStream(st, resetByPeer) // ハンドラーは st.done で知る
+	}
+	c.mu.Unlock()
+	if werr := c.writeFrames(windowUpdates(release, 0, 0)...); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// resetStream は、ストリームを閉じて RST_STREAM を送ります（§5.4.2）。
+func (c *h2conn) resetStream(id uint32, code frame.ErrCode) error {
+	c.mu.Lock()
+	var release int64
+	if st := c.streams[id]; st != nil {
+		release = c.closeStream(st, resetByUs)
+	} else {
+		c.recent.add(id, resetByUs)
+	}
+	c.mu.Unlock()
+	rst := frame.RSTStream{StreamID: id, Code: code}.Frame()
+	return c.writeFrames(append([]frame.Frame{rst}, windowUpdates(release, 0, 0)...)...)
+}
+
+// onTrailers は、ボディのあとの HEADERS を扱います。h2conn.mu の中で呼びます。
+func (c *h2conn) onTrailers(st *stream, b *headerBlock, fields []hpack.HeaderField) error {
+	switch {
+	case st.remoteClosed:
+		return streamErr(st.id, frame.ErrCodeStreamClosed, "half-closed (remote) のストリームに HEADERS が届きました")
+	case b.err != nil:
+		return b.err
+	case !b.endStream:
+		return streamErr(st.id, frame.ErrCodeProtocol, "2 つめの HEADERS に END_STREAM がありません") // §8.1
+	}
+	if err := checkTrailers(fields); err != nil {
+		return streamErr(st.id, frame.ErrCodeProtocol, "%v", err)
+	}
+	return c.endOfRequest(st)
+}
+
+// endOfRequest は、END_STREAM を受け取ったストリームを half-closed (remote) に
+// して、まだならハンドラーを始めます。h2conn.mu の中で呼びます。
+func (c *h2conn) endOfRequest(st *stream) error {
+	if st.status == 0 && st.contentLength >= 0 && st.received != st.contentLength {
+		return streamErr(st.id, frame.ErrCodeProtocol,
+			"content-length は %d ですが、ボディは %d バイトでした", st.contentLength, st.received) // §8.1.1
+	}
+	st.remoteClosed = true
+	if !st.started {
+		c.startHandler(st)
+	}
+	return nil
+}
+
+// finishStream は、ハンドラーが答え終えた（err なら、答えられなかった）
+// ストリームを片付けます。st が持っていたコネクションのウィンドウを返し、
+// リクエストを受け取り終えていなければ RST_STREAM で閉じます。
+func (c *h2conn) finishStream(st *stream, err error) {
+	code := frame.ErrCodeNo // 答え終えたが、リクエストを受け取り終えていないときに送る
+	if errors.Is(err, errWindowTimeout) {
+		code = frame.ErrCodeCancel
+	}
+	c.mu.Lock()
+	c.handlers--
+	release, rst := st.held, false
+	st.held = 0
+	c.recvWindow += release
+	if !st.closed {
+		if st.remoteClosed && err == nil {
+			c.closeStream(st, closedNormally)
+		} else {
+			c.closeStream(st, resetByUs)
+			rst = true
+		}
+	}
+	if len(c.streams) == 0 && c.handlers == 0 {
+		c.idleSince = time.Now()
+	}
+	c.wake()
+	dead := c.dead
+	c.mu.Unlock()
+	switch {
+	case err == nil, errors.Is(err, errStreamClosed), errors.Is(err, errConnClosed):
+	case errors.Is(err, errWindowTimeout):
+		logf("%v: ストリーム %d: %v\n", c.conn.RemoteAddr(), st.id, err)
+	default: // 書けなかった。コネクションはもう使えない
+		logf("%v: ストリーム %d: %v\n", c.conn.RemoteAddr(), st.id, err)
+		c.conn.Close()
+		return
+	}
+	if dead {
+		return
+	}
+	fs := windowUpdates(release, 0, 0)
+	if rst {
+		fs = append(fs, frame.RSTStream{StreamID: st.id, Code: code}.Frame())
+	}
+	c.writeFrames(fs...) // 書けなければ、読む側も閉じたことに気づく
 }
