@@ -1,9 +1,11 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"time"
 
@@ -200,4 +202,28 @@ func connErr(code frame.ErrCode, format string, args ...any) error {
 
 func streamErr(id uint32, code frame.ErrCode, format string, args ...any) error {
 	return &frame.StreamError{StreamID: id, Code: code, Reason: fmt.Sprintf(format, args...)}
+}
+
+// checkTLS は、TLS 1.2 で、HTTP/2 に使ってはいけない暗号スイート
+// （RFC 9113 §9.2.2、付録 A）に決まったコネクションなら、INADEQUATE_SECURITY の
+// コネクションエラーを返します。使えるのは、鍵交換が ECDHE で、暗号が AEAD の
+// ものです。Go の既定の一覧には CBC のものもあるので、クライアントがそれを
+// 選ぶことがあります。TLS 1.3 の暗号スイートは、みな使えます。
+func checkTLS(conn net.Conn) error {
+	tc, ok := conn.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	st := tc.ConnectionState()
+	if st.Version >= tls.VersionTLS13 {
+		return nil
+	}
+	switch st.CipherSuite {
+	case tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
+		return nil
+	}
+	return connErr(frame.ErrCodeInadequateSecurity, "TLS 1.2 の暗号スイート %s は HTTP/2 には使えません",
+		tls.CipherSuiteName(st.CipherSuite))
 }

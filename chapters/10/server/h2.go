@@ -119,6 +119,9 @@ func (c *h2conn) serve() error {
 	if string(preface) != frame.ClientPreface {
 		return connErr(frame.ErrCodeProtocol, "接続プリフェイスが違います: %q", preface)
 	}
+	if err := checkTLS(c.conn); err != nil {
+		return err
+	}
 	for {
 		if err := c.wait(); err != nil {
 			return err

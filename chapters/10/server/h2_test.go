@@ -246,3 +246,51 @@ func TestH2Errors(t *testing.T) {
 	}
 	c.closed(t)
 }
+
+// TestH2TLS12: over TLS 1.2, HTTP/2 with an AEAD cipher suite works, and
+// with a CBC one (which Go's client and server still allow) the server
+// sends GOAWAY INADEQUATE_SECURITY (RFC 9113 §9.2.2).
+func TestH2TLS12(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	pem, err := os.ReadFile(caFile(ts.certDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	for _, c := range []struct {
+		suite uint16
+		want  string
+	}{
+		{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "PING"},
+		{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "INADEQUATE_SECURITY"},
+	} {
+		conn, err := tls.Dial("tcp", ts.tls, &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"h2"},
+			MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{c.suite}})
+		if err != nil {
+			t.Fatalf("%s: %v", tls.CipherSuiteName(c.suite), err)
+		}
+		defer conn.Close()
+		conn.Write([]byte(frame.ClientPreface))
+		frame.Write(conn, frame.Settings{}.Frame())
+		frame.Write(conn, frame.Ping{}.Frame())
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got := "" // the answer to the PING, or the GOAWAY's code
+		for got == "" {
+			f, err := frame.Read(conn, frame.MaxFrameSizeLimit)
+			if err != nil {
+				t.Fatalf("%s: %v", tls.CipherSuiteName(c.suite), err)
+			}
+			if p, err := frame.ParsePing(f); f.Type == frame.TypePing && err == nil && p.Ack {
+				got = "PING"
+			}
+			if g, err := frame.ParseGoAway(f); f.Type == frame.TypeGoAway && err == nil {
+				got = g.Code.String()
+			}
+		}
+		if got != c.want {
+			t.Errorf("TLS 1.2 with %s: %s, want %s", tls.CipherSuiteName(c.suite), got, c.want)
+		}
+	}
+}

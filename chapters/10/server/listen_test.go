@@ -26,3 +26,15 @@ func TestAddressInUse(t *testing.T) {
 		t.Errorf("with the port taken, the server made %s (%v); want nothing made", certDir, err)
 	}
 }
+
+// TestAddressInUsePlain: the same with the plaintext address taken (the
+// server listens on both before it looks for its certificates).
+func TestAddressInUsePlain(t *testing.T) {
+	wd := servertest.AddressInUse(t, chapter.Dir, plainAddr)
+	if wd == "" {
+		return // not run: no network namespace of its own
+	}
+	if _, err := os.Stat(filepath.Join(wd, certDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("with the port taken, the server made %s (%v); want nothing made", certDir, err)
+	}
+}

@@ -2,9 +2,11 @@
 // book's text): the request loop is chapter 4's, run in memory on plain
 // connections (handshake lets a connection that is not TLS through, as a
 // test's is), against the RFC tables and net/http.Server, and fuzzed.
-// The tests that dial the real program in plaintext (servertest.Protocol,
-// SilentAndHuge, Shutdown) do not apply to a server that speaks TLS:
-// tls_test.go dials it with TLS instead.
+// A plaintext connection's first request line goes through isHTTP2
+// first, as on plainAddr. The tests that run the real program from this
+// directory (servertest.Protocol, SilentAndHuge, Shutdown) are not used:
+// the program would make its certificates here. tls_test.go and
+// program_test.go run it in an empty directory instead.
 package main
 
 import (

@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,17 +57,16 @@ func TestProgramHTTP2(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() })
-	for _, a := range []string{addr, plainAddr} { // wait for both ports
-		for deadline := time.Now().Add(10 * time.Second); ; {
-			c, err := net.DialTimeout("tcp", a, time.Second)
-			if err == nil {
-				c.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the program does not listen on %s:\n%s", a, out.String())
-			}
-			time.Sleep(10 * time.Millisecond)
+	// main prints this after it listens on both ports and has made the
+	// certificates: wait for it (checked every 10 ms), or for the end.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), plainAddr+" で平文の接続を待ち受けています"); {
+		select {
+		case err := <-exited:
+			t.Fatalf("the program ended: %v\n%s", err, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the program does not say it listens:\n%s", out.String())
 		}
 	}
 	pem, err := os.ReadFile(filepath.Join(dir, caFile(certDir)))
