@@ -152,8 +152,9 @@ serve:
 
 # The measurements of chapters 5-10, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08, bench-ch09 and bench-ch10 in
-# chapter order (about 15 minutes on a 2-core machine: chapters 5-8 took
-# 9 min 53 s on 2026-12-06 and chapter 9 4 min 26 s on 2026-12-07, builds cached), each saying what it measures
+# chapter order (about 33 minutes on a 2-core machine: chapters 5-8 took
+# 9 min 53 s on 2026-12-06, chapter 9 4 min 26 s and chapter 10 18 min 28 s
+# on 2026-12-07, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
 # prints it again from the file, beside the book's (each chapter's
@@ -368,11 +369,12 @@ def row(f): "| \(.[0].name) | " + (map(runs | f) | join(" | ")) + " |";
 ($rows[] | row(map(select((.carried.dropped // 0) > 0)) | length | tostring))
 endef
 
-# Chapter 10 (about MINUTES): ten small GETs (/1 to /10), and the
+# Chapter 10 (about 18 minutes: 18 min 28 s on 2026-12-07 with other
+# builds running, load average 3-7): ten small GETs (/1 to /10), and the
 # same ten after GET /slow, from chapter 10's client to chapter 10's
 # server (HTTP/1.1 and h2c on one port, told apart by the preface) across
 # the link at RTT 50 ms, one netlab client run per loss rate, 0%, 1%, 2%
-# and 5% (loss0.json, loss1.json, loss2.json, loss5.json), RUNS runs of
+# and 5% (loss0.json, loss1.json, loss2.json, loss5.json), 30 runs of
 # each series, in an order that -order-seed fixes and with the losses that
 # -seed fixes: HTTP/1.1 one request at a time on one kept-alive connection
 # (sequential), pipelined on one connection (pipelined), on six
@@ -383,20 +385,26 @@ endef
 # every response but /slow's had arrived. Then loss.md, made from the four
 # files with jq (ch10_loss_table above): each series' median and mean with
 # 95% intervals (the median's from order statistics, the mean's Student
-# t) and how many runs lost a packet; one RTT gives no k to fit. Then one
-# h2 and one conns6 run at 5% loss with every packet captured, both sides
+# t) and how many runs lost a packet; one RTT gives no k to fit. Then, as
+# a reference without loss, h2 and h2+slow from the same client to
+# chapter 8's h2cserver, net/http's HTTP/2 (nethttp.json): chapter 10's
+# server flushes each frame, so its ten responses take some 20 segments,
+# more than the initial window of 10, and the last ones wait a round trip
+# for ACKs; net/http's buffers the frames of the responses ready at once,
+# and all ten fit the window when they are ready together. Then one h2
+# and one conns6 run at 5% loss with every packet captured, both sides
 # (h2-loss.pcap, conns6-loss.pcap and their .server.pcap), which the
 # chapter reads for where each loses time.
 bench-ch10: export CH10_LOSS_TABLE := $(value ch10_loss_table)
 bench-ch10:
 	@set -eu; out='$(BENCHOUT10)'; mkdir -p "$$out"; echo "第10章: HTTP/2 と HTTP/1.1 を損失のあるリンクで比べる計測（$(BENCHOUT10) に書きます）"; \
 	command -v jq >/dev/null || { echo "bench-ch10: 結果の表を作る jq がありません（Debian なら apt-get install jq）" >&2; exit 1; }; \
-	$(call bench-build,chapters/10/server=ch10 chapters/10/client=ch10client); \
+	$(call bench-build,chapters/10/server=ch10 chapters/10/client=ch10client chapters/08/h2cserver=h2c); \
 	u=http://10.77.0.2:8888; small=; for i in 1 2 3 4 5 6 7 8 9 10; do small="$$small $$u/$$i"; done; \
 	cl="$$bin/ch10client -q"; \
 	for loss in 0 1 2 5; do \
 		echo "--- 損失 $$loss%: netlab client"; \
-		$$nl client -rtt 50ms -loss $$loss% -seed 10 -order-seed 10 -n RUNS -server $$bin/ch10 -json "$$out/loss$$loss.json" \
+		$$nl client -rtt 50ms -loss $$loss% -seed 10 -order-seed 10 -n 30 -server $$bin/ch10 -json "$$out/loss$$loss.json" \
 			"sequential=$$cl -h1$$small" "pipelined=$$cl -h1 -pipeline$$small" \
 			"conns6=$$cl -h1 -conns 6$$small" "h2=$$cl$$small" \
 			"sequential+slow=$$cl -h1 $$u/slow$$small" "pipelined+slow=$$cl -h1 -pipeline $$u/slow$$small" \
@@ -405,9 +413,12 @@ bench-ch10:
 	echo "--- 中央値と平均の 95% 区間: loss.md"; \
 	jq -r -s "$$CH10_LOSS_TABLE" "$$out/loss0.json" "$$out/loss1.json" "$$out/loss2.json" "$$out/loss5.json" >"$$out/loss.md"; \
 	cat "$$out/loss.md"; \
+	echo "--- 比べるために、損失なしで net/http の HTTP/2（第8章の h2cserver）: netlab client"; \
+	$$nl client -rtt 50ms -order-seed 10 -n 30 -server $$bin/h2c -json "$$out/nethttp.json" \
+		"h2-nethttp=$$cl$$small" "h2-nethttp+slow=$$cl $$u/slow$$small"; \
 	echo "--- パケットの記録: 損失 5% で h2 と conns6 を 1 回ずつ"; \
-	$$nl client -rtt 50ms -loss 5% -seed CAPSEED -n 1 -server $$bin/ch10 -pcap "$$out/h2-loss.pcap" "h2=$$cl$$small" >/dev/null; \
-	$$nl client -rtt 50ms -loss 5% -seed CAPSEED -n 1 -server $$bin/ch10 -pcap "$$out/conns6-loss.pcap" "conns6=$$cl -h1 -conns 6$$small" >/dev/null; \
+	$$nl client -rtt 50ms -loss 5% -seed 3 -n 1 -server $$bin/ch10 -pcap "$$out/h2-loss.pcap" "h2=$$cl$$small" >/dev/null; \
+	$$nl client -rtt 50ms -loss 5% -seed 3 -n 1 -server $$bin/ch10 -pcap "$$out/conns6-loss.pcap" "conns6=$$cl -h1 -conns 6$$small" >/dev/null; \
 	echo "第10章の結果: $$out"
 
 # The packet captures that the chapters' ladder diagrams (```ladder

@@ -25,6 +25,8 @@ const (
 	// maxHeaderFrames は、1 つのフィールドブロックに続けてよい CONTINUATION の数の
 	// 上限です。空の CONTINUATION をいつまでも送るサーバーを止めます（CVE-2023-45288）。
 	maxHeaderFrames = 64
+	// drainTimeout は、GOAWAY を送ったあとで、サーバーが閉じるのを待つ時間の上限です。
+	drainTimeout = time.Second
 	// maxPings は、1 本のコネクションで答える PING の数の上限です（CVE-2019-9512）。
 	maxPings = 1000
 )
@@ -145,7 +147,29 @@ func (c *h2conn) run() error {
 	}
 	// 閉じる前に、もうストリームを開かないことを知らせる（§6.8）
 	c.send(frame.GoAway{Code: frame.ErrCodeNo}.Frame())
-	return c.flush()
+	if err := c.flush(); err != nil {
+		return err
+	}
+	c.drain()
+	return nil
+}
+
+// drain は、こちらからはもう書かないことを TCP の FIN で伝え、サーバーが
+// コネクションを閉じるまで、届くフレームを読み捨てます。すぐに閉じると、
+// あとから届くサーバーの GOAWAY に、カーネルが RST で答えるからです。
+// 待つのは drainTimeout までです。レスポンスはそろっているので、エラーは無視します。
+func (c *h2conn) drain() {
+	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.conn.SetReadDeadline(time.Now().Add(drainTimeout))
+	for {
+		f, err := frame.Read(c.r, frame.DefaultMaxFrameSize)
+		if err != nil {
+			return
+		}
+		c.p.tracef("← %v\n", f)
+	}
 }
 
 // checkPreface は、サーバーの最初のフレームが SETTINGS であることを

@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/pem"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -540,5 +541,30 @@ func TestUsage(t *testing.T) {
 		if _, err := fetch(t, tc.o, tc.targets); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v %q: got %v, want %q", tc.o, tc.targets, err, tc.want)
 		}
+	}
+}
+
+// TestClose: after its GOAWAY the client half-closes and reads the
+// server's GOAWAY, instead of closing at once (which would make the
+// kernel answer the server's GOAWAY with a RST).
+func TestClose(t *testing.T) {
+	got := make(chan error, 1)
+	base := h2Server(t, func(t *testing.T, s *rawConn) {
+		s.fr.WriteSettings()
+		s.respond(s.requests(t, 1)[0], "bye\n")
+		if s.goAway() == nil {
+			got <- errors.New("no GOAWAY from the client")
+			return
+		}
+		s.fr.WriteGoAway(1, http2.ErrCodeNo, nil)
+		_, err := s.fr.ReadFrame() // the client's FIN
+		got <- err
+	})
+	out, err := fetch(t, options{}, urls(base, "/"))
+	if err != nil || !strings.Contains(out, "← GOAWAY stream=0 len=8 last_stream=1 code=NO_ERROR\n") {
+		t.Errorf("%v\n%s", err, out)
+	}
+	if err := <-got; err != io.EOF {
+		t.Errorf("the server read %v after its GOAWAY, want EOF", err)
 	}
 }
