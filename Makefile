@@ -153,7 +153,7 @@ serve:
 # The measurements of chapters 5-10, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08, bench-ch09 and bench-ch10 in
 # chapter order (about 33 minutes on a 2-core machine: chapters 5-8 took
-# 9 min 53 s on 2026-12-06, chapter 9 4 min 26 s and chapter 10 18 min 28 s
+# 9 min 53 s on 2026-12-06, chapter 9 4 min 26 s and chapter 10 17 min 50 s
 # on 2026-12-07, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
@@ -369,8 +369,8 @@ def row(f): "| \(.[0].name) | " + (map(runs | f) | join(" | ")) + " |";
 ($rows[] | row(map(select((.carried.dropped // 0) > 0)) | length | tostring))
 endef
 
-# Chapter 10 (about 18 minutes: 18 min 28 s on 2026-12-07 with other
-# builds running, load average 3-7): ten small GETs (/1 to /10), and the
+# Chapter 10 (about 18 minutes: 18 min 28 s and 17 min 50 s on 2026-12-07
+# with other builds running, load average 0.5-7): ten small GETs (/1 to /10), and the
 # same ten after GET /slow, from chapter 10's client to chapter 10's
 # server (HTTP/1.1 and h2c on one port, told apart by the preface) across
 # the link at RTT 50 ms, one netlab client run per loss rate, 0%, 1%, 2%
@@ -388,13 +388,14 @@ endef
 # t) and how many runs lost a packet; one RTT gives no k to fit. Then, as
 # a reference without loss, h2 and h2+slow from the same client to
 # chapter 8's h2cserver, net/http's HTTP/2 (nethttp.json): chapter 10's
-# server flushes each frame, so its ten responses take some 20 segments,
-# more than the initial window of 10, and the last ones wait a round trip
-# for ACKs; net/http's buffers the frames of the responses ready at once,
-# and all ten fit the window when they are ready together. Then one h2
-# and one conns6 run at 5% loss with every packet captured, both sides
-# (h2-loss.pcap, conns6-loss.pcap and their .server.pcap), which the
-# chapter reads for where each loses time.
+# server flushes each frame, HEADERS and DATA in segments of their own, so
+# the initial window of 10 segments holds its SETTINGS, the ACK of the
+# client's and four responses, and the other six wait a round trip for
+# ACKs (h2-loss.pcap, packets 6-15); net/http's buffers the frames of the
+# responses ready at once, and all ten fit the window when they are ready
+# together. Then one h2 and one conns6 run at 5% loss with every packet
+# captured, both sides (h2-loss.pcap, conns6-loss.pcap and their
+# .server.pcap), which the chapter reads for where each loses time.
 bench-ch10: export CH10_LOSS_TABLE := $(value ch10_loss_table)
 bench-ch10:
 	@set -eu; out='$(BENCHOUT10)'; mkdir -p "$$out"; echo "第10章: HTTP/2 と HTTP/1.1 を損失のあるリンクで比べる計測（$(BENCHOUT10) に書きます）"; \
@@ -447,7 +448,7 @@ bench-ch10:
 # A target of its own, not part of bench: bench measures, into a
 # reader's temporary directory by default, while these are the book's
 # diagrams, written into chapters/ (as bench-book writes the committed
-# results) and quoted by no table. About 10 s. Run it on an idle machine
+# results) and quoted by no table. About 12 s (12.4 s on 2026-12-07). Run it on an idle machine
 # too: a busy one delays the link's timers, and an arrow that should take
 # the one-way 25 ms takes more (up to 49 ms in one of four runs on
 # 2026-12-06, while other builds ran; the book keeps captures in which
