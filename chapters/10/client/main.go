@@ -22,8 +22,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 const (
@@ -280,28 +278,3 @@ func readLimited(body io.Reader) ([]byte, error) {
 
 // errBodyTooLarge は、ボディが maxBodyBytes を超えたときのエラーです。
 var errBodyTooLarge = errors.New("レスポンスのボディが " + strconv.Itoa(maxBodyBytes) + " バイトを超えるので、読むのをやめました")
-
-// sanitize は、行末の CRLF を LF にし、改行のほかの制御文字や表示できない
-// 文字、UTF-8 として正しくないバイトを、\x1b のようなエスケープにします。
-// s を先頭から 1 度だけたどります。
-func sanitize(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	var q []byte // エスケープを作る場所。使い回す
-	for len(s) > 0 {
-		r, size := utf8.DecodeRuneInString(s)
-		invalid := r == utf8.RuneError && size == 1 // UTF-8 として正しくないバイト
-		switch {
-		case strings.HasPrefix(s, "\r\n"):
-			b.WriteByte('\n')
-			size = 2
-		case r == '\n' || !invalid && unicode.IsPrint(r):
-			b.WriteString(s[:size])
-		default:
-			q = strconv.AppendQuote(q[:0], s[:size]) // "\x1b" のように引用符で囲まれる
-			b.Write(q[1 : len(q)-1])
-		}
-		s = s[size:]
-	}
-	return b.String()
-}
