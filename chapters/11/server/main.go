@@ -85,7 +85,7 @@ func main() {
 	}
 	fmt.Printf("CA の証明書: %s（go run ./chapters/11/client -cacert %[1]s で使います）\n", caFile(certDir))
 	setBuffers(udp.(*net.UDPConn))
-	srv, ln, err := listen(udp, cert)
+	srv, err := listen(udp, cert)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -94,7 +94,7 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	done := make(chan error, 1)
-	go func() { done <- srv.ServeListener(ln) }()
+	go func() { done <- srv.ServeListener(srv.ln) }()
 	select {
 	case err := <-done:
 		fmt.Fprintln(os.Stderr, err)
@@ -114,10 +114,18 @@ func main() {
 	fmt.Println("すべてのリクエストに答えたので終了します")
 }
 
+// server は、HTTP/3 のサーバーと、その QUIC のリスナーです。
+type server struct {
+	*http3.Server
+	ln    *quic.EarlyListener
+	conns atomic.Int64 // 開いているコネクションの数。ハンドシェイク中のものも数える
+}
+
 // listen は、udp の上で QUIC の接続を待ち受け、HTTP/3 で答えるサーバーを返します。
-// 返したリスナーを srv.ServeListener に渡すと、答え始めます。
-func listen(udp net.PacketConn, cert tls.Certificate) (*http3.Server, *quic.EarlyListener, error) {
-	var conns atomic.Int64 // 開いているコネクションの数。ハンドシェイク中のものも数える
+// srv.ServeListener(srv.ln) で答え始めます。
+func listen(udp net.PacketConn, cert tls.Certificate) (*server, error) {
+	srv := &server{}
+	conns := &srv.conns
 	tr := &quic.Transport{
 		Conn: udp,
 		// 新しいコネクションが来るたびに呼ばれる。エラーを返すと断る
@@ -151,9 +159,10 @@ func listen(udp net.PacketConn, cert tls.Certificate) (*http3.Server, *quic.Earl
 		Allow0RTT: true,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	srv := &http3.Server{
+	srv.ln = ln
+	srv.Server = &http3.Server{
 		Handler:        http.HandlerFunc(handler),
 		MaxHeaderBytes: maxHeaderBytes,
 		IdleTimeout:    idleTimeout,
@@ -164,7 +173,7 @@ func listen(udp net.PacketConn, cert tls.Certificate) (*http3.Server, *quic.Earl
 			return context.WithValue(ctx, connKey{}, c)
 		},
 	}
-	return srv, ln, nil
+	return srv, nil
 }
 
 // connKey は、リクエストのコンテキストに QUIC のコネクションを入れるときの鍵です。
