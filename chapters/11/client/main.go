@@ -33,9 +33,11 @@ import (
 	"github.com/quic-go/quic-go/qlogwriter"
 )
 
+// dialTimeout は、QUIC のハンドシェイクを終えるまでの期限です。
+// テストは、答えないサーバーの場合を短く試すために変えます。
+var dialTimeout = 10 * time.Second
+
 const (
-	// dialTimeout は、QUIC のハンドシェイクを終えるまでの期限です。
-	dialTimeout = 10 * time.Second
 	// requestTimeout は、すべてのリクエストを送ってレスポンスを読み終えるまでの期限です。
 	requestTimeout = 10 * time.Second
 	// ticketTimeout は、-0rtt で、1 本目のコネクションでセッションチケットを待つ時間の上限です。
@@ -50,6 +52,7 @@ func main() {
 	qlogFile := flag.String("qlog", "", "計ったコネクションの qlog を、このファイルに書く")
 	zeroRTT := flag.Bool("0rtt", false, "2 本目のコネクションを 0-RTT で再開し、そちらで計る")
 	quiet := flag.Bool("q", false, "netlab-time の行とエラーだけを表示する")
+	all := flag.Bool("all", false, "netlab-time を、最初ではなく最後のレスポンスを読み終えるまでの時間にする")
 	flag.Parse()
 	targets := flag.Args()
 	if len(targets) == 0 {
@@ -63,7 +66,12 @@ func main() {
 		out = io.Discard
 	}
 	c, err := newClient(out, *cacert, *addr, targets)
+	if err == nil && os.Getenv("SSLKEYLOGFILE") != "" {
+		// Wireshark がパケットを復号できるように、TLS の秘密を書く（NSS の鍵ログの形式）
+		c.tls.KeyLogWriter, err = os.OpenFile(os.Getenv("SSLKEYLOGFILE"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	}
 	if err == nil {
+		c.all = *all
 		var elapsed time.Duration
 		elapsed, err = c.run(*zeroRTT, *qlogFile)
 		if err == nil {
@@ -82,6 +90,7 @@ type client struct {
 	tls     *tls.Config
 	addr    string     // UDP で送る先
 	urls    []*url.URL // 取ってくる URL。ホストはどれも同じ
+	all     bool       // 最後のレスポンスまでの時間を計る
 	tickets chan struct{}
 }
 
@@ -127,8 +136,8 @@ func newClient(w io.Writer, cacert, addr string, targets []string) (*client, err
 	return c, nil
 }
 
-// run は、URL を取ってきて、計ったコネクションの最初のレスポンスまでの
-// 時間を返します。時間は、UDP のソケットを開く前から数えます。zeroRTT なら、
+// run は、URL を取ってきて、計ったコネクションの最初のレスポンス
+// （c.all なら最後のレスポンス）までの時間を返します。時間は、UDP のソケットを開く前から数えます。zeroRTT なら、
 // 1 本目のコネクションでセッションチケットを受け取ってから閉じ、2 本目の
 // コネクションを 0-RTT で再開して計ります。qlog が空でなければ、計った
 // コネクションの qlog をそのファイルに書きます。
@@ -149,7 +158,8 @@ func (c *client) run(zeroRTT bool, qlog string) (time.Duration, error) {
 }
 
 // fetch は、新しいコネクションで URL をすべて並行して取ってきて、表示します。
-// 返すのは、UDP のソケットを開く前から最初のレスポンスを読み終えるまでの時間です。
+// 返すのは、UDP のソケットを開く前から最初のレスポンス（c.all なら、
+// すべてのレスポンス）を読み終えるまでの時間です。
 // early なら、ハンドシェイクの終わりを待たずに、0-RTT でリクエストを送ります。
 func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 	start := time.Now()
@@ -181,6 +191,13 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 	} else {
 		conn, err = tr.Dial(ctx, udpAddr, c.tls, conf)
 	}
+	var idle *quic.IdleTimeoutError
+	var hs *quic.HandshakeTimeoutError
+	if errors.As(err, &idle) || errors.As(err, &hs) {
+		return 0, fmt.Errorf("サーバーが QUIC で答えません（%s に UDP で送っても、%v の間、何も返ってきません）。\n"+
+			"UDP のそのポートでサーバーが動いているか確かめてください（go run ./chapters/11/server、ss -lunp 'sport = :%d'）",
+			c.addr, dialTimeout, udpAddr.Port)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -199,6 +216,9 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 		})
 	}
 	wg.Wait()
+	if c.all {
+		firstAt = time.Since(start)
+	}
 	if early {
 		c.printHandshake(conn, 0)
 	}
@@ -406,15 +426,11 @@ func (q *qlogFile) wait() error {
 // explain は、つなげなかった理由を、何を確かめればよいかが分かる文にします。
 func explain(err error) string {
 	var idle *quic.IdleTimeoutError
-	var hs *quic.HandshakeTimeoutError
 	var transport *quic.TransportError
 	var app *quic.ApplicationError
 	var unknown x509.UnknownAuthorityError
 	var host x509.HostnameError
 	switch {
-	case errors.As(err, &hs):
-		return "サーバーが QUIC で答えません。UDP のそのポートでサーバーが動いているか確かめてください" +
-			"（go run ./chapters/11/server、ss -lunp 'sport = :8443'）"
 	case errors.As(err, &unknown):
 		return fmt.Sprintf("サーバーの証明書を信頼できません。署名した CA（%s）が、-cacert で渡した CA ではありません",
 			unknown.Cert.Issuer)
