@@ -348,6 +348,21 @@ bench-ch11:
 	for loss in 0 1 2 5; do echo "--- 10 個の GET と /slow が先の 10 個: RTT 50 ms、損失 $$loss%"; \
 		$$nl client $$srv -rtt 50ms -loss $$loss% -seed 11 -n 20 -order-seed 11 -json "$$out/loss-$$loss.json" \
 			"ten=$$cl -all $$ten" "slow-first=$$cl -all $$slow"; done; \
+	echo "--- 1 リクエストあたりの CPU: go test -bench CPU -count 10（cpu.txt、表は cpu.md）"; \
+	go test ./chapters/11/server -run '^$$' -bench CPU -count 10 >"$$out/cpu.txt"; \
+	{ echo "$$(go env GOVERSION)、$$(sed -n 's/^cpu: *//p' "$$out/cpu.txt" | sed 's/ *$$//')、ループバック、10 回の中央値 [最小, 最大]"; \
+	  echo '| プロトコル | CPU（µs / リクエスト） | 時間（µs / リクエスト） | UDP のデータグラム / リクエスト |'; echo '|:--|--:|--:|--:|'; \
+	  awk '/^BenchmarkCPU\// { n = $$1; sub(/^BenchmarkCPU\//, "", n); sub(/-[0-9]+$$/, "", n); \
+		for (i = 3; i < NF; i += 2) print n, $$(i + 1), $$i }' "$$out/cpu.txt" | sort -k1,1 -k2,2 -k3,3g | \
+	  awk 'function med(k, m) { m = c[k]; return m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2 } \
+		function cell(k, f) { return c[k] ? sprintf(f " [" f ", " f "]", med(k), v[k, 1], v[k, c[k]]) : "–" } \
+		{ k = $$1 SUBSEP $$2; v[k, ++c[k]] = $$3; if (!($$1 in seen)) { seen[$$1]; names[++nn] = $$1 } } \
+		END { for (i = 1; i <= nn; i++) { n = names[i]; \
+			printf "| %s | %s | %s | %s |\n", n, cell(n SUBSEP "cpu-µs/req", "%.1f"), \
+				cell(n SUBSEP "ns/op", "%.0f") == "–" ? "–" : sprintf("%.0f [%.0f, %.0f]", med(n SUBSEP "ns/op") / 1000, \
+					v[n SUBSEP "ns/op", 1] / 1000, v[n SUBSEP "ns/op", c[n SUBSEP "ns/op"]] / 1000), \
+				cell(n SUBSEP "datagrams/req", "%.2f") } }'; \
+	} >"$$out/cpu.md"; \
 	echo "第11章の結果: $$out（$$(( $$(date +%s) - start )) 秒）"
 
 # The packet captures that the chapters' ladder diagrams (```ladder
