@@ -228,3 +228,40 @@ func (c *ticketCache) Put(key string, cs *tls.ClientSessionState) {
 	default:
 	}
 }
+
+// TestSlowBody sends a POST whose body never ends, and checks that the
+// server gives up on it at requestTimeout with 408, and answers the same
+// connection's other streams meanwhile.
+func TestSlowBody(t *testing.T) {
+	ts := startServer(t)
+	c := ts.client(t)
+	get(t, c, ts.url("/"))
+	body, w := io.Pipe()
+	defer w.Close()
+	go w.Write([]byte("x")) // one byte of the ten, and then nothing
+	req, err := http.NewRequest(http.MethodPost, ts.url("/"), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = 10
+	start := time.Now()
+	done := make(chan *http.Response, 1)
+	go func() {
+		resp, err := c.Transport.RoundTrip(req)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- resp
+	}()
+	if status, _ := get(t, c, ts.url("/2")); status != 200 {
+		t.Errorf("GET /2 while the body is slow: %d", status)
+	}
+	resp := <-done
+	if resp == nil {
+		return
+	}
+	resp.Body.Close()
+	if took := time.Since(start); resp.StatusCode != http.StatusRequestTimeout || took < requestTimeout || took > requestTimeout+5*time.Second {
+		t.Errorf("a body that never ends: %d after %v, want 408 after %v", resp.StatusCode, took, requestTimeout)
+	}
+}

@@ -47,8 +47,11 @@ const (
 	// QUIC のトランスポートパラメーター max_idle_timeout（RFC 9000 §10.1）で
 	// クライアントに知らせ、短いほうが使われます。
 	idleTimeout = 30 * time.Second
-	// requestTimeout は、リクエストを読み始めてからレスポンスを書き終えるまでの期限です。
+	// requestTimeout は、ハンドラーがリクエストを読み終えるまでの期限です。
+	// /slow の待ち時間も、ここまでで打ち切ります。
 	requestTimeout = 10 * time.Second
+	// writeTimeout は、レスポンスを書き終えるまでの期限です。
+	writeTimeout = 10 * time.Second
 	// shutdownTimeout は、終了するときに処理中のリクエストを待つ時間の上限です。
 	shutdownTimeout = 5 * time.Second
 	// maxHeaderBytes と maxBodyBytes は、リクエスト 1 つのヘッダーとボディの上限です。
@@ -181,8 +184,15 @@ type connKey struct{}
 
 // handler は、1 つのリクエストに答えます。本文は第10章と同じく reply が決めます。
 func handler(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	deadline := time.Now().Add(requestTimeout)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
+	// ストリームを読む期限。ボディをゆっくり送るクライアントも、ここまでしか待たない
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(deadline); err != nil {
+		logf("%v: %s %s: 期限を設定できません: %v\n", r.RemoteAddr, r.Method, r.URL.Path, err)
+		return
+	}
 	if err := earlyData(ctx, r); err != nil {
 		logf("%v: %s %s: %v\n", r.RemoteAddr, r.Method, r.URL.Path, err)
 		return
@@ -196,6 +206,8 @@ func handler(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.As(err, &tooLarge):
 			status = http.StatusRequestEntityTooLarge
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			status = http.StatusRequestTimeout
 		case err != nil:
 			logf("%v: %s %s: ボディを読めません: %v\n", r.RemoteAddr, r.Method, r.URL.Path, err)
 			return
@@ -203,6 +215,11 @@ func handler(w http.ResponseWriter, r *http.Request) {
 	}
 	logf("%v: %s %s %s\n", r.RemoteAddr, r.Proto, r.Method, r.URL.Path)
 	status, text := reply(r.URL.Path, status, body, ctx.Done())
+	// レスポンスを書く期限。レスポンスを読まないクライアントも、ここまでしか待たない
+	if err := rc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+		logf("%v: %s %s: 期限を設定できません: %v\n", r.RemoteAddr, r.Method, r.URL.Path, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(text)))
 	w.Header().Set("Date", time.Now().UTC().Format(http.TimeFormat))
