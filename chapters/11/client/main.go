@@ -195,7 +195,9 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 	var hs *quic.HandshakeTimeoutError
 	if errors.As(err, &idle) || errors.As(err, &hs) {
 		return 0, fmt.Errorf("サーバーが QUIC で答えません（%s に UDP で送っても、%v の間、何も返ってきません）。\n"+
-			"UDP のそのポートでサーバーが動いているか確かめてください（go run ./chapters/11/server、ss -lunp 'sport = :%d'）",
+			"UDP のそのポートでサーバーが動いているか確かめてください。\n"+
+			"  調べる: ss -lunp 'sport = :%d'\n"+
+			"  起動する: go run ./chapters/11/server",
 			c.addr, dialTimeout, udpAddr.Port)
 	}
 	if err != nil {
