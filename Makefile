@@ -327,9 +327,12 @@ bench-ch09:
 # the first response on a new QUIC connection, a full handshake (h3) and a
 # 0-RTT resumption (h3-0rtt, timed on its second connection), at RTT 0,
 # 25 and 50 ms (handshake.json); one run of each at 50 ms with both sides'
-# packets and the TLS secrets (h3.pcap, h3-0rtt.pcap, h3.keys); and ten
-# small GETs on one connection, and ten with /slow first, at RTT 50 ms
-# under 0%, 1%, 2% and 5% random loss (loss-0.json ... loss-5.json).
+# packets and the TLS secrets (h3.pcap, h3-0rtt.pcap, h3.keys); ten small
+# GETs on one connection (h3), and the same with GET /slow first (h3+slow),
+# at RTT 50 ms under 0%, 1%, 2% and 5% random loss, 30 runs each with
+# bench-ch10's seeds, URLs and series names, so the files compare with its
+# loss0.json ... loss5.json (loss0.json ... loss5.json); and the CPU per
+# request against HTTP/2 over TLS and TCP on loopback (cpu.txt, cpu.md).
 BENCHOUT11 ?= $(BENCHOUT)/ch11
 .PHONY: bench-ch11
 bench-ch11:
@@ -344,10 +347,10 @@ bench-ch11:
 	rm -f "$$out/h3.keys"; \
 	for s in h3 h3-0rtt; do o=; [ $$s = h3 ] || o=-0rtt; \
 		SSLKEYLOGFILE="$$out/h3.keys" $$nl client $$srv -rtt 50ms -n 1 -order-seed 11 -pcap "$$out/$$s.pcap" "$$s=$$cl $$o $$u/" >/dev/null; done; \
-	ten=; slow="$$u/slow"; for i in 1 2 3 4 5 6 7 8 9 10; do ten="$$ten $$u/$$i"; [ $$i = 10 ] || slow="$$slow $$u/$$i"; done; \
-	for loss in 0 1 2 5; do echo "--- 10 個の GET と /slow が先の 10 個: RTT 50 ms、損失 $$loss%"; \
-		$$nl client $$srv -rtt 50ms -loss $$loss% -seed 11 -n 20 -order-seed 11 -json "$$out/loss-$$loss.json" \
-			"ten=$$cl -all $$ten" "slow-first=$$cl -all $$slow"; done; \
+	small=; for i in 1 2 3 4 5 6 7 8 9 10; do small="$$small $$u/$$i"; done; \
+	for loss in 0 1 2 5; do echo "--- 小さな GET 10 個と、GET /slow が先のもの: RTT 50 ms、損失 $$loss%"; \
+		$$nl client $$srv -rtt 50ms -loss $$loss% -seed 10 -order-seed 10 -n 30 -json "$$out/loss$$loss.json" \
+			"h3=$$cl -all$$small" "h3+slow=$$cl -all $$u/slow$$small"; done; \
 	echo "--- 1 リクエストあたりの CPU: go test -bench CPU -count 10（cpu.txt、表は cpu.md）"; \
 	go test ./chapters/11/server -run '^$$' -bench CPU -count 10 >"$$out/cpu.txt"; \
 	{ echo "$$(go env GOVERSION)、$$(sed -n 's/^cpu: *//p' "$$out/cpu.txt" | sed 's/ *$$//')、ループバック、10 回の中央値 [最小, 最大]"; \

@@ -180,3 +180,20 @@ func TestErrors(t *testing.T) {
 		t.Errorf("a missing CA file: %v", err)
 	}
 }
+
+// TestLastSmall: -all times the responses other than /slow.
+func TestLastSmall(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		rs   []result
+		want time.Duration
+	}{
+		{[]result{{path: "/slow", end: 1000 * ms}, {path: "/1", end: 100 * ms}, {path: "/2", end: 120 * ms}}, 120 * ms},
+		{[]result{{path: "/1", end: 100 * ms}, {path: "/slow", end: 90 * ms}}, 100 * ms},
+		{[]result{{path: "/slow", end: 1000 * ms}}, 1000 * ms},
+	} {
+		if got := lastSmall(tc.rs); got != tc.want {
+			t.Errorf("lastSmall(%v) = %v, want %v", tc.rs, got, tc.want)
+		}
+	}
+}
