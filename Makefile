@@ -150,16 +150,17 @@ serve:
 	@go build -o bin/mdrun ./cmd/mdrun
 	@bin/mdrun serve -addr '$(ADDR)'
 
-# The measurements of chapters 5-9, on this machine, all with tools/netlab:
-# make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08 and bench-ch09 in
-# chapter order (about 15 minutes on a 2-core machine: chapters 5-8 took
-# 9 min 53 s on 2026-12-06 and chapter 9 4 min 26 s on 2026-12-07, builds cached), each saying what it measures
+# The measurements of chapters 5-10, on this machine, all with tools/netlab:
+# make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08, bench-ch09 and bench-ch10 in
+# chapter order (about 33 minutes on a 2-core machine: chapters 5-8 took
+# 9 min 53 s on 2026-12-06, chapter 9 4 min 26 s and chapter 10 17 min 50 s
+# on 2026-12-07, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
 # prints it again from the file, beside the book's (each chapter's
 # 「手元で再現する」 says which figures should agree).
 #
-# Results go to BENCHOUT (chapter 5) and its ch06, ch07, ch08, ch09
+# Results go to BENCHOUT (chapter 5) and its ch06, ch07, ch08, ch09, ch10
 # subdirectories, a temporary directory unless you say otherwise:
 #   make bench                                a reader's run, in /tmp/tcpbook-bench
 #   make bench-ch07                           one chapter's
@@ -176,14 +177,16 @@ BENCHOUT6 ?= $(BENCHOUT)/ch06
 BENCHOUT7 ?= $(BENCHOUT)/ch07
 BENCHOUT8 ?= $(BENCHOUT)/ch08
 BENCHOUT9 ?= $(BENCHOUT)/ch09
-.PHONY: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09 bench-book
-bench: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09
-	@echo "make bench: 結果は 第5章 $(BENCHOUT5)、第6章 $(BENCHOUT6)、第7章 $(BENCHOUT7)、第8章 $(BENCHOUT8)、第9章 $(BENCHOUT9) にあります"
+BENCHOUT10 ?= $(BENCHOUT)/ch10
+.PHONY: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09 bench-ch10 bench-ch11 bench-book
+bench: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09 bench-ch10 bench-ch11
+	@echo "make bench: 結果は 第5章 $(BENCHOUT5)、第6章 $(BENCHOUT6)、第7章 $(BENCHOUT7)、第8章 $(BENCHOUT8)、第9章 $(BENCHOUT9)、第10章 $(BENCHOUT10)、第11章 $(BENCHOUT11) にあります"
 
-# Refresh every committed result of the book, in chapters/0N/results.
+# Refresh every committed result of the book, in chapters/NN/results.
 bench-book:
 	@$(MAKE) --no-print-directory bench BENCHOUT5=chapters/05/results BENCHOUT6=chapters/06/results \
-		BENCHOUT7=chapters/07/results BENCHOUT8=chapters/08/results BENCHOUT9=chapters/09/results
+		BENCHOUT7=chapters/07/results BENCHOUT8=chapters/08/results BENCHOUT9=chapters/09/results \
+		BENCHOUT10=chapters/10/results BENCHOUT11=chapters/11/results
 
 # bench-build builds netlab and the named programs (DIR=name ...) into a
 # temporary directory $$bin, removed when the recipe ends.
@@ -323,7 +326,102 @@ bench-ch09:
 	} >"$$out/handshake-cpu.md"; \
 	echo "第9章の結果: $$out"
 
-# Chapter 11 (HTTP/3 over QUIC; not yet part of make bench): the time to
+# ch10_loss_table is the jq program that makes bench-ch10's loss.md from
+# the four results files (jq -s: an array of them, by loss rate): per
+# series and loss rate, the median with the 95% interval from order
+# statistics (the lo-th and (n+1-lo)-th smallest, lo the largest with
+# P(Binomial(n, 1/2) < lo) <= 2.5%), the mean with its 95% Student t
+# interval (t from the Cornish-Fisher expansion, within 0.001 of the
+# table's from n = 10), and how many runs the link lost a packet in.
+define ch10_loss_table
+def f1: if . < 0 then "-" + (-. | f1) else (. * 10 | round) as $x | "\($x / 10 | floor).\($x % 10)" end;
+def lo($n): [range(0; $n)] | reduce .[] as $i ({p: pow(0.5; $n), c: 0, l: 0};
+	.c += .p | (if .c <= 0.025 then .l = $i + 1 else . end) | .p *= ($n - $i) / ($i + 1)) | .l;
+def tq($n): ($n - 1) as $v | 1.959964 as $z |
+	$z + ($z*$z*$z + $z) / 4 / $v + (5*pow($z;5) + 16*$z*$z*$z + 3*$z) / 96 / ($v*$v)
+	+ (3*pow($z;7) + 19*pow($z;5) + 17*$z*$z*$z - 15*$z) / 384 / ($v*$v*$v);
+def med: length as $n | sort | if $n % 2 == 1 then .[($n-1)/2] else (.[$n/2-1] + .[$n/2]) / 2 end;
+def medci: sort as $s | length as $n | lo($n) as $l |
+	if $l < 1 then "\($s | med | f1)" else "\($s | med | f1) [\($s[$l-1] | f1), \($s[$n-$l] | f1)]" end;
+def meanci: length as $n | (add / $n) as $m | (map(. - $m | . * .) | add / ($n - 1) | sqrt) as $sd |
+	(tq($n) * $sd / ($n | sqrt)) as $h | "\($m | f1) [\($m - $h | f1), \($m + $h | f1)]";
+def pct: . * 100 | round | "\(.)%";
+def runs: .points[0].samples;
+def row(f): "| \(.[0].name) | " + (map(runs | f) | join(" | ")) + " |";
+. as $files |
+($files | map(.link.loss // 0)) as $losses |
+($files[0].series | map(.name)) as $names |
+($names | map(. as $s | $files | map(.series[] | select(.name == $s)))) as $rows |
+($files[0].series[0] | runs | length) as $n |
+"RTT 50 ms、小さな GET 10 個（+slow は GET /slow が先）、損失ごとに \($n) 回。中央値 [95% 区間]（ms）",
+"| 系列 | " + ($losses | map("損失 \(pct)") | join(" | ")) + " |",
+"|:--|" + ($losses | map("--:") | join("|")) + "|",
+($rows[] | row(map(.total / 1e6) | medci)),
+"",
+"同じ計測の平均 [95% 区間]（ms）",
+"| 系列 | " + ($losses | map("損失 \(pct)") | join(" | ")) + " |",
+"|:--|" + ($losses | map("--:") | join("|")) + "|",
+($rows[] | row(map(.total / 1e6) | meanci)),
+"",
+"同じ計測で、リンクがパケットを 1 つ以上落とした回 / \($n) 回",
+"| 系列 | " + ($losses | map("損失 \(pct)") | join(" | ")) + " |",
+"|:--|" + ($losses | map("--:") | join("|")) + "|",
+($rows[] | row(map(select((.carried.dropped // 0) > 0)) | length | tostring))
+endef
+
+# Chapter 10 (about 18 minutes: 18 min 28 s and 17 min 50 s on 2026-12-07
+# with other builds running, load average 0.5-7): ten small GETs (/1 to /10), and the
+# same ten after GET /slow, from chapter 10's client to chapter 10's
+# server (HTTP/1.1 and h2c on one port, told apart by the preface) across
+# the link at RTT 50 ms, one netlab client run per loss rate, 0%, 1%, 2%
+# and 5% (loss0.json, loss1.json, loss2.json, loss5.json), 30 runs of
+# each series, in an order that -order-seed fixes and with the losses that
+# -seed fixes: HTTP/1.1 one request at a time on one kept-alive connection
+# (sequential), pipelined on one connection (pipelined), on six
+# connections at once, each sending the next request as it gets a
+# response, as browsers do (conns6), and HTTP/2, a stream per request on
+# one connection (h2); the +slow series put GET /slow first. The client
+# reports, on its netlab-time line, the time from before it connects until
+# every response but /slow's had arrived. Then loss.md, made from the four
+# files with jq (ch10_loss_table above): each series' median and mean with
+# 95% intervals (the median's from order statistics, the mean's Student
+# t) and how many runs lost a packet; one RTT gives no k to fit. Then, as
+# a reference without loss, h2 and h2+slow from the same client to
+# chapter 8's h2cserver, net/http's HTTP/2 (nethttp.json): chapter 10's
+# server flushes each frame, HEADERS and DATA in segments of their own, so
+# the initial window of 10 segments holds its SETTINGS, the ACK of the
+# client's and four responses, and the other six wait a round trip for
+# ACKs (h2-loss.pcap, packets 6-15); net/http's buffers the frames of the
+# responses ready at once, and all ten fit the window when they are ready
+# together. Then one h2 and one conns6 run at 5% loss with every packet
+# captured, both sides (h2-loss.pcap, conns6-loss.pcap and their
+# .server.pcap), which the chapter reads for where each loses time.
+bench-ch10: export CH10_LOSS_TABLE := $(value ch10_loss_table)
+bench-ch10:
+	@set -eu; out='$(BENCHOUT10)'; mkdir -p "$$out"; echo "第10章: HTTP/2 と HTTP/1.1 を損失のあるリンクで比べる計測（$(BENCHOUT10) に書きます）"; \
+	command -v jq >/dev/null || { echo "bench-ch10: 結果の表を作る jq がありません（Debian なら apt-get install jq）" >&2; exit 1; }; \
+	$(call bench-build,chapters/10/server=ch10 chapters/10/client=ch10client chapters/08/h2cserver=h2c); \
+	u=http://10.77.0.2:8888; small=; for i in 1 2 3 4 5 6 7 8 9 10; do small="$$small $$u/$$i"; done; \
+	cl="$$bin/ch10client -q"; \
+	for loss in 0 1 2 5; do \
+		echo "--- 損失 $$loss%: netlab client"; \
+		$$nl client -rtt 50ms -loss $$loss% -seed 10 -order-seed 10 -n 30 -server $$bin/ch10 -json "$$out/loss$$loss.json" \
+			"sequential=$$cl -h1$$small" "pipelined=$$cl -h1 -pipeline$$small" \
+			"conns6=$$cl -h1 -conns 6$$small" "h2=$$cl$$small" \
+			"sequential+slow=$$cl -h1 $$u/slow$$small" "pipelined+slow=$$cl -h1 -pipeline $$u/slow$$small" \
+			"conns6+slow=$$cl -h1 -conns 6 $$u/slow$$small" "h2+slow=$$cl $$u/slow$$small"; \
+	done; \
+	echo "--- 中央値と平均の 95% 区間: loss.md"; \
+	jq -r -s "$$CH10_LOSS_TABLE" "$$out/loss0.json" "$$out/loss1.json" "$$out/loss2.json" "$$out/loss5.json" >"$$out/loss.md"; \
+	cat "$$out/loss.md"; \
+	echo "--- 比べるために、損失なしで net/http の HTTP/2（第8章の h2cserver）: netlab client"; \
+	$$nl client -rtt 50ms -order-seed 10 -n 30 -server $$bin/h2c -json "$$out/nethttp.json" \
+		"h2-nethttp=$$cl$$small" "h2-nethttp+slow=$$cl $$u/slow$$small"; \
+	echo "--- パケットの記録: 損失 5% で h2 と conns6 を 1 回ずつ"; \
+	$$nl client -rtt 50ms -loss 5% -seed 3 -n 1 -server $$bin/ch10 -pcap "$$out/h2-loss.pcap" "h2=$$cl$$small" >/dev/null; \
+	$$nl client -rtt 50ms -loss 5% -seed 3 -n 1 -server $$bin/ch10 -pcap "$$out/conns6-loss.pcap" "conns6=$$cl -h1 -conns 6$$small" >/dev/null; \
+	echo "第10章の結果: $$out"
+# Chapter 11 (HTTP/3 over QUIC): the time to
 # the first response on a new QUIC connection, a full handshake (h3) and a
 # 0-RTT resumption (h3-0rtt, timed on its second connection), at RTT 0,
 # 25 and 50 ms (handshake.json); one run of each at 50 ms with both sides'
@@ -385,13 +483,16 @@ bench-ch11:
 #   08/results/sequential.pcap, pipelined.pcap
 #                              3 GETs to chapter 8's server, one at a time
 #                              and pipelined (netlab pipeline -n 3)
+#   10/results/h2c.pcap        chapter 10's client, GET /slow, /1 and /2 as
+#                              three streams on one h2c connection to
+#                              chapter 10's server
 # The captures that bench-ch05 and bench-ch08 make with their measurements
 # (unbuffered.pcap, loss.pcap, h2c.pcap, pipelined-slow.pcap) stay there:
 # the prose reads them beside the figures of the same run.
 # A target of its own, not part of bench: bench measures, into a
 # reader's temporary directory by default, while these are the book's
 # diagrams, written into chapters/ (as bench-book writes the committed
-# results) and quoted by no table. About 10 s. Run it on an idle machine
+# results) and quoted by no table. About 12 s (12.4 s on 2026-12-07). Run it on an idle machine
 # too: a busy one delays the link's timers, and an arrow that should take
 # the one-way 25 ms takes more (up to 49 ms in one of four runs on
 # 2026-12-06, while other builds ran; the book keeps captures in which
@@ -401,10 +502,11 @@ bench-ch11:
 CAPOUT ?= chapters
 .PHONY: captures
 captures:
-	@set -eu; out='$(CAPOUT)'; echo "パケットの記録（$(CAPOUT)/0N/results に書きます）"; \
-	$(call bench-build,chapters/04/server=ch04 chapters/07/server=ch07 chapters/08/server=ch08); \
+	@set -eu; out='$(CAPOUT)'; echo "パケットの記録（$(CAPOUT)/NN/results に書きます）"; \
+	$(call bench-build,chapters/04/server=ch04 chapters/07/server=ch07 chapters/08/server=ch08 \
+		chapters/10/server=ch10 chapters/10/client=ch10client); \
 	nc=$$(command -v nc); curl=$$(command -v curl); \
-	mkdir -p "$$out/01/results" "$$out/04/results" "$$out/05/results" "$$out/07/results" "$$out/08/results"; \
+	mkdir -p "$$out/01/results" "$$out/04/results" "$$out/05/results" "$$out/07/results" "$$out/08/results" "$$out/10/results"; \
 	printf '#!/bin/sh\nprintf "hello from A\\n" | exec %s -N 10.77.0.2 8888\n' "$$nc" >$$bin/hello; chmod +x $$bin/hello; \
 	$$nl client -rtt 50ms -n 1 -server "$$nc -d -l 127.0.0.1 8888" -pcap "$$out/01/results/hello.pcap" \
 		hello=$$bin/hello >/dev/null; \
@@ -416,4 +518,6 @@ captures:
 		chunks="$$curl -sS -o /dev/null http://10.77.0.2:8888/" >/dev/null; \
 	$$nl pipeline -rtt 50ms -repeat 1 -n 3 -series sequential -pcap "$$out/08/results/sequential.pcap" $$bin/ch08 >/dev/null; \
 	$$nl pipeline -rtt 50ms -repeat 1 -n 3 -series pipelined -pcap "$$out/08/results/pipelined.pcap" $$bin/ch08 >/dev/null; \
-	echo "パケットの記録: $$out/0N/results（make update で図を描き直します）"
+	$$nl client -rtt 50ms -n 1 -server "$$bin/ch10" -pcap "$$out/10/results/h2c.pcap" \
+		h2c="$$bin/ch10client -q http://10.77.0.2:8888/slow http://10.77.0.2:8888/1 http://10.77.0.2:8888/2" >/dev/null; \
+	echo "パケットの記録: $$out/NN/results（make update で図を描き直します）"

@@ -75,6 +75,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"net"
 	"os"
@@ -180,6 +182,11 @@ func Run(t *testing.T, p Params) {
 				if nsErr == nil {
 					t.Parallel()
 				}
+				unlock, err := lockRootPaths(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer unlock()
 				report, err := runScript(topName(t), s, root, bin, updates)
 				if err != nil {
 					t.Errorf("%s: %v\n%s", filepath.Base(s), err, report)
@@ -221,33 +228,98 @@ func readInputs(root string) error {
 // go run runs, and a warm build cache makes this nearly free: go run
 // caches linked executables, go build does not.
 func buildPrograms(root string, book *chapter.Book, bin string) error {
-	var dirs []string
+	var dirs, tools []string
 	for _, ch := range book.Chapters {
 		for _, name := range ch.FileNames() {
-			if d := path.Dir(path.Join(ch.Dir, name)); !slices.Contains(dirs, d) {
-				dirs = append(dirs, d)
+			d := path.Dir(path.Join(ch.Dir, name))
+			if slices.Contains(dirs, d) || !isMain(filepath.Join(root, filepath.FromSlash(path.Join(ch.Dir, name)))) {
+				continue // a package the programs import (chapter 10's frame) is built with them
 			}
+			dirs = append(dirs, d)
 		}
 		for _, d := range toolPrograms(ch) {
 			if !slices.Contains(dirs, d) {
 				dirs = append(dirs, d)
 			}
 		}
+		for _, name := range goTools(ch) {
+			if !slices.Contains(tools, name) {
+				tools = append(tools, name)
+			}
+		}
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, len(dirs))
+	errs := make([]error, len(dirs)+len(tools))
 	for i, d := range dirs {
 		wg.Go(func() { errs[i] = goBuild(root, d, filepath.Join(bin, binName(d))) })
+	}
+	for i, name := range tools {
+		wg.Go(func() { errs[len(dirs)+i] = goToolBuild(root, name, filepath.Join(bin, toolBinName(name))) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// toolPrograms lists the programs outside the chapters that ch's
-// transcripts run with go run (a tool such as ./tools/netlab/cmd/netlab,
-// whose output a chapter shows): slash paths from the root, inside it.
+// goTools lists the tools of go.mod's tool directive that ch's transcripts
+// run with go tool (h2spec, whose summary chapter 10 shows): their names,
+// as go tool takes them.
+func goTools(ch *chapter.Chapter) []string {
+	var names []string
+	for _, b := range ch.Blocks {
+		if b.Kind != chapter.Transcript {
+			continue
+		}
+		cmds, err := transcript.Parse(b.Body)
+		if err != nil {
+			continue // mdrun check reports it
+		}
+		for _, c := range cmds {
+			for _, seg := range strings.Split(c.Line, "|") {
+				f := strings.Fields(seg)
+				if len(f) < 3 || f[0] != "go" || f[1] != "tool" || strings.HasPrefix(f[2], "-") || slices.Contains(names, f[2]) {
+					continue
+				}
+				names = append(names, f[2])
+			}
+		}
+	}
+	return names
+}
+
+// goToolBuild builds the tool name of go.mod's tool directive into dst, as
+// go tool does: "go tool -n NAME" builds it into the build cache and
+// prints where, and the executable is copied from there.
+func goToolBuild(root, name, dst string) error {
+	goCmd := cmp.Or(os.Getenv("BOOKTEST_GO"), "go")
+	cmd := exec.Command(goCmd, "tool", "-n", name)
+	cmd.Dir = root
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("building go tool %s: %v\n%s", name, err, stderr.String())
+	}
+	exe, err := os.ReadFile(strings.TrimSpace(string(out)))
+	if err != nil {
+		return fmt.Errorf("building go tool %s: %v", name, err)
+	}
+	return os.WriteFile(dst, exe, 0o755)
+}
+
+// toolBinName is where buildPrograms puts the tool name: a name no
+// directory of the root makes with binName.
+func toolBinName(name string) string { return "go-tool-" + name }
+
+// toolPrograms lists the programs that ch's transcripts run with go run
+// and that no listing of ch writes: a tool such as ./tools/netlab/cmd/netlab,
+// whose output a chapter shows, or a chapter's program kept as plain Go
+// files that the chapter quotes (chapter 10's client); slash paths from the
+// root, inside it.
 func toolPrograms(ch *chapter.Chapter) []string {
-	var dirs []string
+	var dirs, listed []string
+	for _, name := range ch.FileNames() {
+		listed = append(listed, path.Dir(path.Join(ch.Dir, name)))
+	}
 	for _, b := range ch.Blocks {
 		if b.Kind != chapter.Transcript {
 			continue
@@ -262,8 +334,8 @@ func toolPrograms(ch *chapter.Chapter) []string {
 				continue
 			}
 			d := path.Clean(f[2])
-			if d == "." || d == ".." || strings.HasPrefix(d, "../") || strings.HasPrefix(d, "chapters/") || slices.Contains(dirs, d) {
-				continue // the chapters' programs are built from their listings
+			if d == "." || d == ".." || strings.HasPrefix(d, "../") || slices.Contains(listed, d) || slices.Contains(dirs, d) {
+				continue // outside the root, or built from the chapter's listings
 			}
 			dirs = append(dirs, d)
 		}
@@ -565,4 +637,67 @@ func (o *output) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return strings.ReplaceAll(o.buf.String(), "\r\n", "\n")
+}
+
+// rootLocks holds a lock for each path of the book's root that a script
+// names as $BOOKROOT/PATH: the scripts run in parallel, each in its own
+// network namespace but on the one file system, and a script that removes
+// chapter 9's certificate directory (so that the server makes a CA on its
+// first start, as on a fresh clone) must not do so while another script's
+// server uses the certificates there. Chapters 9 and 10 both do.
+var (
+	rootLocksMu sync.Mutex
+	rootLocks   = map[string]*sync.Mutex{}
+)
+
+// rootPathRE matches $BOOKROOT/PATH in a script.
+var rootPathRE = regexp.MustCompile(`\$BOOKROOT/([^\s'"#]+)`)
+
+// rootPaths returns the paths of the book's root that script names as
+// $BOOKROOT/PATH, cleaned, sorted and without repeats.
+func rootPaths(script []byte) []string {
+	var paths []string
+	for _, m := range rootPathRE.FindAllSubmatch(script, -1) {
+		if p := path.Clean(string(m[1])); !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// lockRootPaths locks the paths of the book's root that the script file
+// names, in sorted order so that two scripts never wait for each other in
+// a circle, and returns the function that unlocks them.
+func lockRootPaths(file string) (func(), error) {
+	script, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var held []*sync.Mutex
+	for _, p := range rootPaths(script) {
+		rootLocksMu.Lock()
+		mu := rootLocks[p]
+		if mu == nil {
+			mu = new(sync.Mutex)
+			rootLocks[p] = mu
+		}
+		rootLocksMu.Unlock()
+		mu.Lock()
+		held = append(held, mu)
+	}
+	return func() {
+		for _, mu := range held {
+			mu.Unlock()
+		}
+	}, nil
+}
+
+// isMain reports whether the Go file at file belongs to package main: a
+// chapter's listings may also write a package that its programs import.
+// A file that cannot be read or parsed counts as main, so that building it
+// reports the problem.
+func isMain(file string) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.PackageClauseOnly)
+	return err != nil || f.Name.Name == "main"
 }

@@ -347,17 +347,45 @@ func TestHideCheckout(t *testing.T) {
 	}
 }
 
-// TestToolPrograms: a transcript may run a tool of the repository, which
-// the scripts then build like a chapter's program; the chapters' own
-// programs, paths out of the root and other commands are not tools.
+// TestToolPrograms: a transcript may run a tool of the repository, or a
+// chapter's program kept as plain files, which the scripts then build like
+// a chapter's program; the programs the chapter's listings write, paths out
+// of the root and other commands are not tools.
 func TestToolPrograms(t *testing.T) {
-	src := "# 測る\n\n```console {#ch09-table}\n$ go run ./tools/netlab/cmd/netlab table chapters/09/results/x.json\n| a |\n$ go run ./chapters/09/server\n$ go run ../outside\n$ curl localhost:8888\n$ go run ./tools/netlab/cmd/netlab/ info\n```\n"
+	src := "# 測る\n\n```go {file=\"server/main.go\"}\npackage main\n\nfunc main() {}\n```\n\n```console {#ch09-table}\n$ go run ./tools/netlab/cmd/netlab table chapters/09/results/x.json\n| a |\n$ go run ./chapters/09/server\n$ go run ../outside\n$ curl localhost:8888\n$ go run ./tools/netlab/cmd/netlab/ info\n$ go run ./chapters/09/client -n 2\n```\n"
 	ch, errs := chapter.Parse("chapters/09/README.md", []byte(src))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	got := toolPrograms(ch)
-	if want := []string{"tools/netlab/cmd/netlab"}; !slices.Equal(got, want) {
+	if want := []string{"tools/netlab/cmd/netlab", "chapters/09/client"}; !slices.Equal(got, want) {
 		t.Errorf("toolPrograms = %q, want %q", got, want)
+	}
+}
+
+// TestGoTools: a transcript may run a tool of go.mod's tool directive with
+// go tool, also after a pipe; go tool's own flags and other commands are
+// not tools, and a tool run twice is built once.
+func TestGoTools(t *testing.T) {
+	src := "# 試す\n\n```console {#ch10-h2spec}\n$ go tool h2spec -p 8888 | tail -n 1\n145 tests\n$ go tool -n h2spec\n$ go run ./chapters/10/server\n$ echo x | go tool h2spec -t -k -p 8443\n$ go tool\n```\n"
+	ch, errs := chapter.Parse("chapters/10/README.md", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if got, want := goTools(ch), []string{"h2spec"}; !slices.Equal(got, want) {
+		t.Errorf("goTools = %q, want %q", got, want)
+	}
+}
+
+// TestRootPaths: the paths a script names under $BOOKROOT are the ones two
+// scripts running at once must not share, each once and in order.
+func TestRootPaths(t *testing.T) {
+	script := "rm $BOOKROOT/chapters/09/certs\nstart ch10-server # $BOOKROOT/chapters/09/certs/\nexec cat '$BOOKROOT/a/./b'\nrun ch10-curl\n"
+	got := rootPaths([]byte(script))
+	if want := []string{"a/b", "chapters/09/certs"}; !slices.Equal(got, want) {
+		t.Errorf("rootPaths = %q, want %q", got, want)
+	}
+	if got := rootPaths([]byte("run ch02-curl\n")); len(got) != 0 {
+		t.Errorf("rootPaths of a script naming no path = %q, want none", got)
 	}
 }
