@@ -102,8 +102,11 @@ func TestBrowserNavigate(t *testing.T) {
 		waitStreams(t, srv, 1)
 	}
 	// Back to /index.html, which listens again and reloads when the
-	// front page changes.
-	tb.Eval(`history.back()`)
+	// front page changes. The tab goes back once the wait below has
+	// begun, as it may on a busy machine: the wait began in /01.html,
+	// which the back-forward cache then freezes (in CI this wait once
+	// hung until the test timed out).
+	tb.Eval(`setTimeout(() => history.back(), 500)`)
 	tb.WaitAcrossLoads(`location.pathname === "/index.html" && document.documentElement.dataset.mdrunServe === "listening"`)
 	waitStreams(t, srv, 1)
 	tb.Eval(`window.notReloaded = true`)

@@ -12,6 +12,7 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -224,22 +225,32 @@ func (tb *Tab) WaitFor(expr string) {
 }
 
 // WaitAcrossLoads waits until the expression is true, while the page may
-// load again (a poll is cut off when its page goes away; it is started
-// again in the new page).
+// load again, a minute at most. It asks the page shown at each moment,
+// from here, every 20 ms: a poll inside the page (as WaitFor does) would
+// end with its page, and a page that goes into the back-forward cache
+// does not end but freezes, so a poll in it neither answers nor fails;
+// and chromedp starts no poll in a page restored from that cache (it
+// waits for a document it is never told of). Each question is cut off
+// after a few seconds for the same reason.
 func (tb *Tab) WaitAcrossLoads(expr string) {
 	tb.T.Helper()
 	deadline := time.Now().Add(time.Minute)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
 	for {
-		_, err := chromedp.Run(tb.Ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
-		if err == nil {
+		ctx, cancel := context.WithTimeout(tb.Ctx, 3*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(`+expr+`)`))
+		cancel()
+		if err == nil && ok {
 			return
 		}
-		gone := strings.Contains(err.Error(), "navigated or closed") ||
-			strings.Contains(err.Error(), "context was destroyed") ||
-			strings.Contains(err.Error(), "Cannot find context")
-		if !gone || time.Now().After(deadline) {
+		if tb.Ctx.Err() != nil || time.Now().After(deadline) {
+			if err == nil {
+				err = errors.New("still false after a minute")
+			}
 			tb.T.Fatalf("waiting for %s: %v", expr, err)
 		}
+		<-tick.C
 	}
 }
 
