@@ -1,9 +1,9 @@
 // Command client は、HTTP/3 のサーバーに QUIC でつなぎ、URL を 1 本の
-// コネクションのストリームで並行して取ってきます。ハンドシェイクにかかった
-// 時間、ストリームごとのレスポンス、QUIC が推定した RTT、送受信した
-// パケットの数を表示します。-qlog を付けると、コネクションで起きたことを
-// qlog（QUIC の出来事を記録する JSON の形式）でファイルに書き、そこから
-// パケットのやりとりを表示します。-0rtt を付けると、1 本目のコネクションで
+// コネクションのストリームで並行して取ってきます。ハンドシェイクで決まった
+// こと（QUIC の版、暗号スイート、ALPN、0-RTT）と、ストリームごとのレスポンスを
+// 表示します。-qlog を付けると、コネクションで起きたことを qlog（QUIC の出来事を
+// 記録する JSON の形式）でファイルに書き、そこから、クライアントがどの種類の
+// パケットで何を送ったかを表示します。-0rtt を付けると、1 本目のコネクションで
 // セッションチケットを受け取り、2 本目のコネクションを 0-RTT で再開して、
 // 最初のパケットと一緒にリクエストを送ります。信頼するのは -cacert で
 // 渡した CA だけです。
@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,9 @@ import (
 var dialTimeout = 10 * time.Second
 
 const (
+	// tick は、レスポンスを読み終えるまでの時間を表示するときの刻みです（第10章の
+	// クライアントと同じ）。/slow の 1 秒を待たされたかどうかが分かる刻みです。
+	tick = 500 * time.Millisecond
 	// requestTimeout は、すべてのリクエストを送ってレスポンスを読み終えるまでの期限です。
 	requestTimeout = 10 * time.Second
 	// ticketTimeout は、-0rtt で、1 本目のコネクションでセッションチケットを待つ時間の上限です。
@@ -51,7 +55,8 @@ func main() {
 	addr := flag.String("addr", "", "URL のホストではなく、このアドレス（HOST:PORT）に UDP で送る")
 	qlogFile := flag.String("qlog", "", "計ったコネクションの qlog を、このファイルに書く")
 	zeroRTT := flag.Bool("0rtt", false, "2 本目のコネクションを 0-RTT で再開し、そちらで計る")
-	quiet := flag.Bool("q", false, "netlab-time の行とエラーだけを表示する")
+	quiet := flag.Bool("q", false, "最初のレスポンスまでの時間を netlab-time の行に表示し、ほかはエラーだけを表示する")
+	flag.DurationVar(&dialTimeout, "timeout", dialTimeout, "QUIC のハンドシェイクを終えるまでの期限")
 	all := flag.Bool("all", false, "netlab-time を、最初のレスポンスではなく、/slow のほかのすべてのレスポンスを読み終えるまでの時間にする")
 	flag.Parse()
 	targets := flag.Args()
@@ -74,7 +79,7 @@ func main() {
 		c.all = *all
 		var elapsed time.Duration
 		elapsed, err = c.run(*zeroRTT, *qlogFile)
-		if err == nil {
+		if err == nil && *quiet {
 			fmt.Printf("netlab-time: %.3fms\n", elapsed.Seconds()*1000)
 		}
 	}
@@ -206,16 +211,26 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 		return 0, err
 	}
 	if !early {
-		c.printHandshake(conn, time.Since(start))
+		c.printHandshake(conn)
 	}
 	cc := (&http3.Transport{}).NewClientConn(conn)
+	// リクエストは URL の順に送る。ストリームの ID は開いた順に 0、4、8 と
+	// 決まる（RFC 9000 §2.1）。0-RTT なら、ハンドシェイクの終わりを待たずに出ていく
 	results := make([]result, len(c.urls))
+	streams := make([]*http3.RequestStream, len(c.urls))
+	for i, u := range c.urls {
+		streams[i], results[i] = c.send(ctx, cc, u)
+	}
+	// レスポンスは並行して読む。届いた順に読み終える
 	var first sync.Once
 	var firstAt time.Duration
 	var wg sync.WaitGroup
-	for i, u := range c.urls {
+	for i, str := range streams {
+		if str == nil {
+			continue
+		}
 		wg.Go(func() {
-			results[i] = c.get(ctx, cc, u)
+			c.receive(str, &results[i])
 			results[i].end = time.Since(start)
 			first.Do(func() { firstAt = results[i].end })
 		})
@@ -225,22 +240,21 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 		firstAt = lastSmall(results)
 	}
 	if early {
-		c.printHandshake(conn, 0)
+		c.printHandshake(conn)
 	}
 	for _, r := range results {
 		if r.err != nil {
 			conn.CloseWithError(0, "")
 			return 0, r.err
 		}
-		fmt.Fprintf(c.w, "ストリーム %d: GET %s → %s %q（%.1fms）\n", r.stream, r.path, r.status, r.body, r.at.Seconds()*1000)
+		fmt.Fprintf(c.w, "ストリーム %d: GET %s → %s %q（%v）\n", r.stream, r.path, r.status, r.body, r.at.Truncate(tick))
 	}
-	c.printStats(conn.ConnectionStats())
 	conn.CloseWithError(0, "") // ステータス 0 は H3_NO_ERROR ではないが、QUIC の NO_ERROR（RFC 9000 §20.2）
 	if trace != nil {
 		if err := trace.wait(); err != nil {
 			return 0, err
 		}
-		fmt.Fprintf(c.w, "qlog: %s（パケット %d 個のやりとりのうち、最初の %d 個）\n", qlog, trace.packets, len(trace.lines))
+		fmt.Fprintf(c.w, "qlog: %s（クライアントが CRYPTO とリクエストの STREAM のフレームを初めて送ったパケット）\n", qlog)
 		for _, l := range trace.lines {
 			fmt.Fprintln(c.w, " ", l)
 		}
@@ -254,6 +268,7 @@ type result struct {
 	path   string
 	status string
 	body   []byte
+	start  time.Time     // ストリームを開いた時刻
 	at     time.Duration // ストリームを開いてから、レスポンスを読み終えるまで
 	end    time.Duration // fetch の始まりから、レスポンスを読み終えるまで
 	err    error
@@ -275,61 +290,51 @@ func lastSmall(rs []result) time.Duration {
 	return small
 }
 
-// get は、cc の新しいストリームで u に GET を送り、レスポンスを読みます。
-// コネクションのハンドシェイクが終わっていなければ、リクエストは 0-RTT の
-// パケットで送られます。
-func (c *client) get(ctx context.Context, cc *http3.ClientConn, u *url.URL) result {
-	start := time.Now()
-	res := result{path: u.RequestURI()}
+// send は、cc の新しいストリームで u に GET を送り、ストリームの送信側を
+// 閉じます。コネクションのハンドシェイクが終わっていなければ、リクエストは
+// 0-RTT のパケットで送られます。送れなければ、ストリームは nil です。
+func (c *client) send(ctx context.Context, cc *http3.ClientConn, u *url.URL) (*http3.RequestStream, result) {
+	res := result{path: u.RequestURI(), start: time.Now()}
 	str, err := cc.OpenRequestStream(ctx)
 	if err != nil {
 		res.err = err
-		return res
+		return nil, res
 	}
 	res.stream = str.StreamID()
 	str.SetDeadline(time.Now().Add(requestTimeout))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		res.err = err
-		return res
+		return nil, res
 	}
 	req.Header.Set("Accept-Encoding", "identity") // 圧縮を頼まない
 	if err := str.SendRequestHeader(req); err != nil {
 		res.err = err
-		return res
+		return nil, res
 	}
 	str.Close() // リクエストはヘッダーだけで終わり（ストリームの送信側を閉じる）
+	return str, res
+}
+
+// receive は、str のレスポンスを読んで res に入れます。
+func (c *client) receive(str *http3.RequestStream, res *result) {
 	resp, err := str.ReadResponse()
 	if err != nil {
 		res.err = err
-		return res
+		return
 	}
 	defer resp.Body.Close()
 	res.status = resp.Status
 	res.body, res.err = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	res.at = time.Since(start)
-	return res
+	res.at = time.Since(res.start)
 }
 
-// printHandshake は、ハンドシェイクで決まったことを表示します。took が 0 でなければ、
-// ハンドシェイクにかかった時間も表示します。
-func (c *client) printHandshake(conn *quic.Conn, took time.Duration) {
+// printHandshake は、ハンドシェイクで決まったことを表示します。
+func (c *client) printHandshake(conn *quic.Conn) {
 	st := conn.ConnectionState()
-	if took > 0 {
-		fmt.Fprintf(c.w, "ハンドシェイク: %.1fms\n", took.Seconds()*1000)
-	}
 	fmt.Fprintf(c.w, "QUIC %v、%s、%s、ALPN %q、セッションの再開: %t、0-RTT: %t\n",
 		st.Version, tls.VersionName(st.TLS.Version), tls.CipherSuiteName(st.TLS.CipherSuite),
 		st.TLS.NegotiatedProtocol, st.TLS.DidResume, st.Used0RTT)
-}
-
-// printStats は、QUIC が数えたことを表示します。RTT の推定は RFC 9002 §5 の
-// とおり、ACK から求めたものです。
-func (c *client) printStats(s quic.ConnectionStats) {
-	fmt.Fprintf(c.w, "RTT の推定: 最小 %.1fms、平滑化 %.1fms\n",
-		s.MinRTT.Seconds()*1000, s.SmoothedRTT.Seconds()*1000)
-	fmt.Fprintf(c.w, "パケット: 送った %d 個、受け取った %d 個、失った %d 個\n",
-		s.PacketsSent, s.PacketsReceived, s.PacketsLost)
 }
 
 // notifyingCache は、セッションチケットを受け取ったことを put で知らせる
@@ -349,15 +354,11 @@ func (c *notifyingCache) Put(key string, cs *tls.ClientSessionState) {
 	}
 }
 
-// maxQlogLines は、qlog から表示するパケットの数の上限です。
-const maxQlogLines = 12
-
 // qlogFile は、1 本のコネクションの qlog を書くファイルです。
 type qlogFile struct {
-	f       *os.File
-	closed  chan struct{}
-	packets int      // 送ったパケットと受け取ったパケットの数
-	lines   []string // 表示するパケット。最初の maxQlogLines 個
+	f      *os.File
+	closed chan struct{}
+	lines  []string // 表示する行。wait が qlog から作る
 }
 
 // createQlog は、path に qlog を書く qlogFile を作ります。
@@ -389,8 +390,12 @@ func (c closeNotifier) Close() error {
 	return c.WriteCloser.Close()
 }
 
-// wait は、quic-go が qlog を書き終えるのを待ち、送ったパケットと受け取った
-// パケットを読みます。
+// wait は、quic-go が qlog を書き終えるのを待ち、クライアントが送ったパケットを
+// 読みます。パケットの種類ごとに、CRYPTO のフレーム（TLS のハンドシェイクの
+// メッセージ）と、リクエストの STREAM のフレームを初めて運んだものを 1 行に
+// します。サーバーの ServerHello（Initial のパケットの CRYPTO）を受け取る前に
+// 送ったのか、あとに送ったのかも書きます。パケットの番号や大きさ、ACK などの
+// ほかのフレームは、同じループバックでも実行ごとに変わるので表示しません。
 func (q *qlogFile) wait() error {
 	select {
 	case <-q.closed:
@@ -401,46 +406,79 @@ func (q *qlogFile) wait() error {
 	if err != nil {
 		return err
 	}
+	type entry struct {
+		packet, frame string
+		streams       []quic.StreamID
+		afterHello    bool
+	}
+	var entries []*entry
+	find := func(packet, frame string) *entry {
+		for _, e := range entries {
+			if e.packet == packet && e.frame == frame {
+				return e
+			}
+		}
+		return nil
+	}
+	helloSeen := false
 	for rec := range bytes.SplitSeq(data, []byte{0x1e}) { // JSON-SEQ の区切り
 		var ev struct {
-			Time float64 `json:"time"` // コネクションの始まりからのミリ秒
-			Name string  `json:"name"`
+			Name string `json:"name"`
 			Data struct {
 				Header struct {
-					Type   string `json:"packet_type"`
-					Number *int64 `json:"packet_number"`
+					Type string `json:"packet_type"`
 				} `json:"header"`
-				Raw struct {
-					Length int `json:"length"`
-				} `json:"raw"`
 				Frames []struct {
-					Type string `json:"frame_type"`
+					Type     string         `json:"frame_type"`
+					StreamID *quic.StreamID `json:"stream_id"`
 				} `json:"frames"`
 			} `json:"data"`
 		}
 		if len(bytes.TrimSpace(rec)) == 0 || json.Unmarshal(rec, &ev) != nil {
 			continue
 		}
-		dir := map[string]string{"transport:packet_sent": "→", "transport:packet_received": "←"}[ev.Name]
-		if dir == "" {
-			continue
-		}
-		q.packets++
-		if len(q.lines) == maxQlogLines {
-			continue
-		}
-		var frames []string
-		for _, f := range ev.Data.Frames {
-			if len(frames) == 0 || frames[len(frames)-1] != f.Type {
-				frames = append(frames, f.Type)
+		packet := ev.Data.Header.Type
+		switch ev.Name {
+		case "transport:packet_received":
+			for _, f := range ev.Data.Frames {
+				if packet == "initial" && f.Type == "crypto" {
+					helloSeen = true
+				}
+			}
+		case "transport:packet_sent":
+			for _, f := range ev.Data.Frames {
+				frame := f.Type
+				// クライアントが開く双方向のストリーム（ID が 4 の倍数）がリクエスト。
+				// 制御ストリームなどの一方向のストリームは数えない（RFC 9000 §2.1）
+				if frame == "stream" && (f.StreamID == nil || *f.StreamID%4 != 0) || frame != "stream" && frame != "crypto" {
+					continue
+				}
+				e := find(packet, frame)
+				if e == nil {
+					e = &entry{packet: packet, frame: frame, afterHello: helloSeen}
+					entries = append(entries, e)
+				}
+				if f.StreamID != nil && !slices.Contains(e.streams, *f.StreamID) {
+					e.streams = append(e.streams, *f.StreamID)
+				}
 			}
 		}
-		n := "-"
-		if ev.Data.Header.Number != nil {
-			n = fmt.Sprint(*ev.Data.Header.Number)
+	}
+	for _, e := range entries {
+		what := e.frame
+		if len(e.streams) > 0 {
+			slices.Sort(e.streams)
+			ids := make([]string, len(e.streams))
+			for i, id := range e.streams {
+				ids[i] = fmt.Sprint(id)
+			}
+			what += " " + strings.Join(ids, ",")
 		}
-		q.lines = append(q.lines, fmt.Sprintf("%8.1fms %s %-9s #%-2s %4d バイト %s", ev.Time, dir,
-			ev.Data.Header.Type, n, ev.Data.Raw.Length, strings.Join(frames, ",")))
+		when := "ServerHello を受け取る前"
+		if e.afterHello {
+			when = "ServerHello を受け取ったあと"
+		}
+		q.lines = append(q.lines, fmt.Sprintf("→ %-9s %-16s %s", e.packet, what, when))
 	}
 	return nil
 }
