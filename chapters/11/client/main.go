@@ -254,7 +254,7 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 		if err := trace.wait(); err != nil {
 			return 0, err
 		}
-		fmt.Fprintf(c.w, "qlog: %s（クライアントが CRYPTO とリクエストの STREAM のフレームを初めて送ったパケット）\n", qlog)
+		fmt.Fprintf(c.w, "qlog: %s（CRYPTO とリクエストの STREAM を初めて送ったパケット）\n", qlog)
 		for _, l := range trace.lines {
 			fmt.Fprintln(c.w, " ", l)
 		}
