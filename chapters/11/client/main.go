@@ -193,7 +193,7 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 	defer cancel()
 	var conn *quic.Conn
 	if early {
-		// ハンドシェイクの最初のパケットを送ったところで返る
+		// ClientHello を作ったところで返る。ハンドシェイクの終わりは待たない
 		conn, err = tr.DialEarly(ctx, udpAddr, c.tls, conf)
 	} else {
 		conn, err = tr.Dial(ctx, udpAddr, c.tls, conf)
