@@ -421,34 +421,81 @@ bench-ch10:
 	$$nl client -rtt 50ms -loss 5% -seed 3 -n 1 -server $$bin/ch10 -pcap "$$out/h2-loss.pcap" "h2=$$cl$$small" >/dev/null; \
 	$$nl client -rtt 50ms -loss 5% -seed 3 -n 1 -server $$bin/ch10 -pcap "$$out/conns6-loss.pcap" "conns6=$$cl -h1 -conns 6$$small" >/dev/null; \
 	echo "第10章の結果: $$out"
-# Chapter 11 (HTTP/3 over QUIC): the time to
-# the first response on a new QUIC connection, a full handshake (h3) and a
-# 0-RTT resumption (h3-0rtt, timed on its second connection), at RTT 0,
-# 25 and 50 ms (handshake.json); one run of each at 50 ms with both sides'
-# packets and the TLS secrets (h3.pcap, h3-0rtt.pcap, h3.keys); ten small
-# GETs on one connection (h3), and the same with GET /slow first (h3+slow),
-# at RTT 50 ms under 0%, 1%, 2% and 5% random loss, 30 runs each with
-# bench-ch10's seeds, URLs and series names, so the files compare with its
-# loss0.json ... loss5.json (loss0.json ... loss5.json); and the CPU per
-# request against HTTP/2 over TLS and TCP on loopback (cpu.txt, cpu.md).
+# ch11_packets_table is the jq program that adds to bench-ch11's loss.md
+# (after ch10_loss_table's three tables, from the same four files, jq -s):
+# per series and loss rate, the median number of packets the link carried
+# in a run, and how many it dropped in all the runs together.
+define ch11_packets_table
+def med: length as $n | sort | if $n % 2 == 1 then .[($n-1)/2] else (.[$n/2-1] + .[$n/2]) / 2 end;
+def pct: . * 100 | round | "\(.)%";
+def runs: .points[0].samples;
+. as $files |
+($files | map(.link.loss // 0)) as $losses |
+($files[0].series | map(.name)) as $names |
+($files[0].series[0] | runs | length) as $n |
+"同じ計測で、1 回にリンクを通ったパケットの数の中央値（\($n) 回でリンクが落としたパケットの合計）",
+"| 系列 | " + ($losses | map("損失 \(pct)") | join(" | ")) + " |",
+"|:--|" + ($losses | map("--:") | join("|")) + "|",
+($names[] as $s | "| \($s) | " + ($files | map(.series[] | select(.name == $s) | runs |
+	"\(map(.carried.packets) | med) (\(map(.carried.dropped // 0) | add))") | join(" | ")) + " |")
+endef
+
+# Chapter 11 (about 17 minutes: measured on 2026-12-07, see below): HTTP/3
+# against HTTP/2 on the same link. netlab client starts one server program,
+# so each run here starts chapters/11/servers, which runs chapter 10's
+# server (h2 over TLS on TCP 8443, h2c on TCP 8888) and chapter 11's (HTTP/3
+# on UDP 8443) together, and the series of both protocols are measured in
+# one random order on the same links. First the time to the first response
+# on a new connection: h3 (a full QUIC handshake; model 2 RTT), h3-0rtt (a
+# 0-RTT resumption, timed on its second connection; model 1 RTT) and h2tls
+# (chapter 10's client, TCP and TLS 1.3 and h2; model 3 RTT), GET / at RTT
+# 0, 25 and 50 ms, 20 runs each (handshake.json, k fitted with its 95%
+# interval as in chapter 5); one h3 and one h3-0rtt run at 50 ms with both
+# sides' packets and the TLS secrets (h3.pcap, h3-0rtt.pcap, h3.keys).
+# Then bench-ch10's ten small GETs, and the same after GET /slow (+slow),
+# at RTT 50 ms and 0%, 1%, 2% and 5% random loss with bench-ch10's seeds
+# and 30 runs each (loss0.json ... loss5.json): h3 (chapter 11's client,
+# -all: until every response but /slow's has been read, as chapter 10's
+# client's -q times), h2tls (chapter 10's client over TLS 1.3) and h2c
+# (chapter 10's client without TLS, as chapter 10's h2 series); loss.md has
+# ch10_loss_table's tables of the four files and ch11_packets_table's.
+# Then one h3 and one h2tls run at 5% loss (-seed 2) with both sides'
+# packets (h3-loss.pcap, h2tls-loss.pcap), h3's TLS secrets (h3-loss.keys)
+# and h3's qlog (h3-loss.sqlog), which the chapter reads for where a lost
+# packet costs h3 time. Last, the CPU per request against HTTP/2 over TLS
+# and TCP on loopback (cpu.txt, cpu.md).
 BENCHOUT11 ?= $(BENCHOUT)/ch11
 .PHONY: bench-ch11
+bench-ch11: export CH10_LOSS_TABLE := $(value ch10_loss_table)
+bench-ch11: export CH11_PACKETS_TABLE := $(value ch11_packets_table)
 bench-ch11:
-	@set -eu; out='$(BENCHOUT11)'; mkdir -p "$$out"; echo "第11章: HTTP/3 の計測（$(BENCHOUT11) に書きます）"; start=$$(date +%s); \
-	$(call bench-build,chapters/11/server=ch11 chapters/11/client=ch11client); \
-	cl="$$bin/ch11client -q -cacert chapters/09/certs/ca.pem -addr 10.77.0.2:8443"; u=https://localhost:8443; \
-	srv="-udp -port 8443 -ready で.QUIC（UDP）の接続を待ち受けています -server $$bin/ch11"; \
-	echo "--- 新しいコネクションの最初のレスポンス: HTTP/3 と 0-RTT"; \
-	$$nl client $$srv -rtt 0,25ms,50ms -n 20 -order-seed 11 -json "$$out/handshake.json" \
-		"h3=$$cl $$u/" "h3-0rtt=$$cl -0rtt $$u/"; \
+	@set -eu; out='$(BENCHOUT11)'; mkdir -p "$$out"; echo "第11章: HTTP/3 と HTTP/2 を同じリンクで比べる計測（$(BENCHOUT11) に書きます）"; start=$$(date +%s); \
+	command -v jq >/dev/null || { echo "bench-ch11: 結果の表を作る jq がありません（Debian なら apt-get install jq）" >&2; exit 1; }; \
+	$(call bench-build,chapters/10/server=ch10 chapters/10/client=ch10client chapters/11/server=ch11 chapters/11/client=ch11client chapters/11/servers=servers); \
+	ca=chapters/09/certs/ca.pem; u=https://localhost:8443; \
+	h3="$$bin/ch11client -q -cacert $$ca -addr 10.77.0.2:8443"; h2tls="$$bin/ch10client -q -cacert $$ca -addr 10.77.0.2:8443"; \
+	srv="-udp -port 8443 -ready 両方のサーバーが待ち受けています -server"; both="$$bin/servers $$bin/ch10 $$bin/ch11"; \
+	echo "--- 新しいコネクションの最初のレスポンス: HTTP/3、0-RTT、TLS 1.3 の上の HTTP/2"; \
+	$$nl client $$srv "$$both" -rtt 0,25ms,50ms -n 20 -order-seed 11 -json "$$out/handshake.json" \
+		"h3=$$h3 $$u/" "h3-0rtt=$$h3 -0rtt $$u/" "h2tls=$$h2tls $$u/"; \
 	echo "--- パケットの記録: それぞれ RTT 50 ms で 1 回（鍵は h3.keys）"; \
-	rm -f "$$out/h3.keys"; \
+	rm -f "$$out/h3.keys" "$$out/h3-loss.keys" "$$out/h3-loss.sqlog"; \
 	for s in h3 h3-0rtt; do o=; [ $$s = h3 ] || o=-0rtt; \
-		SSLKEYLOGFILE="$$out/h3.keys" $$nl client $$srv -rtt 50ms -n 1 -order-seed 11 -pcap "$$out/$$s.pcap" "$$s=$$cl $$o $$u/" >/dev/null; done; \
-	small=; for i in 1 2 3 4 5 6 7 8 9 10; do small="$$small $$u/$$i"; done; \
+		SSLKEYLOGFILE="$$out/h3.keys" $$nl client $$srv "$$both" -rtt 50ms -n 1 -order-seed 11 -pcap "$$out/$$s.pcap" "$$s=$$h3 $$o $$u/" >/dev/null; done; \
+	small=; c=; for i in 1 2 3 4 5 6 7 8 9 10; do small="$$small $$u/$$i"; c="$$c http://10.77.0.2:8888/$$i"; done; \
 	for loss in 0 1 2 5; do echo "--- 小さな GET 10 個と、GET /slow が先のもの: RTT 50 ms、損失 $$loss%"; \
-		$$nl client $$srv -rtt 50ms -loss $$loss% -seed 10 -order-seed 10 -n 30 -json "$$out/loss$$loss.json" \
-			"h3=$$cl -all$$small" "h3+slow=$$cl -all $$u/slow$$small"; done; \
+		$$nl client $$srv "$$both" -rtt 50ms -loss $$loss% -seed 10 -order-seed 10 -n 30 -json "$$out/loss$$loss.json" \
+			"h3=$$h3 -all$$small" "h2tls=$$h2tls$$small" "h2c=$$bin/ch10client -q$$c" \
+			"h3+slow=$$h3 -all $$u/slow$$small" "h2tls+slow=$$h2tls $$u/slow$$small" \
+			"h2c+slow=$$bin/ch10client -q http://10.77.0.2:8888/slow$$c"; done; \
+	echo "--- 中央値と平均の 95% 区間、パケットの数: loss.md"; \
+	{ jq -r -s "$$CH10_LOSS_TABLE" "$$out/loss0.json" "$$out/loss1.json" "$$out/loss2.json" "$$out/loss5.json"; echo; \
+	  jq -r -s "$$CH11_PACKETS_TABLE" "$$out/loss0.json" "$$out/loss1.json" "$$out/loss2.json" "$$out/loss5.json"; } >"$$out/loss.md"; \
+	cat "$$out/loss.md"; \
+	echo "--- パケットの記録: 損失 5% で h3 と h2tls を 1 回ずつ（h3 の鍵は h3-loss.keys、qlog は h3-loss.sqlog）"; \
+	SSLKEYLOGFILE="$$out/h3-loss.keys" $$nl client $$srv "$$both" -rtt 50ms -loss 5% -seed 2 -n 1 -pcap "$$out/h3-loss.pcap" \
+		"h3=$$h3 -all -qlog $$out/h3-loss.sqlog$$small" >/dev/null; \
+	$$nl client $$srv "$$both" -rtt 50ms -loss 5% -seed 2 -n 1 -pcap "$$out/h2tls-loss.pcap" "h2tls=$$h2tls$$small" >/dev/null; \
 	echo "--- 1 リクエストあたりの CPU: go test -bench CPU -count 10（cpu.txt、表は cpu.md）"; \
 	go test ./chapters/11/server -run '^$$' -bench CPU -count 10 >"$$out/cpu.txt"; \
 	{ echo "$$(go env GOVERSION)、$$(sed -n 's/^cpu: *//p' "$$out/cpu.txt" | sed 's/ *$$//')、ループバック、10 回の中央値 [最小, 最大]"; \
