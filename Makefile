@@ -460,31 +460,30 @@ endef
 define ch11_layers_table
 def f2: (. * 100 | round) as $x | "\($x / 100 | floor).\($x % 100 | if . < 10 then "0\(.)" else "\(.)" end)";
 def f1: (. * 10 | round) as $x | "\($x / 10 | floor).\($x % 10)";
-def s($f; $name): $f[0].series[] | select(.name == $name);
 def k: "\(.slope_rtt | f2) [\(.slope_rtt_ci95[0] | f2), \(.slope_rtt_ci95[1] | f2)]";
 def at50: .points[] | select(.rtt_ms == 50) | (.median_ms // .small_median_ms) | f1;
-def row($f; $name; $what; $layers; $file): s($f; $name) | "| \($what) | \(k) | \(at50) | \($layers) | \($file) の \($name) |";
-"新しいコネクションで GET を 1 つ送り、レスポンスを読み終えるまで。時間 = a + k × RTT の k [95% 区間]",
-"| やり方 | k [95% 区間] | RTT 50 ms の中央値（ms） | 往復する層 | 結果 |",
-"|:--|--:|--:|:--|:--|",
-row($l5; "ch04-keep"; "HTTP/1.1、使い続けるコネクション"; "HTTP"; "第5章 latency.json"),
-row($l5; "ch04-new"; "HTTP/1.1、新しいコネクション"; "TCP、HTTP"; "第5章 latency.json"),
-row($t9; "tls13"; "TLS 1.3 の上の HTTP/1.1"; "TCP、TLS、HTTP"; "第9章 tls.json"),
-row($t9; "tls12"; "TLS 1.2 の上の HTTP/1.1"; "TCP、TLS（2 往復）、HTTP"; "第9章 tls.json"),
-row($r9; "resumed"; "TLS 1.3 の再開（0-RTT なし）"; "TCP、TLS、HTTP"; "第9章 resume.json"),
-row($hs; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP、TLS、HTTP"; "第11章 handshake.json"),
-row($hs; "h3"; "HTTP/3"; "QUIC と TLS、HTTP"; "第11章 handshake.json"),
-row($hs; "h3-0rtt"; "HTTP/3、0-RTT の再開"; "HTTP（QUIC と TLS の中）"; "第11章 handshake.json"),
+def row($f; $name; $what; $model; $file): $f[0].series[] | select(.name == $name) |
+	"| \($what) | \(k) | \($model) | \(at50) | \($file) の \($name) |";
+def head: "| やり方 | k [95% 区間] | 予想の内訳（RTT） | RTT 50 ms の中央値（ms） | 結果 |", "|:--|--:|:--|--:|:--|";
+"新しいコネクションで GET を 1 つ送り、レスポンスを読み終えるまで。時間 = a + k × RTT の k",
+head,
+row($l5; "ch04-keep"; "HTTP/1.1、使い続けるコネクション"; "HTTP 1"; "第5章 latency.json"),
+row($l5; "ch04-new"; "HTTP/1.1、新しいコネクション"; "TCP 1 + HTTP 1"; "第5章 latency.json"),
+row($t9; "tls13"; "TLS 1.3 の上の HTTP/1.1"; "TCP 1 + TLS 1 + HTTP 1"; "第9章 tls.json"),
+row($t9; "tls12"; "TLS 1.2 の上の HTTP/1.1"; "TCP 1 + TLS 2 + HTTP 1"; "第9章 tls.json"),
+row($r9; "resumed"; "TLS 1.3 の再開（0-RTT なし）"; "TCP 1 + TLS 1 + HTTP 1"; "第9章 resume.json"),
+row($hs; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP 1 + TLS 1 + HTTP 1"; "第11章 handshake.json"),
+row($hs; "h3"; "HTTP/3"; "QUIC と TLS 1 + HTTP 1"; "第11章 handshake.json"),
+row($hs; "h3-0rtt"; "HTTP/3、0-RTT の再開"; "QUIC と TLS と HTTP 1"; "第11章 handshake.json"),
 "",
-"新しいコネクションで小さな GET を 10 個送り、すべてのレスポンスを読み終えるまで。k [95% 区間]",
-"| やり方 | k [95% 区間] | RTT 50 ms の中央値（ms） | 往復する層 | 結果 |",
-"|:--|--:|--:|:--|:--|",
-row($p8; "sequential"; "HTTP/1.1、1 つずつ"; "TCP、HTTP × 10"; "第8章 pipeline.json"),
-row($p8; "pipelined"; "HTTP/1.1、パイプライン"; "TCP、HTTP"; "第8章 pipeline.json"),
-row($p8; "parallel"; "HTTP/1.1、10 本のコネクション"; "TCP、HTTP"; "第8章 pipeline.json"),
-row($p8; "h2c"; "HTTP/2（TLS なし）"; "TCP、HTTP、ウィンドウ"; "第8章 pipeline.json"),
-row($ten; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP、TLS、HTTP"; "第11章 ten.json"),
-row($ten; "h3"; "HTTP/3"; "QUIC と TLS、HTTP"; "第11章 ten.json")
+"新しいコネクションで小さな GET を 10 個送り、すべてのレスポンスを読み終えるまで。時間 = a + k × RTT の k",
+head,
+row($p8; "sequential"; "HTTP/1.1、1 つずつ"; "TCP 1 + HTTP 10"; "第8章 pipeline.json"),
+row($p8; "pipelined"; "HTTP/1.1、パイプライン"; "TCP 1 + HTTP 1"; "第8章 pipeline.json"),
+row($p8; "parallel"; "HTTP/1.1、10 本のコネクション"; "TCP 1 + HTTP 1"; "第8章 pipeline.json"),
+row($p8; "h2c"; "HTTP/2（TLS なし）"; "TCP 1 + HTTP 1"; "第8章 pipeline.json"),
+row($ten; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP 1 + TLS 1 + HTTP 1"; "第11章 ten.json"),
+row($ten; "h3"; "HTTP/3"; "QUIC と TLS 1 + HTTP 1"; "第11章 ten.json")
 endef
 
 # Chapter 11 (about 17 minutes: measured on 2026-12-07, see below): HTTP/3
