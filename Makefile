@@ -486,33 +486,43 @@ row($ten; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP 1 + TLS 1 + HTTP 1"; "第11�
 row($ten; "h3"; "HTTP/3"; "QUIC と TLS 1 + HTTP 1"; "第11章 ten.json")
 endef
 
-# Chapter 11 (about 17 minutes: measured on 2026-12-07, see below): HTTP/3
-# against HTTP/2 on the same link. netlab client starts one server program,
-# so each run here starts chapters/11/servers, which runs chapter 10's
-# server (h2 over TLS on TCP 8443, h2c on TCP 8888) and chapter 11's (HTTP/3
-# on UDP 8443) together, and the series of both protocols are measured in
-# one random order on the same links. First the time to the first response
-# on a new connection: h3 (a full QUIC handshake; model 2 RTT), h3-0rtt (a
-# 0-RTT resumption, timed on its second connection; model 1 RTT) and h2tls
-# (chapter 10's client, TCP and TLS 1.3 and h2; model 3 RTT), GET / at RTT
-# 0, 25, 50, 75 and 100 ms (as chapter 9), 20 runs each (handshake.json, k fitted with its 95%
-# interval as in chapter 5); one h3 and one h3-0rtt run at 50 ms with both
-# The same at the three RTTs for bench-ch10's ten small GETs, h3 and h2tls
-# (ten.json: k of ten requests on a new connection, as chapter 8 fits).
-# One h3 and one h3-0rtt run at 50 ms with both
-# sides' packets and the TLS secrets (h3.pcap, h3-0rtt.pcap, h3.keys).
-# Then bench-ch10's ten small GETs, and the same after GET /slow (+slow),
-# at RTT 50 ms and 0%, 1%, 2% and 5% random loss with bench-ch10's seeds
-# and 30 runs each (loss0.json ... loss5.json): h3 (chapter 11's client,
-# -all: until every response but /slow's has been read, as chapter 10's
-# client's -q times), h2tls (chapter 10's client over TLS 1.3) and h2c
-# (chapter 10's client without TLS, as chapter 10's h2 series); loss.md has
-# ch10_loss_table's tables of the four files and ch11_packets_table's.
-# Then one h3 and one h2tls run at 5% loss (-seed 2) with both sides'
-# packets (h3-loss.pcap, h2tls-loss.pcap), h3's TLS secrets (h3-loss.keys)
-# and h3's qlog (h3-loss.sqlog), which the chapter reads for where a lost
-# packet costs h3 time. Last, the CPU per request against HTTP/2 over TLS
-# and TCP on loopback (cpu.txt, cpu.md).
+# Chapter 11 (about 14 minutes: 13 min 28 s on 2026-12-07, load average
+# 10.7 at its start from other builds and tests, 0.1 by its end): HTTP/3
+# against HTTP/2 on the same link. netlab client starts one server
+# program, so every step here starts chapters/11/servers, which runs
+# chapter 10's server (h2 over TLS on TCP 8443, h2c on TCP 8888) and
+# chapter 11's (HTTP/3 on UDP 8443) together; the series of both protocols
+# are measured in one random order on the same links.
+#   handshake.json  the first response on a new connection, GET /: h3 (a
+#                   full QUIC handshake; model 2 RTT), h3-0rtt (a 0-RTT
+#                   resumption, timed on its second connection; model 1
+#                   RTT) and h2tls (chapter 10's client over TCP and TLS
+#                   1.3; model 3 RTT), at RTT 0, 25, 50, 75 and 100 ms as
+#                   chapter 9 measured, 20 runs each, k fitted with its 95%
+#                   interval as in chapter 5
+#   ten.json        the same for bench-ch10's ten small GETs, h3 and h2tls
+#   h3.pcap, h3-0rtt.pcap (+ .server.pcap, TLS secrets in h3.keys)
+#                   one h3 and one h3-0rtt run at 50 ms, both sides
+#   loss0.json ... loss5.json  bench-ch10's ten small GETs, and the same
+#                   after GET /slow (+slow), at RTT 50 ms and 0%, 1%, 2%
+#                   and 5% random loss, with bench-ch10's seeds and 30 runs
+#                   each: h3 (chapter 11's client with -all: until every
+#                   response but /slow's has been read, as chapter 10's
+#                   client's -q times), h2tls and h2c (chapter 10's client
+#                   without TLS, chapter 10's h2 series)
+#   loss.md         ch10_loss_table's tables of the four files, then
+#                   ch11_packets_table's
+#   h2tls.pcap      four h2tls runs of the ten GETs without loss, some of
+#                   which take 4 RTT (the chapter reads why)
+#   h3-loss.pcap, h2tls-loss.pcap (+ .server.pcap, h3-loss.keys, and h3's
+#                   qlog h3-loss.sqlog)  one run each at 5% loss with
+#                   -seed 23, which drops the second datagram from the
+#                   server to the client: h3's ServerHello
+#   cpu.txt, cpu.md the CPU per request against HTTP/2 over TLS and TCP on
+#                   loopback (go test -bench CPU)
+#   layers.md       the book's closing table (ch11_layers_table), from
+#                   chapters 5, 8 and 9's committed results and this run's
+#                   handshake.json and ten.json
 BENCHOUT11 ?= $(BENCHOUT)/ch11
 .PHONY: bench-ch11
 bench-ch11: export CH10_LOSS_TABLE := $(value ch10_loss_table)
