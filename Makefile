@@ -501,6 +501,11 @@ endef
 #                   chapter 9 measured, 20 runs each, k fitted with its 95%
 #                   interval as in chapter 5
 #   ten.json        the same for bench-ch10's ten small GETs, h3 and h2tls
+#                   (the book's handshake.json and ten.json are from these
+#                   two commands run again alone, at 05:17-05:19 UTC: in
+#                   the bench's run, at load average 10.7, 5 of h2tls's 20
+#                   runs at RTT 100 ms were 40-210 ms late, by no multiple
+#                   of the RTT, and k came out 3.45 [3.17, 3.74])
 #   h3.pcap, h3-0rtt.pcap (+ .server.pcap, TLS secrets in h3.keys)
 #                   one h3 and one h3-0rtt run at 50 ms, both sides
 #   loss0.json ... loss5.json  bench-ch10's ten small GETs, and the same
