@@ -291,9 +291,10 @@ bench-ch08:
 	echo "--- HTTP/2（h2c）: h2cserver（h2c.json）"; \
 	$$nl client -rtt 10ms,25ms,50ms -n 1 -repeat 5 -server $$bin/h2c -json "$$out/h2c.json" \
 		"h2c=$$b h2c" "h2c+slow=$$b h2c -slow"; \
-	$$nl chart -title "送り方ごとの、RTT と小さな GET 10 個の時間" -series sequential,pipelined,parallel,h2c \
+	y="小さな GET 10 個の時間（ms、接続を含む）"; \
+	$$nl chart -title "送り方ごとの、RTT と小さな GET 10 個の時間" -y "$$y" -series sequential,pipelined,parallel,h2c \
 		-o "$$out/pipeline.svg" "$$out/http1.json" "$$out/h2c.json"; \
-	$$nl chart -title "GET /slow が先のときの、RTT と小さな GET 10 個の時間" \
+	$$nl chart -title "GET /slow が先のときの、RTT と小さな GET 10 個の時間" -y "$$y" \
 		-series sequential+slow,pipelined+slow,parallel+slow,h2c+slow \
 		-o "$$out/pipeline-slow.svg" "$$out/http1.json" "$$out/h2c.json"; \
 	echo "--- パケットの記録: h2c と pipelined+slow を RTT 50 ms で 1 回ずつ"; \

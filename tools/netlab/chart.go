@@ -200,7 +200,7 @@ type Chart interface {
 // its fitted line time = a + k·RTT, with both axes in ms; the legend
 // gives the fit and k's 95% interval, and so does the <desc> in words.
 func (r *Results) SVG(w io.Writer, title string) error {
-	p := plot{xLabel: "RTT（ms）", yLabel: "リクエスト 1 つの時間（ms）"}
+	p := plot{xLabel: "RTT（ms）", yLabel: cmp.Or(r.YLabel, "リクエスト 1 つの時間（ms）")}
 	var desc []string
 	for i, s := range r.Series {
 		ps := plotSeries{name: s.Name, style: i, legend: []string{s.Name}}
@@ -215,7 +215,7 @@ func (r *Results) SVG(w io.Writer, title string) error {
 		}
 		p.series = append(p.series, ps)
 	}
-	return writeChart(w, cmp.Or(title, "RTT とリクエスト 1 つの時間"), "RTT（ms）に対するリクエスト 1 つの時間（ms）。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。", []plot{p})
+	return writeChart(w, cmp.Or(title, "RTT とリクエスト 1 つの時間"), "RTT（ms）に対する"+p.yLabel+"。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。", []plot{p})
 }
 
 // SVG draws two plots against the number of connections: the

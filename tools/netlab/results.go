@@ -44,6 +44,9 @@ type Results struct {
 	// Series are in the order measured: for each server, new connections
 	// before kept-alive ones.
 	Series []Series `json:"series"`
+	// YLabel, if set, names what the chart's time axis shows (netlab
+	// chart -y), such as the time of a client's whole run.
+	YLabel string `json:"-"`
 }
 
 // LinkInfo is the link's settings other than the RTT, which varies by Point.

@@ -130,6 +130,11 @@ func TestJoinOnlyTable(t *testing.T) {
 	if err := c.Only([]string{"parallel"}); err == nil {
 		t.Error("Only kept a series the results do not have")
 	}
+	c.YLabel = "小さな GET 10 個の時間（ms）"
+	out.Reset()
+	if err := c.SVG(&out, ""); err != nil || !strings.Contains(out.String(), ">小さな GET 10 個の時間（ms）</text>") {
+		t.Errorf("the chart does not label its time axis as told (%v)", err)
+	}
 	out.Reset()
 	c.PrintTable(&out)
 	if !strings.Contains(out.String(), "| h2c+slow | 2.00 [1.80, 2.20] | 1.50 | 21.50 | 51.50 | 10.0 |") || strings.Contains(out.String(), "バイト") {

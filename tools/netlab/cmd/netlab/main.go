@@ -49,7 +49,7 @@ func usage() {
 	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-burst BYTES] [-loss 1%] [-seed N] [-queue N] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
 	netlab client [netlab time's flags] -server 'EXE ARG...' [-udp] [-ready REGEXP] NAME='EXE ARG...'...
 	netlab table FILE...
-	netlab chart [-title TEXT] [-series A,B] -o FILE.svg RESULTS.json...
+	netlab chart [-title TEXT] [-series A,B] [-y LABEL] -o FILE.svg RESULTS.json...
 	netlab info
 	netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]
 	netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] -pcap FILE [-json FILE]
@@ -137,18 +137,22 @@ func chartCmd(args []string) error {
 	out := fs.String("o", "", "the SVG file to write")
 	title := fs.String("title", "", "the chart's title (default: by the kind of results)")
 	series := fs.String("series", "", "draw only these series of netlab time or client, comma-separated, in this order (default: all)")
+	ylabel := fs.String("y", "", "the time axis' label, for results of netlab time or client (default: リクエスト 1 つの時間（ms）)")
 	fs.Parse(args)
 	if *out == "" || fs.NArg() < 1 {
-		return errors.New("usage: netlab chart [-title TEXT] [-series A,B] -o FILE.svg RESULTS.json [RESULTS.json...]")
+		return errors.New("usage: netlab chart [-title TEXT] [-series A,B] [-y LABEL] -o FILE.svg RESULTS.json [RESULTS.json...]")
 	}
 	t, err := readResults(fs.Args())
 	if err != nil {
 		return err
 	}
-	if r, ok := t.(*netlab.Results); ok && *series != "" {
-		err = r.Only(splitList(*series))
-	} else if *series != "" {
-		err = errors.New("-series: only for results of netlab time and client")
+	if r, ok := t.(*netlab.Results); ok {
+		r.YLabel = *ylabel
+		if *series != "" {
+			err = r.Only(splitList(*series))
+		}
+	} else if *series != "" || *ylabel != "" {
+		err = errors.New("-series and -y: only for results of netlab time and client")
 	}
 	if err != nil {
 		return err
