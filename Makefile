@@ -152,9 +152,10 @@ serve:
 
 # The measurements of chapters 5-10, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08, bench-ch09 and bench-ch10 in
-# chapter order (about 33 minutes on a 2-core machine: chapters 5-8 took
-# 9 min 53 s on 2026-12-06, chapter 9 4 min 26 s and chapter 10 17 min 50 s
-# on 2026-12-07, builds cached), each saying what it measures
+# chapter order (about 36 minutes on a 2-core machine: chapters 5-8 took
+# 9 min 53 s on 2026-12-06, before chapter 7's measurement grew from 58 s
+# to 3 min 22 s on 2026-12-07, chapter 9 4 min 26 s and chapter 10 17 min
+# 50 s on 2026-12-07, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
 # prints it again from the file, beside the book's (each chapter's
