@@ -152,9 +152,10 @@ serve:
 
 # The measurements of chapters 5-10, on this machine, all with tools/netlab:
 # make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08, bench-ch09 and bench-ch10 in
-# chapter order (about 33 minutes on a 2-core machine: chapters 5-8 took
-# 9 min 53 s on 2026-12-06, chapter 9 4 min 26 s and chapter 10 17 min 50 s
-# on 2026-12-07, builds cached), each saying what it measures
+# chapter order (about 36 minutes on a 2-core machine: chapters 5-8 took
+# 9 min 53 s on 2026-12-06, before chapter 7's measurement grew from 58 s
+# to 3 min 22 s on 2026-12-07, chapter 9 4 min 26 s and chapter 10 17 min
+# 50 s on 2026-12-07, builds cached), each saying what it measures
 # as it starts and where it wrote as it ends, and names the results'
 # directory last. Each measurement prints its table; netlab table FILE
 # prints it again from the file, beside the book's (each chapter's
@@ -233,44 +234,73 @@ bench-ch05:
 	$$nl timewait -n 1000 -json $$out/timewait.json ch02:new=$$bin/ch02 ch04=$$bin/ch04 http=$$bin/http; \
 	echo "第5章の結果: $$out"
 
-# Chapter 6 (about 15 s): GET / from chapter 6's server across a 1 Mbit/s
-# link at 50 ms RTT, without and with Accept-Encoding: gzip (time, bytes
-# and packets on the wire), and the gzip size and CPU time of the
-# document's prefixes at BestSpeed and DefaultCompression (compress.json).
+# Chapter 6 (about 17 s; 16.8 s on 2026-12-07): GET / from chapter 6's server across a 1 Mbit/s
+# link at 50 ms RTT, by curl (timed by its own time_total) without and
+# with Accept-Encoding: gzip, 10 runs each: time, packets and bytes on the
+# link per request (compress.json). Then the gzip size and CPU time of
+# the document's prefixes at BestSpeed and DefaultCompression, measured
+# by chapters/06/gzipcost in its own process (gzip.md).
 bench-ch06:
 	@set -eu; out='$(BENCHOUT6)'; mkdir -p "$$out"; echo "第6章: 圧縮の計測（$(BENCHOUT6) に書きます）"; \
-	$(call bench-build,chapters/06/server=ch06); \
-	$$nl compress -rate 1mbit -rtt 50ms -n 10 -json "$$out/compress.json" $$bin/ch06; \
+	$(call bench-build,chapters/06/server=ch06 chapters/06/gzipcost=gzipcost); \
+	curl=$$(command -v curl); get="-s -o /dev/null -w netlab-time:%{time_total}s\n http://10.77.0.2:8888/"; \
+	echo "--- リンク越しの GET /: netlab client"; \
+	$$nl client -rate 1mbit -rtt 50ms -n 10 -server $$bin/ch06 -json "$$out/compress.json" \
+		"identity=$$curl $$get" "gzip=$$curl -H Accept-Encoding:gzip $$get"; \
+	echo "--- 文書の先頭を gzip にした大きさと CPU 時間: gzipcost（gzip.md）"; \
+	$$bin/gzipcost -doc chapters/06/server/document.go >"$$out/gzip.md"; \
+	cat "$$out/gzip.md"; \
 	echo "第6章の結果: $$out"
 
-# Chapter 7 (about a minute; 58 s): a body that chapter 7's server produces over
+# Chapter 7 (about 3 min 30 s; 3 min 22 s on 2026-12-07): a body that chapter 7's server produces over
 # time (10 lines, 100 ms each), fetched across a 1 Mbit/s link at 50 ms
-# RTT, streamed (chunked with and without gzip, and to the close on
-# HTTP/1.0) and buffered whole first (GET /buffered, Content-Length): when
-# the response's first byte, the body's first byte and its last byte
-# arrive, bytes and packets on the wire (stream.json).
+# RTT by chapters/07/bench, a new connection each time: streamed (chunked
+# with and without gzip, and to the close on HTTP/1.0) and buffered whole
+# first (GET /buffered, Content-Length, with and without gzip). Each case
+# is three series, timed from dialling until the response's first byte
+# (/status), the body's first byte (/body) and its last byte (/end), 10
+# runs each, with packets and bytes on the link per request (stream.json).
 bench-ch07:
 	@set -eu; out='$(BENCHOUT7)'; mkdir -p "$$out"; echo "第7章: ストリーミングの計測（$(BENCHOUT7) に書きます）"; \
-	$(call bench-build,chapters/07/server=ch07); \
-	$$nl stream -rate 1mbit -rtt 50ms -n 10 -json "$$out/stream.json" $$bin/ch07; \
+	$(call bench-build,chapters/07/server=ch07 chapters/07/bench=bench); \
+	set --; for c in chunked: chunked-gzip:-gzip http10:-http10 buffered:-path=/buffered "buffered-gzip:-path=/buffered -gzip"; do \
+		for u in status body end; do set -- "$$@" "$${c%%:*}/$$u=$$bin/bench -until $$u $${c#*:}"; done; \
+	done; \
+	$$nl client -rate 1mbit -rtt 50ms -n 10 -server $$bin/ch07 -json "$$out/stream.json" "$$@"; \
 	echo "第7章の結果: $$out"
 
-# Chapter 8 (about 2 minutes; 1 min 44 s on 2026-12-06): batches of 10 small GETs to chapter 8's
-# server across the link at RTTs of 10, 25 and 50 ms, sequential on one
-# kept-alive connection, pipelined, on parallel connections, and over
-# HTTP/2 without TLS to the chapter's h2c server (net/http on both sides),
-# each without and with GET /slow first; the fitted slopes against the
-# model (pipeline.json) and their chart (pipeline.svg). Then one batch of
-# h2c and one of pipelined+slow at RTT 50 ms with every packet captured
-# (h2c.pcap, pipelined-slow.pcap), which the chapter reads with tcpdump.
+# Chapter 8 (about 2 minutes; 1 min 47 s on 2026-12-07): batches of 10 small GETs from
+# chapters/08/bench across the link at RTTs of 10, 25 and 50 ms,
+# sequential on one kept-alive connection, pipelined, on parallel
+# connections (to chapter 8's server: http1.json), and over HTTP/2
+# without TLS (net/http on both sides, to the chapter's h2cserver:
+# h2c.json), each without and with GET /slow first, 5 batches each, each
+# from no connection to a fresh server; the client times until every
+# small GET had its answer. The fitted slopes against the model, and their
+# charts (pipeline.svg without /slow, pipeline-slow.svg with it). Then one
+# batch of h2c and one of pipelined+slow at RTT 50 ms with every packet
+# captured (h2c.pcap, pipelined-slow.pcap, and the server's sides), which
+# the chapter reads with tcpdump.
 bench-ch08:
 	@set -eu; out='$(BENCHOUT8)'; mkdir -p "$$out"; echo "第8章: パイプラインと HTTP/2 の計測（$(BENCHOUT8) に書きます）"; \
-	$(call bench-build,chapters/08/server=ch08 chapters/08/h2cserver=h2c); \
-	$$nl pipeline -rtt 10ms,25ms,50ms -n 10 -repeat 5 -h2c $$bin/h2c -json "$$out/pipeline.json" $$bin/ch08; \
-	$$nl chart -o "$$out/pipeline.svg" "$$out/pipeline.json"; \
+	$(call bench-build,chapters/08/server=ch08 chapters/08/h2cserver=h2c chapters/08/bench=bench); \
+	b="$$bin/bench -n 10 -mode"; \
+	echo "--- HTTP/1.1: sequential、pipelined、parallel（http1.json）"; \
+	$$nl client -rtt 10ms,25ms,50ms -n 1 -repeat 5 -server $$bin/ch08 -json "$$out/http1.json" \
+		"sequential=$$b sequential" "sequential+slow=$$b sequential -slow" "pipelined=$$b pipelined" \
+		"pipelined+slow=$$b pipelined -slow" "parallel=$$b parallel" "parallel+slow=$$b parallel -slow"; \
+	echo "--- HTTP/2（h2c）: h2cserver（h2c.json）"; \
+	$$nl client -rtt 10ms,25ms,50ms -n 1 -repeat 5 -server $$bin/h2c -json "$$out/h2c.json" \
+		"h2c=$$b h2c" "h2c+slow=$$b h2c -slow"; \
+	y="小さな GET 10 個の時間（ms、接続を含む）"; \
+	$$nl chart -title "送り方ごとの、RTT と小さな GET 10 個の時間" -y "$$y" -series sequential,pipelined,parallel,h2c \
+		-o "$$out/pipeline.svg" "$$out/http1.json" "$$out/h2c.json"; \
+	$$nl chart -title "GET /slow が先のときの、RTT と小さな GET 10 個の時間" -y "$$y" \
+		-series sequential+slow,pipelined+slow,parallel+slow,h2c+slow \
+		-o "$$out/pipeline-slow.svg" "$$out/http1.json" "$$out/h2c.json"; \
 	echo "--- パケットの記録: h2c と pipelined+slow を RTT 50 ms で 1 回ずつ"; \
-	$$nl pipeline -rtt 50ms -repeat 1 -series h2c -h2c $$bin/h2c -pcap "$$out/h2c.pcap" $$bin/ch08 >/dev/null; \
-	$$nl pipeline -rtt 50ms -repeat 1 -series pipelined+slow -pcap "$$out/pipelined-slow.pcap" $$bin/ch08 >/dev/null; \
+	$$nl client -rtt 50ms -n 1 -server $$bin/h2c -pcap "$$out/h2c.pcap" "h2c=$$b h2c" >/dev/null; \
+	$$nl client -rtt 50ms -n 1 -server $$bin/ch08 -pcap "$$out/pipelined-slow.pcap" "pipelined+slow=$$b pipelined -slow" >/dev/null; \
 	echo "第8章の結果: $$out"
 
 # Chapter 9 (about 4 min 30 s: 4 min 26 s for the whole target on 2026-12-07,
@@ -604,7 +634,7 @@ bench-ch11:
 #                              every 100 ms, chunked)
 #   08/results/sequential.pcap, pipelined.pcap
 #                              3 GETs to chapter 8's server, one at a time
-#                              and pipelined (netlab pipeline -n 3)
+#                              and pipelined (chapters/08/bench -n 3)
 #   10/results/h2c.pcap        chapter 10's client, GET /slow, /1 and /2 as
 #                              three streams on one h2c connection to
 #                              chapter 10's server
@@ -626,7 +656,7 @@ CAPOUT ?= chapters
 captures:
 	@set -eu; out='$(CAPOUT)'; echo "パケットの記録（$(CAPOUT)/NN/results に書きます）"; \
 	$(call bench-build,chapters/04/server=ch04 chapters/07/server=ch07 chapters/08/server=ch08 \
-		chapters/10/server=ch10 chapters/10/client=ch10client); \
+		chapters/08/bench=bench08 chapters/10/server=ch10 chapters/10/client=ch10client); \
 	nc=$$(command -v nc); curl=$$(command -v curl); \
 	mkdir -p "$$out/01/results" "$$out/04/results" "$$out/05/results" "$$out/07/results" "$$out/08/results" "$$out/10/results"; \
 	printf '#!/bin/sh\nprintf "hello from A\\n" | exec %s -N 10.77.0.2 8888\n' "$$nc" >$$bin/hello; chmod +x $$bin/hello; \
@@ -638,8 +668,10 @@ captures:
 		nagle="$$curl -sS -o /dev/null -o /dev/null http://10.77.0.2:8888/ http://10.77.0.2:8888/" >/dev/null; \
 	$$nl client -rtt 50ms -n 1 -server "$$bin/ch07" -pcap "$$out/07/results/chunks.pcap" \
 		chunks="$$curl -sS -o /dev/null http://10.77.0.2:8888/" >/dev/null; \
-	$$nl pipeline -rtt 50ms -repeat 1 -n 3 -series sequential -pcap "$$out/08/results/sequential.pcap" $$bin/ch08 >/dev/null; \
-	$$nl pipeline -rtt 50ms -repeat 1 -n 3 -series pipelined -pcap "$$out/08/results/pipelined.pcap" $$bin/ch08 >/dev/null; \
+	$$nl client -rtt 50ms -n 1 -server "$$bin/ch08" -pcap "$$out/08/results/sequential.pcap" \
+		sequential="$$bin/bench08 -n 3 -mode sequential" >/dev/null; \
+	$$nl client -rtt 50ms -n 1 -server "$$bin/ch08" -pcap "$$out/08/results/pipelined.pcap" \
+		pipelined="$$bin/bench08 -n 3 -mode pipelined" >/dev/null; \
 	$$nl client -rtt 50ms -n 1 -server "$$bin/ch10" -pcap "$$out/10/results/h2c.pcap" \
 		h2c="$$bin/ch10client -q http://10.77.0.2:8888/slow http://10.77.0.2:8888/1 http://10.77.0.2:8888/2" >/dev/null; \
 	echo "パケットの記録: $$out/NN/results（make update で図を描き直します）"
