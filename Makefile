@@ -485,8 +485,8 @@ endef
 # at RTT 50 ms of every way of fetching on a new connection that the book
 # measured, one request (chapters 5, 9 and 11) and ten (chapters 8 and
 # 11), read from the results files ($l5 latency.json, $t9 tls.json, $r9
-# resume.json, $p8 pipeline.json, $hs and $ten chapter 11's handshake.json
-# and ten.json, each given with --slurpfile).
+# resume.json, $h8 http1.json and $c8 h2c.json, $hs and $ten chapter
+# 11's handshake.json and ten.json, each given with --slurpfile).
 define ch11_layers_table
 def f2: (. * 100 | round) as $x | "\($x / 100 | floor).\($x % 100 | if . < 10 then "0\(.)" else "\(.)" end)";
 def f1: (. * 10 | round) as $x | "\($x / 10 | floor).\($x % 10)";
@@ -508,10 +508,10 @@ row($hs; "h3-0rtt"; "HTTP/3、0-RTT の再開"; "QUIC と TLS と HTTP 1"; "第1
 "",
 "新しいコネクションで小さな GET を 10 個送り、すべてのレスポンスを読み終えるまで。時間 = a + k × RTT の k",
 head,
-row($p8; "sequential"; "HTTP/1.1、1 つずつ"; "TCP 1 + HTTP 10"; "第8章 pipeline.json"),
-row($p8; "pipelined"; "HTTP/1.1、パイプライン"; "TCP 1 + HTTP 1"; "第8章 pipeline.json"),
-row($p8; "parallel"; "HTTP/1.1、10 本のコネクション"; "TCP 1 + HTTP 1"; "第8章 pipeline.json"),
-row($p8; "h2c"; "HTTP/2（TLS なし）"; "TCP 1 + HTTP 1"; "第8章 pipeline.json"),
+row($h8; "sequential"; "HTTP/1.1、1 つずつ"; "TCP 1 + HTTP 10"; "第8章 http1.json"),
+row($h8; "pipelined"; "HTTP/1.1、パイプライン"; "TCP 1 + HTTP 1"; "第8章 http1.json"),
+row($h8; "parallel"; "HTTP/1.1、10 本のコネクション"; "TCP 1 + HTTP 1"; "第8章 http1.json"),
+row($c8; "h2c"; "HTTP/2（TLS なし）"; "TCP 1 + HTTP 1"; "第8章 h2c.json"),
 row($ten; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP 1 + TLS 1 + HTTP 1"; "第11章 ten.json"),
 row($ten; "h3"; "HTTP/3"; "QUIC と TLS 1 + HTTP 1"; "第11章 ten.json")
 endef
@@ -612,7 +612,8 @@ bench-ch11:
 				cell(n SUBSEP "datagrams/req", "%.2f") } }'; \
 	} >"$$out/cpu.md"; \
 	echo "--- 本のまとめの表: layers.md（第5章、第8章、第9章の結果と、この計測から）"; \
-	jq -n -r --slurpfile l5 chapters/05/results/latency.json --slurpfile p8 chapters/08/results/pipeline.json \
+	jq -n -r --slurpfile l5 chapters/05/results/latency.json --slurpfile h8 chapters/08/results/http1.json \
+		--slurpfile c8 chapters/08/results/h2c.json \
 		--slurpfile t9 chapters/09/results/tls.json --slurpfile r9 chapters/09/results/resume.json \
 		--slurpfile hs "$$out/handshake.json" --slurpfile ten "$$out/ten.json" "$$CH11_LAYERS_TABLE" >"$$out/layers.md"; \
 	cat "$$out/layers.md"; \
