@@ -150,18 +150,18 @@ serve:
 	@go build -o bin/mdrun ./cmd/mdrun
 	@bin/mdrun serve -addr '$(ADDR)'
 
-# The measurements of chapters 5-10, on this machine, all with tools/netlab:
-# make bench runs bench-ch05, bench-ch06, bench-ch07, bench-ch08, bench-ch09 and bench-ch10 in
-# chapter order (about 36 minutes on a 2-core machine: chapters 5-8 took
-# 9 min 53 s on 2026-12-06, before chapter 7's measurement grew from 58 s
-# to 3 min 22 s on 2026-12-07, chapter 9 4 min 26 s and chapter 10 17 min
-# 50 s on 2026-12-07, builds cached), each saying what it measures
-# as it starts and where it wrote as it ends, and names the results'
-# directory last. Each measurement prints its table; netlab table FILE
-# prints it again from the file, beside the book's (each chapter's
-# 「手元で再現する」 says which figures should agree).
+# The measurements of chapters 5-11, on this machine, all with tools/netlab:
+# make bench runs bench-ch05 to bench-ch11 in chapter order (about 50
+# minutes on a 2-core machine: the sum of each target's measured run,
+# chapter 5 about 7 min on 2026-12-06, and on 2026-12-07 chapter 6 16.8 s,
+# 7 3 min 22 s, 8 1 min 47 s, 9 4 min 26 s, 10 17 min 50 s and 11 13 min
+# 28 s, builds cached), each saying what it measures as it starts and
+# where it wrote as it ends, and names the results' directories last.
+# Each measurement prints its table; netlab table FILE prints it again
+# from the file, beside the book's (each chapter's 「手元で再現する」 says
+# which figures should agree).
 #
-# Results go to BENCHOUT (chapter 5) and its ch06, ch07, ch08, ch09, ch10
+# Results go to BENCHOUT (chapter 5) and its ch06 ... ch11
 # subdirectories, a temporary directory unless you say otherwise:
 #   make bench                                a reader's run, in /tmp/tcpbook-bench
 #   make bench-ch07                           one chapter's
@@ -179,6 +179,7 @@ BENCHOUT7 ?= $(BENCHOUT)/ch07
 BENCHOUT8 ?= $(BENCHOUT)/ch08
 BENCHOUT9 ?= $(BENCHOUT)/ch09
 BENCHOUT10 ?= $(BENCHOUT)/ch10
+BENCHOUT11 ?= $(BENCHOUT)/ch11
 .PHONY: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09 bench-ch10 bench-ch11 bench-book
 bench: bench-ch05 bench-ch06 bench-ch07 bench-ch08 bench-ch09 bench-ch10 bench-ch11
 	@echo "make bench: 結果は 第5章 $(BENCHOUT5)、第6章 $(BENCHOUT6)、第7章 $(BENCHOUT7)、第8章 $(BENCHOUT8)、第9章 $(BENCHOUT9)、第10章 $(BENCHOUT10)、第11章 $(BENCHOUT11) にあります"
@@ -558,7 +559,6 @@ endef
 #   layers.md       the book's closing table (ch11_layers_table), from
 #                   chapters 5, 8 and 9's committed results and this run's
 #                   handshake.json and ten.json
-BENCHOUT11 ?= $(BENCHOUT)/ch11
 .PHONY: bench-ch11
 bench-ch11: export CH10_LOSS_TABLE := $(value ch10_loss_table)
 bench-ch11: export CH11_PACKETS_TABLE := $(value ch11_packets_table)
