@@ -15,10 +15,11 @@
 //	start ID
 //		Start the one command of console block ID in the background, as
 //		in a second terminal.
-//	waitport HOST:PORT
-//		Wait until what the script started listens on HOST:PORT. On
-//		Linux this reads /proc/net/tcp and makes no connection, so a
-//		server's log shows only the reader's clients; and a socket
+//	waitport [-udp] HOST:PORT
+//		Wait until what the script started listens on HOST:PORT (with
+//		-udp, has a UDP socket bound there, as a QUIC server does). On
+//		Linux this reads /proc/net/tcp (udp) and makes no connection,
+//		so a server's log shows only the reader's clients; and a socket
 //		counts only if a process the script started holds it, so
 //		another program listening there does not end the wait.
 //	interrupt [-norm rule,...] ID
@@ -77,6 +78,7 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -165,7 +167,14 @@ func Run(t *testing.T, p Params) {
 		// the machine's own network while they run, as an author's
 		// chapter server in another terminal would.
 		for _, addr := range scriptPorts(scripts) {
-			if ln, err := net.Listen("tcp", addr); err == nil {
+			var ln io.Closer
+			var err error
+			if hostport, udp := strings.CutPrefix(addr, udpPrefix); udp {
+				ln, err = net.ListenPacket("udp", hostport)
+			} else {
+				ln, err = net.Listen("tcp", addr)
+			}
+			if err == nil {
 				t.Cleanup(func() { ln.Close() })
 				t.Logf("holding %s on this machine's network while the scripts run in their own", addr)
 			}
@@ -494,6 +503,19 @@ func writeChapter(root, p string, data []byte) error {
 	return nil
 }
 
+// udpPrefix marks a UDP port among the addresses scripts wait for
+// (waitport -udp HOST:PORT is udpPrefix+HOST:PORT).
+const udpPrefix = "udp/"
+
+// waitportAddr is the address a waitport call names: HOST:PORT, or
+// udpPrefix+HOST:PORT with -udp.
+func waitportAddr(c transcript.Call) string {
+	if c.UDP {
+		return udpPrefix + c.Args[0]
+	}
+	return c.Args[0]
+}
+
 // scriptPorts lists the addresses the scripts wait for.
 func scriptPorts(scripts []string) []string {
 	var addrs []string
@@ -507,7 +529,7 @@ func scriptPorts(scripts []string) []string {
 			if c.Command.Name != "waitport" {
 				continue
 			}
-			if addr := c.Args[0]; !slices.Contains(addrs, addr) {
+			if addr := waitportAddr(c); !slices.Contains(addrs, addr) {
 				addrs = append(addrs, addr)
 			}
 		}

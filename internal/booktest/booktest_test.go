@@ -2,6 +2,7 @@ package booktest
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -24,12 +25,19 @@ func TestMain(m *testing.M) {
 }
 
 // envTestListen makes the test binary a server for booktest's own tests:
-// it listens on the address it names ("-": nowhere) until it is killed.
+// it listens on the address it names ("-": nowhere; udpPrefix+HOST:PORT:
+// a UDP socket bound there) until it is killed.
 const envTestListen = "BOOKTEST_TEST_LISTEN"
 
 func testServer(addr string) {
 	if addr != "-" {
-		ln, err := net.Listen("tcp", addr)
+		var ln io.Closer
+		var err error
+		if hostport, udp := strings.CutPrefix(addr, udpPrefix); udp {
+			ln, err = net.ListenPacket("udp", hostport)
+		} else {
+			ln, err = net.Listen("tcp", addr)
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -317,11 +325,11 @@ func TestHarness(t *testing.T) {
 func TestBusyPorts(t *testing.T) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "s.txtar")
-	if err := os.WriteFile(script, []byte("start x\nwaitport localhost:8888\n  waitport 127.0.0.1:9999\nwaitport localhost:8888\n"), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte("start x\nwaitport localhost:8888\n  waitport 127.0.0.1:9999\nwaitport localhost:8888\nwaitport -udp localhost:8443\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(scriptPorts([]string{script}), " ")
-	if want := "localhost:8888 127.0.0.1:9999"; got != want {
+	if want := "localhost:8888 127.0.0.1:9999 udp/localhost:8443"; got != want {
 		t.Errorf("scriptPorts = %q, want %q", got, want)
 	}
 }

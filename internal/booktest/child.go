@@ -366,7 +366,7 @@ func runWithTimeout(cmd *exec.Cmd, out *output, d time.Duration) error {
 }
 
 func cmdWaitport(ts *testscript.TestScript, call transcript.Call) {
-	args := call.Args
+	addr := waitportAddr(call)
 	st := getState(ts)
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
@@ -377,11 +377,11 @@ func cmdWaitport(ts *testscript.TestScript, call transcript.Call) {
 		}
 		return pgids
 	}
-	err := waitListening(ctx, args[0], groups, func() error {
+	err := waitListening(ctx, addr, groups, func() error {
 		for id, p := range st.procs {
 			select {
 			case <-p.done:
-				return fmt.Errorf("%s ended (%v) before anything listened on %s:\n%s", id, p.err, args[0], p.out)
+				return fmt.Errorf("%s ended (%v) before anything listened on %s:\n%s", id, p.err, addr, p.out)
 			default:
 			}
 		}

@@ -3,6 +3,7 @@ package booktest
 import (
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -10,28 +11,29 @@ import (
 	"tcpbook/internal/netns"
 )
 
-// listeningBy says whose socket listens on the port of hostport: a
-// process of one of the groups pgids, another program, or nobody. It
-// reads the kernel's socket tables and the groups' open files rather than
-// connecting, so the server sees no connection from the test.
-func listeningBy(hostport string, pgids []int) (netns.Who, error) {
+// listeningBy says whose socket listens on the port of addr (HOST:PORT,
+// or udpPrefix+HOST:PORT for a UDP port): a process of one of the groups
+// pgids, another program, or nobody. It reads the kernel's socket tables
+// and the groups' open files rather than connecting, so the server sees
+// no connection from the test.
+func listeningBy(addr string, pgids []int) (netns.Who, error) {
+	hostport, udp := strings.CutPrefix(addr, udpPrefix)
 	port, err := portOf(hostport)
 	if err != nil {
 		return netns.Nobody, err
 	}
+	if len(pgids) == 0 {
+		// No group to own it: say whether anything listens (a group
+		// that no process has).
+		pgids = []int{-1}
+	}
 	who := netns.Nobody
 	for _, pgid := range pgids {
-		w, err := netns.WhoListens(port, pgid)
+		w, err := netns.WhoListens(port, udp, pgid)
 		if err != nil || w == netns.Group {
 			return w, err
 		}
 		who = w
-	}
-	if who == netns.Nobody && len(pgids) == 0 {
-		// No group to own it: say whether anything listens.
-		if ok, err := netns.Listening(port); ok || err != nil {
-			return netns.Other, err
-		}
 	}
 	return who, nil
 }

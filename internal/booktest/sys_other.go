@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -15,12 +16,22 @@ import (
 // listeningBy connects to find out: without Linux's socket tables, that
 // is the only way to know, and the server will log the connection. It
 // cannot tell whose socket it reached, so it calls any the groups'.
-func listeningBy(hostport string, pgids []int) (netns.Who, error) {
-	c, err := net.DialTimeout("tcp", hostport, time.Second)
-	if err != nil {
-		return netns.Nobody, nil
+func listeningBy(addr string, pgids []int) (netns.Who, error) {
+	hostport, udp := strings.CutPrefix(addr, udpPrefix)
+	if udp {
+		// Bound already if binding fails.
+		c, err := net.ListenPacket("udp", hostport)
+		if err == nil {
+			c.Close()
+			return netns.Nobody, nil
+		}
+	} else {
+		c, err := net.DialTimeout("tcp", hostport, time.Second)
+		if err != nil {
+			return netns.Nobody, nil
+		}
+		c.Close()
 	}
-	c.Close()
 	if len(pgids) == 0 {
 		return netns.Other, nil
 	}

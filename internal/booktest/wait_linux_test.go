@@ -78,4 +78,17 @@ func TestWaitListeningOurs(t *testing.T) {
 	if who, err := listeningBy(mine, []int{idle.pgid}); who != netns.Other || err != nil {
 		t.Errorf("listeningBy(%s, the idle program's group) = %v, %v; want %v", mine, who, err, netns.Other)
 	}
+
+	// waitport -udp: the started program binds a UDP port, as a QUIC
+	// server does; the TCP port of the same number stays free.
+	udp := udpPrefix + freeAddr(t)
+	udpSrv := startTestServer(t, udp)
+	ctx, cancel = context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if err := waitListening(ctx, udp, groups(udpSrv), none); err != nil {
+		t.Errorf("waiting for the program that binds %s: %v", udp, err)
+	}
+	if who, err := listeningBy(strings.TrimPrefix(udp, udpPrefix), []int{udpSrv.pgid}); who != netns.Nobody || err != nil {
+		t.Errorf("listeningBy(the TCP port of %s) = %v, %v; want %v", udp, who, err, netns.Nobody)
+	}
 }

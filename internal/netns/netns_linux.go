@@ -201,18 +201,19 @@ func (t *Thread) Close() { close(t.do) }
 // in the calling thread's network namespace, reading the kernel's socket
 // tables: it makes no connection.
 func Listening(port uint16) (bool, error) {
-	inodes, err := listeners(port)
+	inodes, err := listeners(port, false)
 	return len(inodes) > 0, err
 }
 
 // WhoListens reports whether a process of the process group pgid holds a
 // socket that listens on port in the calling thread's network namespace:
-// the socket's inode in /proc/net/tcp is among the files /proc/PID/fd
-// lists for a process whose group is pgid. Another program listening on
+// the socket's inode in /proc/net/tcp (/proc/net/udp if udp: a UDP
+// socket bound to the port and connected to no peer, as a QUIC server's)
+// is among the files /proc/PID/fd lists for a process whose group is pgid. Another program listening on
 // the port (a test's server, a reader's in another terminal) is Other:
 // a wait that reads only the socket table would take it for the group's.
-func WhoListens(port uint16, pgid int) (Who, error) {
-	inodes, err := listeners(port)
+func WhoListens(port uint16, udp bool, pgid int) (Who, error) {
+	inodes, err := listeners(port, udp)
 	if err != nil || len(inodes) == 0 {
 		return Nobody, err
 	}
@@ -255,11 +256,16 @@ func processGroup(pid int) (int, error) {
 }
 
 // listeners returns the inodes of the TCP sockets that listen on port in
-// the calling thread's network namespace.
-func listeners(port uint16) (map[string]bool, error) {
+// the calling thread's network namespace, or with udp, of the UDP sockets
+// bound to port that are connected to no peer.
+func listeners(port uint16, udp bool) (map[string]bool, error) {
 	want := fmt.Sprintf(":%04X", port)
+	tables, state := []string{"/proc/thread-self/net/tcp", "/proc/thread-self/net/tcp6"}, "0A" // TCP_LISTEN
+	if udp {
+		tables, state = []string{"/proc/thread-self/net/udp", "/proc/thread-self/net/udp6"}, "07" // TCP_CLOSE: not connected
+	}
 	inodes := map[string]bool{}
-	for _, table := range []string{"/proc/thread-self/net/tcp", "/proc/thread-self/net/tcp6"} {
+	for _, table := range tables {
 		f, err := os.Open(table)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // no IPv6
@@ -270,9 +276,9 @@ func listeners(port uint16) (map[string]bool, error) {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
 			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
-			const listen = "0A"
 			fields := strings.Fields(sc.Text())
-			if len(fields) > 9 && strings.HasSuffix(fields[1], want) && fields[3] == listen {
+			if len(fields) > 9 && strings.HasSuffix(fields[1], want) && fields[3] == state &&
+				(!udp || strings.HasSuffix(fields[2], ":0000")) {
 				inodes[fields[9]] = true
 			}
 		}

@@ -93,23 +93,46 @@ func TestWhoListens(t *testing.T) {
 	}
 	child, me := cmd.Process.Pid, syscall.Getpgrp()
 
+	// A UDP socket bound to a port, as a QUIC server's; and one
+	// connected to it, as a client's, which listens for nobody else.
+	bound, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bound.Close()
+	udpPort := port(t, bound.LocalAddr())
+	connected, err := net.Dial("udp", bound.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer connected.Close()
+	connectedPort := port(t, connected.LocalAddr())
+
 	for _, c := range []struct {
 		port uint16
+		udp  bool
 		pgid int
 		want Who
 	}{
-		{myPort, me, Group},
-		{myPort, child, Other},
-		{childPort, child, Group},
-		{childPort, me, Other},
-		{freePort(t), me, Nobody},
+		{myPort, false, me, Group},
+		{myPort, false, child, Other},
+		{childPort, false, child, Group},
+		{childPort, false, me, Other},
+		{freePort(t), false, me, Nobody},
+		{udpPort, true, me, Group},
+		{udpPort, true, child, Other},
+		{udpPort, false, me, Nobody},
+		{connectedPort, true, me, Nobody},
 	} {
-		got, err := WhoListens(c.port, c.pgid)
+		got, err := WhoListens(c.port, c.udp, c.pgid)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got != c.want {
-			t.Errorf("WhoListens(%d, group %d) = %v, want %v", c.port, c.pgid, got, c.want)
+			t.Errorf("WhoListens(%d, udp %v, group %d) = %v, want %v", c.port, c.udp, c.pgid, got, c.want)
+		}
+		if c.udp {
+			continue
 		}
 		if ok, err := Listening(c.port); err != nil || ok != (c.want != Nobody) {
 			t.Errorf("Listening(%d) = %v, %v", c.port, ok, err)

@@ -26,6 +26,8 @@ type ScriptCommand struct {
 	// Norm says the command takes -norm rule,... (Rules) before its
 	// arguments.
 	Norm bool
+	// UDP says the command takes -udp (Call.UDP) before its arguments.
+	UDP bool
 	// Args names the command's arguments, in order. An argument named
 	// "ID" is the id of a console block.
 	Args []string
@@ -47,7 +49,7 @@ type ScriptCommand struct {
 var scriptCommands = []ScriptCommand{
 	{Name: "run", Norm: true, Args: []string{"ID"}, Neg: true, Verifies: true},
 	{Name: "start", Args: []string{"ID"}, Starts: true},
-	{Name: "waitport", Args: []string{"HOST:PORT"}},
+	{Name: "waitport", UDP: true, Args: []string{"HOST:PORT"}},
 	{Name: "interrupt", Norm: true, Args: []string{"ID"}, Ends: true, Verifies: true},
 	{Name: "waitexit", Norm: true, Args: []string{"ID"}, Neg: true, Ends: true, Verifies: true},
 	{Name: "waitoutput", Args: []string{"ID", "REGEXP"}},
@@ -88,6 +90,9 @@ func (c ScriptCommand) Usage() string {
 	if c.Norm {
 		b.WriteString(" [-norm rule,...]")
 	}
+	if c.UDP {
+		b.WriteString(" [-udp]")
+	}
 	for _, a := range c.Args {
 		b.WriteString(" " + a)
 	}
@@ -100,6 +105,7 @@ type Call struct {
 	Line    int    // in the script, from 1; 0 when not known
 	Neg     bool   // prefixed with !
 	Rules   []Rule // the rules -norm names, in the order named
+	UDP     bool   // -udp: the port is UDP's
 	Args    []string
 }
 
@@ -133,6 +139,9 @@ func (c ScriptCommand) Parse(neg bool, args []string) (Call, error) {
 			}
 			call.Rules = rules
 		}
+	}
+	if c.UDP && len(args) > 0 && args[0] == "-udp" {
+		call.UDP, args = true, args[1:]
 	}
 	if len(args) != len(c.Args) {
 		return call, fmt.Errorf("%s: %d arguments, want %d: usage: %s", c.Name, len(args), len(c.Args), c.Usage())

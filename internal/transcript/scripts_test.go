@@ -234,6 +234,8 @@ func TestCommandParse(t *testing.T) {
 		{line: "! waitexit -norm go-trace x", id: "x", args: []string{"x"}},
 		{line: "waitoutput x -y", id: "x", args: []string{"x", "-y"}}, // no flags: a REGEXP may start with -
 		{line: "waitport localhost:8888", args: []string{"localhost:8888"}},
+		{line: "waitport -udp localhost:8443", args: []string{"localhost:8443"}},
+		{line: "waitport -udp", err: "waitport: 0 arguments, want 1: usage: waitport [-udp] HOST:PORT"},
 		{line: "run", err: "run: 0 arguments, want 1: usage: [!] run [-norm rule,...] ID"},
 		{line: "run x y", err: "run: 2 arguments, want 1"},
 		{line: "run -norm", err: "run: flag needs an argument: -norm"},

@@ -200,7 +200,7 @@ type Chart interface {
 // its fitted line time = a + k·RTT, with both axes in ms; the legend
 // gives the fit and k's 95% interval, and so does the <desc> in words.
 func (r *Results) SVG(w io.Writer, title string) error {
-	p := plot{xLabel: "RTT（ms）", yLabel: "リクエスト 1 つの時間（ms）"}
+	p := plot{xLabel: "RTT（ms）", yLabel: cmp.Or(r.YLabel, "リクエスト 1 つの時間（ms）")}
 	var desc []string
 	for i, s := range r.Series {
 		ps := plotSeries{name: s.Name, style: i, legend: []string{s.Name}}
@@ -215,7 +215,7 @@ func (r *Results) SVG(w io.Writer, title string) error {
 		}
 		p.series = append(p.series, ps)
 	}
-	return writeChart(w, cmp.Or(title, "RTT とリクエスト 1 つの時間"), "RTT（ms）に対するリクエスト 1 つの時間（ms）。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。", []plot{p})
+	return writeChart(w, cmp.Or(title, "RTT とリクエスト 1 つの時間"), "RTT（ms）に対する"+p.yLabel+"。点は中央値、線は RTT が 0 より大きいすべての標本に当てはめた直線、k の角かっこは 95% 信頼区間。"+strings.Join(desc, "。")+"。"+r.Describe()+"。", []plot{p})
 }
 
 // SVG draws two plots against the number of connections: the
@@ -256,54 +256,4 @@ func (r *LoadResults) SVG(w io.Writer, title string) error {
 	}
 	title = cmp.Or(title, "ループバックでのスループットとリクエスト 1 つあたりのサーバーの CPU 時間")
 	return writeChart(w, title, "同時に使うコネクションの数に対して、上は 1 秒あたりのリクエストの数、下はリクエスト 1 つあたりのサーバーの CPU 時間。点は繰り返しの中央値、縦の線は最小から最大まで。"+strings.Join(desc, "。")+"。"+r.Meta.describe()+"。閉ループの負荷。", plots)
-}
-
-// SVG draws, in two plots, the time until a batch's N small GETs
-// had their responses against the RTT: above without /slow, below with
-// GET /slow first, each with its own time axis. Each way of sending has
-// the same colour, marker and dash in both: its medians and its fitted
-// line time = a + k·RTT, with both axes in ms. Each plot's legend gives
-// its series' fits and the model's k; the <desc> states the same in words.
-func (r *PipelineResults) SVG(w io.Writer, title string) error {
-	plots := []plot{
-		{heading: "/slow なし"},
-		{heading: fmt.Sprintf("GET /slow（%s 後に答える）が先", fmtMS(r.SlowMS))},
-	}
-	var desc [2][]string
-	for _, s := range r.Series {
-		i := 0
-		if s.Slow {
-			i = 1
-		}
-		p := &plots[i]
-		p.xLabel, p.yLabel = "RTT（ms）", fmt.Sprintf("小さな GET %d 個の時間（ms）", r.N)
-		// One style per way of sending, the same in both plots.
-		ps := plotSeries{name: s.Name, style: slices.Index(PipeModes, s.Mode), legend: []string{s.Name}}
-		if ps.style < 0 {
-			ps.style = len(PipeModes) + slices.IndexFunc(r.Series, func(t PipelineSeries) bool { return t.Name == s.Name })
-		}
-		for _, pt := range s.Points {
-			p.xMax, p.yMax = math.Max(p.xMax, pt.RTTMS), math.Max(p.yMax, pt.SmallMedianMS)
-			ps.points = append(ps.points, [2]float64{pt.RTTMS, pt.SmallMedianMS})
-		}
-		if s.SlopeRTT != nil {
-			fit := fmt.Sprintf("k = %s（モデル %g）、a = %.1f ms", s.K(), s.ModelRTT, *s.InterceptMS)
-			ps.fit, ps.legend = []float64{*s.InterceptMS, *s.SlopeRTT}, append(ps.legend, fit)
-			desc[i] = append(desc[i], s.Name+": "+fit)
-		}
-		p.series = append(p.series, ps)
-	}
-	// Both plots share the RTT axis.
-	plots[0].xMax = math.Max(plots[0].xMax, plots[1].xMax)
-	plots[1].xMax = plots[0].xMax
-	var d []string
-	for i, p := range plots {
-		if len(desc[i]) > 0 {
-			d = append(d, p.heading+"。"+strings.Join(desc[i], "。"))
-		}
-	}
-	title = cmp.Or(title, fmt.Sprintf("送り方ごとの、RTT と小さな GET %d 個の時間", r.N))
-	return writeChart(w, title, fmt.Sprintf(
-		"送り方ごとに、RTT（ms）に対する、バッチの小さな GET %d 個の答えがそろうまでの時間（ms、%d バッチの中央値、接続を含む）。線はすべてのバッチに当てはめた直線、k の角かっこは 95%% 信頼区間。上は /slow なし、下は GET /slow が先で、時間の軸はそれぞれ別。",
-		r.N, r.Repeat)+strings.Join(d, "。")+"。"+r.Describe()+"。", plots)
 }

@@ -22,11 +22,6 @@ func (r *Results) Describe() string {
 	return r.Meta.describe()
 }
 
-func (r *LinkRun) Describe() string {
-	m := r.Meta
-	return fmt.Sprintf("Linux %s、%s、CPU %d 個、帯域 %s", m.Kernel, m.GoVersion, m.CPUs, r.Rate)
-}
-
 // Describe gives the RTT and the gap; the table gives medians in RTTs.
 // The congestion control varies by row.
 func (r *IdleResults) Describe() string {

@@ -50,9 +50,6 @@ const (
 	KindLoad     = "load"
 	KindMemory   = "memory"
 	KindTimeWait = "timewait"
-	KindCompress = "compress"
-	KindStream   = "stream"
-	KindPipeline = "pipeline"
 	KindLoss     = "loss"
 )
 
@@ -66,9 +63,6 @@ var resultKinds = map[string]func() Table{
 	KindLoad:     func() Table { return new(LoadResults) },
 	KindMemory:   func() Table { return new(MemoryResults) },
 	KindTimeWait: func() Table { return new(TimeWaitResults) },
-	KindCompress: func() Table { return new(CompressResults) },
-	KindStream:   func() Table { return new(StreamResults) },
-	KindPipeline: func() Table { return new(PipelineResults) },
 	KindLoss:     func() Table { return new(LossResults) },
 }
 

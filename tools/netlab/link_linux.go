@@ -5,13 +5,11 @@ package netlab
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -151,34 +149,4 @@ func Affinity(pid int) ([]int, error) {
 		}
 	}
 	return cpus, nil
-}
-
-// dialAsync creates a socket in the client's namespace and starts a
-// non-blocking connect to ServerIP:port there, and returns the connection
-// at once, before the handshake completes: writing to it waits until the
-// handshake is done, and fails if it failed. The link's Dial runs on the
-// client namespace's one thread, one dial at a time, so parallel
-// connections need this.
-func dialAsync(l *Link, port uint16) (net.Conn, error) {
-	var fd int
-	var err error
-	l.client.run(func() {
-		fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return
-		}
-		sa := &syscall.SockaddrInet4{Port: int(port), Addr: [4]byte(net.ParseIP(ServerIP).To4())}
-		if err = syscall.Connect(fd, sa); errors.Is(err, syscall.EINPROGRESS) {
-			err = nil
-		}
-		if err != nil {
-			syscall.Close(fd)
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connecting to %s port %d: %w", ServerIP, port, err)
-	}
-	f := os.NewFile(uintptr(fd), "tcp")
-	defer f.Close() // FileConn has its own copy
-	return net.FileConn(f)
 }

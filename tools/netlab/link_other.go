@@ -4,7 +4,6 @@ package netlab
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 )
@@ -16,7 +15,6 @@ import (
 var errNotLinux = fmt.Errorf("%w: it needs Linux network namespaces and a TUN device", ErrNoLink)
 
 func setup(string, string, bool, map[string]string) (*os.File, error) { return nil, errNotLinux }
-func dialAsync(*Link, uint16) (net.Conn, error)                       { return nil, errNotLinux }
 func PinProcess([]int) error                                          { return errNotLinux }
 func StartPinned(cmd *exec.Cmd, _ []int) error                        { return cmd.Start() }
 func Affinity(int) ([]int, error)                                     { return nil, errNotLinux }

@@ -9,6 +9,33 @@ import (
 	"time"
 )
 
+// Join appends the series of the other results to r's, for one table or
+// chart of several runs, such as against two servers; they must have been
+// measured across the same link.
+func (r *Results) Join(others ...*Results) error {
+	for _, o := range others {
+		if o.Link.Rate != r.Link.Rate || o.Link.Burst != r.Link.Burst || o.Link.Drops != r.Link.Drops {
+			return fmt.Errorf("results across different links: %+v and %+v", r.Link, o.Link)
+		}
+		r.Series = append(r.Series, o.Series...)
+	}
+	return nil
+}
+
+// Only keeps the named series, in the order named.
+func (r *Results) Only(names []string) error {
+	var kept []Series
+	for _, n := range names {
+		i := slices.IndexFunc(r.Series, func(s Series) bool { return s.Name == n })
+		if i < 0 {
+			return fmt.Errorf("no series %q in the results", n)
+		}
+		kept = append(kept, r.Series[i])
+	}
+	r.Series = kept
+	return nil
+}
+
 // Results is what the timing command writes: the run's metadata and one
 // series per server and way of connecting.
 type Results struct {
@@ -17,6 +44,9 @@ type Results struct {
 	// Series are in the order measured: for each server, new connections
 	// before kept-alive ones.
 	Series []Series `json:"series"`
+	// YLabel, if set, names what the chart's time axis shows (netlab
+	// chart -y), such as the time of a client's whole run.
+	YLabel string `json:"-"`
 }
 
 // LinkInfo is the link's settings other than the RTT, which varies by Point.
@@ -170,15 +200,6 @@ func Median[T time.Duration | float64](v []T) T {
 
 func medianMS(v []float64) float64 { return round(Median(v), 3) }
 
-// msOf returns times in ms to the µs, as results files hold them, and
-// their median.
-func msOf(times []time.Duration) (all []float64, median float64) {
-	for _, t := range times {
-		all = append(all, round(ms(t), 3))
-	}
-	return all, round(ms(Median(times)), 3)
-}
-
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func (r *Results) PrintTable(w io.Writer) {
@@ -192,11 +213,24 @@ func (r *Results) PrintTable(w io.Writer) {
 	}
 	slices.Sort(rtts)
 	t := mdTable{head: []string{"系列", HeadK, HeadA}, align: "lrr"}
+	// At one RTT no series has a line: no k and a columns.
+	fitted := slices.ContainsFunc(r.Series, func(s Series) bool { return s.SlopeRTT != nil })
+	if !fitted {
+		t.head, t.align = t.head[:1], "l"
+	}
 	t.cols("中央値（ms）", rttLabels(rtts)...)
 	t.head, t.align = append(t.head, "パケット / リクエスト"), t.align+"r"
+	// On a link with a rate limit, the bytes each request puts on it cost
+	// time too.
+	if r.Link.Rate != "" {
+		t.head, t.align = append(t.head, "バイト / リクエスト"), t.align+"r"
+	}
 	for _, s := range r.Series {
-		row := append([]string{s.Name}, s.KA("%.2f")...)
-		var packets, samples int
+		row := []string{s.Name}
+		if fitted {
+			row = append(row, s.KA("%.2f")...)
+		}
+		var packets, bytes, samples int
 		for _, rtt := range rtts {
 			i := slices.IndexFunc(s.Points, func(p Point) bool { return p.RTTMS == rtt })
 			if i < 0 {
@@ -205,10 +239,14 @@ func (r *Results) PrintTable(w io.Writer) {
 			}
 			p := s.Points[i]
 			row = append(row, fmt.Sprintf("%.2f", p.MedianMS))
-			packets += int(p.Carried.Packets)
+			packets, bytes = packets+int(p.Carried.Packets), bytes+int(p.Carried.Bytes)
 			samples += len(p.Samples)
 		}
-		t.rows = append(t.rows, append(row, fmt.Sprintf("%.1f", float64(packets)/float64(max(1, samples)))))
+		row = append(row, fmt.Sprintf("%.1f", float64(packets)/float64(max(1, samples))))
+		if r.Link.Rate != "" {
+			row = append(row, fmt.Sprintf("%.0f", float64(bytes)/float64(max(1, samples))))
+		}
+		t.rows = append(t.rows, row)
 	}
 	t.write(w)
 }

@@ -86,3 +86,58 @@ func TestSeriesFit(t *testing.T) {
 		}
 	}
 }
+
+// Results of several runs join into one table, across the same link only,
+// and a chart keeps the series it names, in its order. At one RTT the
+// table has no k and a columns; on a link with a rate limit it gives the
+// bytes per request beside the packets.
+func TestJoinOnlyTable(t *testing.T) {
+	point := func(rtt float64, ms ...float64) Point {
+		var samples []Sample
+		for _, v := range ms {
+			samples = append(samples, Sample{Total: time.Duration(v * float64(time.Millisecond))})
+		}
+		p := NewPoint(time.Duration(rtt*float64(time.Millisecond)), "", samples, Stats{Packets: 20, Bytes: 3000})
+		return p
+	}
+	one := func(name string, rtts ...float64) Series {
+		s := Series{Name: name, Server: name}
+		for _, rtt := range rtts {
+			s.Points = append(s.Points, point(rtt, 1+2*rtt, 2+2*rtt))
+		}
+		s.FitSeries()
+		return s
+	}
+	a := &Results{Link: LinkInfo{Rate: "1mbit"}, Series: []Series{one("identity", 50)}}
+	b := &Results{Link: LinkInfo{Rate: "1mbit"}, Series: []Series{one("gzip", 50)}}
+	if err := a.Join(b); err != nil || len(a.Series) != 2 || a.Series[1].Name != "gzip" {
+		t.Fatalf("Join: %v, %+v", err, a.Series)
+	}
+	if err := a.Join(&Results{Link: LinkInfo{Rate: "10mbit"}}); err == nil {
+		t.Error("joined results across different links")
+	}
+	var out strings.Builder
+	a.PrintTable(&out)
+	for _, want := range []string{"| 系列 | 中央値（ms）: RTT 50 ms | パケット / リクエスト | バイト / リクエスト |", "| gzip | 101.50 | 10.0 | 1500 |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, out.String())
+		}
+	}
+	c := &Results{Series: []Series{one("sequential", 10, 25), one("h2c", 10, 25), one("h2c+slow", 10, 25)}}
+	if err := c.Only([]string{"h2c+slow", "sequential"}); err != nil || len(c.Series) != 2 || c.Series[0].Name != "h2c+slow" {
+		t.Fatalf("Only: %v, %+v", err, c.Series)
+	}
+	if err := c.Only([]string{"parallel"}); err == nil {
+		t.Error("Only kept a series the results do not have")
+	}
+	c.YLabel = "小さな GET 10 個の時間（ms）"
+	out.Reset()
+	if err := c.SVG(&out, ""); err != nil || !strings.Contains(out.String(), ">小さな GET 10 個の時間（ms）</text>") {
+		t.Errorf("the chart does not label its time axis as told (%v)", err)
+	}
+	out.Reset()
+	c.PrintTable(&out)
+	if !strings.Contains(out.String(), "| h2c+slow | 2.00 [1.80, 2.20] | 1.50 | 21.50 | 51.50 | 10.0 |") || strings.Contains(out.String(), "バイト") {
+		t.Errorf("the table of fitted series without a rate limit:\n%s", out.String())
+	}
+}

@@ -1,6 +1,6 @@
 // Tests for the h2c server (not part of the book's text): over HTTP/2
 // without TLS it gives the answers this chapter's server gives over
-// HTTP/1.1, so that netlab pipeline's h2c series ask the same of it; it
+// HTTP/1.1, so that the h2c series of chapter 8's measurement ask the same of it; it
 // answers the other streams of a connection while /slow waits; and it
 // does not speak HTTP/1.1.
 package main
@@ -28,7 +28,7 @@ type answer struct {
 }
 
 // client returns an HTTP/1.1 client, or one that speaks only HTTP/2
-// without TLS (as netlab pipeline's does), and counts its dials.
+// without TLS (as the measuring client bench's does), and counts its dials.
 func client(h2c bool, dials *atomic.Int64) *http.Client {
 	var protocols http.Protocols
 	if h2c {

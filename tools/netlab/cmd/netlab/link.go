@@ -16,49 +16,14 @@ import (
 
 // The commands that measure across the link.
 
-// linkConfig is the link's flags that netlab time, client, compress and
-// stream share: -rtt, -rate, -burst and -n, with the defaults given.
-type linkConfig struct {
-	*lab
-	rtt, rate string
-	n, burst  int
-}
-
-func newLinkConfig(c *lab, rtt, rttUsage, rate string, n int, nUsage string) *linkConfig {
-	f := &linkConfig{lab: c.linkFlags()}
-	c.StringVar(&f.rtt, "rtt", rtt, rttUsage)
-	c.StringVar(&f.rate, "rate", rate, "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
-	c.IntVar(&f.n, "n", n, nUsage)
-	c.IntVar(&f.burst, "burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
-	return f
-}
-
 // config returns the link's settings and RTTs from the flags.
-func (f *linkConfig) config() (netlab.Config, []time.Duration, error) {
+func (f *timingFlags) config() (netlab.Config, []time.Duration, error) {
 	rate, err := netlab.ParseRate(f.rate)
 	if err != nil {
 		return netlab.Config{}, nil, err
 	}
 	rtts, err := parseRTTs(f.rtt)
 	return netlab.Config{Rate: rate, Burst: f.burst, Drops: *f.drops}, rtts, err
-}
-
-// plan checks the flags and the server EXE [ARG...] (build names how to
-// build EXE) for compress and stream, which measure at one RTT, and
-// returns the plan.
-func (f *linkConfig) plan(build string) (netlab.LinkPlan, error) {
-	server, err := f.server(true, build)
-	if err != nil {
-		return netlab.LinkPlan{}, err
-	}
-	cfg, rtts, err := f.config()
-	if err != nil || len(rtts) != 1 {
-		return netlab.LinkPlan{}, fmt.Errorf("-rtt %q: want one duration", f.rtt)
-	}
-	return netlab.LinkPlan{
-		Exe: server[0], Args: server[1:], RTT: rtts[0], Rate: cfg.Rate, Burst: f.burst, N: f.n,
-		Port: uint16(f.port), Log: os.Stderr, Drops: *f.drops,
-	}, nil
 }
 
 func timeCmd(args []string) error {
@@ -120,16 +85,20 @@ func clientCmd(args []string) error {
 // timingFlags are the flags of the commands that time series across the
 // link at several RTTs and fit their lines: netlab time and netlab client.
 type timingFlags struct {
-	*linkConfig
-	cc     string
-	repeat int
-	seed   uint64
-	sys    sysctls
+	*lab
+	rtt, rate, cc    string
+	n, burst, repeat int
+	seed             uint64
+	sys              sysctls
 }
 
 // addTimingFlags adds the flags to c; -n, as usage says, defaults to n.
 func addTimingFlags(c *lab, n int, usage string) *timingFlags {
-	f := &timingFlags{linkConfig: newLinkConfig(c, "0,10ms,50ms", "the RTTs, comma-separated", "", n, usage), sys: c.sysctlFlag()}
+	f := &timingFlags{lab: c.linkFlags(), sys: c.sysctlFlag()}
+	c.StringVar(&f.rtt, "rtt", "0,10ms,50ms", "the RTTs, comma-separated")
+	c.StringVar(&f.rate, "rate", "", "bandwidth limit per direction, such as 10mbit (tc units; empty: none)")
+	c.IntVar(&f.n, "n", n, usage)
+	c.IntVar(&f.burst, "burst", 0, "token bucket size in bytes (0: 1 ms of the rate, at least 3000)")
 	c.pcapFlag("write every packet the link carries to this pcap file, as the client sees it, and as the server sees it to FILE.server.pcap", 0)
 	c.StringVar(&f.cc, "cc", "", "congestion control in both namespaces, such as reno or bbr")
 	c.IntVar(&f.repeat, "repeat", 1, "runs per series and RTT, each with a fresh server")
@@ -275,83 +244,5 @@ func lossCmd(args []string) error {
 			res.Pcap = filepath.Base(c.pcap) // it sits beside the JSON
 		}
 		return res, err
-	})
-}
-
-// pipelineCmd is netlab pipeline: batches of n small GETs to the server
-// EXE (chapter 8's) across the link, sequential on one kept-alive
-// connection, pipelined, on n parallel connections, and over HTTP/2
-// without TLS to the -h2c server; each without and with GET /slow first.
-func pipelineCmd(args []string) error {
-	c := newLab("netlab pipeline", "the port EXE and the h2c server listen on, on localhost", "usage: netlab pipeline [flags] EXE [ARG...]").linkFlags()
-	rttFlag := c.String("rtt", "10ms,25ms,50ms", "the RTTs, comma-separated")
-	n := c.Int("n", 10, "small GETs per batch")
-	repeat := c.Int("repeat", 5, "batches per series and RTT")
-	orderSeed := c.Uint64("order-seed", 0, "seed of the batches' random order (0: from the clock); recorded in the results")
-	slow := c.Duration("slow", time.Second, "how long EXE and the h2c server wait before answering /slow (recorded in the results)")
-	h2c := c.String("h2c", "", "the h2c server, such as go build -o /tmp/h2c ./chapters/08/h2cserver (needed for the h2c series)")
-	series := c.String("series", "", "measure only these series, comma-separated, such as h2c,pipelined+slow (default: all)")
-	c.pcapFlag("write every packet of every batch to this pcap file, and the server's side to FILE.server.pcap", 0)
-	c.Parse(args)
-	server, err := c.server(*n >= 1 && *repeat >= 1, "go build -o /tmp/ch08 ./chapters/08/server")
-	if err != nil {
-		return err
-	}
-	if *h2c != "" {
-		if _, err := os.Stat(*h2c); err != nil {
-			return fmt.Errorf("-h2c: %w (build it first, such as go build -o /tmp/h2c ./chapters/08/h2cserver)", err)
-		}
-	}
-	rtts, err := parseRTTs(*rttFlag)
-	if err != nil {
-		return err
-	}
-	return c.onLink(func(meta *netlab.Metadata, pw *netlab.PcapWriter) (netlab.Table, error) {
-		return netlab.MeasurePipeline(netlab.PipelinePlan{
-			Exe: server[0], Args: server[1:], H2C: *h2c, RTTs: rtts, N: *n, Repeat: *repeat, Slow: *slow, Port: uint16(c.port),
-			Seed: orNow(*orderSeed), Log: os.Stderr, Drops: *c.drops, Series: splitList(*series), Pcap: pw,
-		}, meta)
-	})
-}
-
-// compressCmd is netlab compress: GET / from the server EXE (chapter 6's)
-// across the link with each Accept-Encoding, then the gzip size and CPU
-// time of the document's prefixes.
-func compressCmd(args []string) error {
-	c := newLab("netlab compress", "", "usage: netlab compress [flags] EXE [ARG...]")
-	f := newLinkConfig(c, "50ms", "the link's RTT", "1mbit", 10, "requests per Accept-Encoding")
-	accepts := c.String("accept", ",gzip", "Accept-Encoding values, comma-separated; an empty one sends none")
-	sizes := c.String("sizes", "64,128,192,256,384,512,1024,2048,0", "prefix sizes of the document in bytes; 0 is all of it")
-	cpuFor := c.Duration("cpu", 300e6, "how long to compress each prefix for its CPU time")
-	c.Parse(args)
-	p, err := f.plan("go build -o /tmp/ch06 ./chapters/06/server")
-	if err != nil {
-		return err
-	}
-	sz, err := parseInts(*sizes)
-	if err != nil {
-		return fmt.Errorf("-sizes: %w", err)
-	}
-	return c.onLink(func(meta *netlab.Metadata, _ *netlab.PcapWriter) (netlab.Table, error) {
-		p.Metadata = meta
-		return netlab.MeasureCompress(netlab.CompressPlan{LinkPlan: p, Accepts: strings.Split(*accepts, ","), Sizes: sz, CPUFor: *cpuFor})
-	})
-}
-
-// streamCmd is netlab stream: GET a body that the server EXE (chapter
-// 7's) produces over time, streamed and buffered whole first, and time the
-// response's first byte, the body's first byte and its last byte.
-func streamCmd(args []string) error {
-	c := newLab("netlab stream", "", "usage: netlab stream [flags] EXE [ARG...]",
-		"cases: GET / on HTTP/1.1 (chunked) with and without gzip, GET / on HTTP/1.0, GET /buffered with and without gzip")
-	f := newLinkConfig(c, "50ms", "the link's RTT", "1mbit", 10, "requests per case")
-	c.Parse(args)
-	p, err := f.plan("go build -o /tmp/ch07 ./chapters/07/server")
-	if err != nil {
-		return err
-	}
-	return c.onLink(func(meta *netlab.Metadata, _ *netlab.PcapWriter) (netlab.Table, error) {
-		p.Metadata = meta
-		return netlab.MeasureStream(p, netlab.StreamCases)
 	})
 }

@@ -23,7 +23,7 @@ import (
 var commands = map[string]func(args []string) error{
 	"time": timeCmd, "client": clientCmd, "table": tableCmd, "info": infoCmd, "chart": chartCmd,
 	"serve": serveCmd, "trace": traceCmd, "idle": idleCmd, "load": loadCmd, "memory": memoryCmd,
-	"timewait": timewaitCmd, "compress": compressCmd, "stream": streamCmd, "pipeline": pipelineCmd, "loss": lossCmd,
+	"timewait": timewaitCmd, "loss": lossCmd,
 }
 
 func main() {
@@ -48,8 +48,8 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
 	netlab time [-rtt 0,10ms,50ms] [-n 20] [-rate 10mbit] [-burst BYTES] [-loss 1%] [-seed N] [-queue N] [-pcap FILE] [-cc reno] [-json FILE] NAME[:new|:keep]=EXE...
 	netlab client [netlab time's flags] -server 'EXE ARG...' [-udp] [-ready REGEXP] NAME='EXE ARG...'...
-	netlab table FILE
-	netlab chart [-title TEXT] -o FILE.svg RESULTS.json
+	netlab table FILE...
+	netlab chart [-title TEXT] [-series A,B] [-y LABEL] -o FILE.svg RESULTS.json...
 	netlab info
 	netlab serve [-addr localhost:8888] [-unbuffered] [-nagle] [-size N]
 	netlab trace [-rtt 50ms] [-n 3] [-unbuffered] [-nagle] -pcap FILE [-json FILE]
@@ -57,9 +57,8 @@ func usage() {
 	netlab load [-c 1,16,64] [-d 2s] [-repeat 3] [-json FILE] NAME[:new|:keep]=EXE...
 	netlab memory [-counts 0,1000,2000] [-json FILE] NAME:new|keep=EXE...
 	netlab timewait [-n 1000] [-json FILE] NAME:new|keep=EXE...
-	netlab compress|stream|pipeline [flags] EXE [ARG...]
 	netlab loss [-rtt 50ms] [-repeat 5] [-n 200] [-loss 1%,5%] [-cc reno] [-pcap FILE] [-json FILE] EXE [ARG...]
-trace, idle, compress, stream and pipeline also take -loss, -seed and -queue.
+trace and idle also take -loss, -seed and -queue.
 Run "netlab COMMAND -h" for the flags.
 `)
 	os.Exit(2)
@@ -79,14 +78,33 @@ func newFlags(name string, usage ...string) *flag.FlagSet {
 }
 
 func tableCmd(args []string) error {
-	if len(args) != 1 {
-		return errors.New("usage: netlab table FILE")
+	if len(args) == 0 {
+		return errors.New("usage: netlab table FILE [FILE...]")
 	}
-	t, err := netlab.ReadFile(args[0])
+	t, err := readResults(args)
 	if err == nil {
 		printTable(t)
 	}
 	return err
+}
+
+// readResults reads one results file of any kind, or several of netlab
+// time or client, which make one table or chart with the series of each
+// in turn (Results.Join).
+func readResults(files []string) (netlab.Table, error) {
+	var all []*netlab.Results
+	for _, name := range files {
+		t, err := netlab.ReadFile(name)
+		if err != nil || len(files) == 1 {
+			return t, err
+		}
+		r, ok := t.(*netlab.Results)
+		if !ok {
+			return nil, fmt.Errorf("%s: only results of netlab time and client join with others", name)
+		}
+		all = append(all, r)
+	}
+	return all[0], all[0].Join(all[1:]...)
 }
 
 // printTable prints the caption and then the table, so that the table
@@ -118,11 +136,24 @@ func chartCmd(args []string) error {
 	fs := newFlags("netlab chart")
 	out := fs.String("o", "", "the SVG file to write")
 	title := fs.String("title", "", "the chart's title (default: by the kind of results)")
+	series := fs.String("series", "", "draw only these series of netlab time or client, comma-separated, in this order (default: all)")
+	ylabel := fs.String("y", "", "the time axis' label, for results of netlab time or client (default: リクエスト 1 つの時間（ms）)")
 	fs.Parse(args)
-	if *out == "" || fs.NArg() != 1 {
-		return errors.New("usage: netlab chart [-title TEXT] -o FILE.svg RESULTS.json")
+	if *out == "" || fs.NArg() < 1 {
+		return errors.New("usage: netlab chart [-title TEXT] [-series A,B] [-y LABEL] -o FILE.svg RESULTS.json [RESULTS.json...]")
 	}
-	t, err := netlab.ReadFile(fs.Arg(0))
+	t, err := readResults(fs.Args())
+	if err != nil {
+		return err
+	}
+	if r, ok := t.(*netlab.Results); ok {
+		r.YLabel = *ylabel
+		if *series != "" {
+			err = r.Only(splitList(*series))
+		}
+	} else if *series != "" || *ylabel != "" {
+		err = errors.New("-series and -y: only for results of netlab time and client")
+	}
 	if err != nil {
 		return err
 	}

@@ -117,3 +117,27 @@ func TestDropFlags(t *testing.T) {
 		}
 	}
 }
+
+// Several results files of netlab time or client read as one, their
+// series in turn; other kinds do not join.
+func TestReadResultsJoins(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]any{
+		"http1.json": netlab.Results{Head: netlab.Head{Kind: netlab.KindLatency}, Series: []netlab.Series{{Name: "sequential"}, {Name: "pipelined"}}},
+		"h2c.json":   netlab.Results{Head: netlab.Head{Kind: netlab.KindLatency}, Series: []netlab.Series{{Name: "h2c"}}},
+		"idle.json":  netlab.IdleResults{Head: netlab.Head{Kind: netlab.KindIdle}},
+	}
+	for name, v := range files {
+		if err := netlab.WriteJSON(filepath.Join(dir, name), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tab, err := readResults([]string{filepath.Join(dir, "http1.json"), filepath.Join(dir, "h2c.json")})
+	r, ok := tab.(*netlab.Results)
+	if err != nil || !ok || len(r.Series) != 3 || r.Series[2].Name != "h2c" {
+		t.Fatalf("readResults = %+v, %v; want the three series in turn", tab, err)
+	}
+	if _, err := readResults([]string{filepath.Join(dir, "http1.json"), filepath.Join(dir, "idle.json")}); err == nil {
+		t.Error("idle results joined latency results")
+	}
+}
