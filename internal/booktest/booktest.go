@@ -167,14 +167,7 @@ func Run(t *testing.T, p Params) {
 		// the machine's own network while they run, as an author's
 		// chapter server in another terminal would.
 		for _, addr := range scriptPorts(scripts) {
-			var ln io.Closer
-			var err error
-			if hostport, udp := strings.CutPrefix(addr, udpPrefix); udp {
-				ln, err = net.ListenPacket("udp", hostport)
-			} else {
-				ln, err = net.Listen("tcp", addr)
-			}
-			if err == nil {
+			if ln, err := listenOn(addr); err == nil {
 				t.Cleanup(func() { ln.Close() })
 				t.Logf("holding %s on this machine's network while the scripts run in their own", addr)
 			}
@@ -506,6 +499,15 @@ func writeChapter(root, p string, data []byte) error {
 // udpPrefix marks a UDP port among the addresses scripts wait for
 // (waitport -udp HOST:PORT is udpPrefix+HOST:PORT).
 const udpPrefix = "udp/"
+
+// listenOn listens on addr (udpPrefix+HOST:PORT: binds a UDP socket
+// there) until the returned socket is closed.
+func listenOn(addr string) (io.Closer, error) {
+	if hostport, udp := strings.CutPrefix(addr, udpPrefix); udp {
+		return net.ListenPacket("udp", hostport)
+	}
+	return net.Listen("tcp", addr)
+}
 
 // waitportAddr is the address a waitport call names: HOST:PORT, or
 // udpPrefix+HOST:PORT with -udp.

@@ -2,8 +2,6 @@ package booktest
 
 import (
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,13 +29,7 @@ const envTestListen = "BOOKTEST_TEST_LISTEN"
 
 func testServer(addr string) {
 	if addr != "-" {
-		var ln io.Closer
-		var err error
-		if hostport, udp := strings.CutPrefix(addr, udpPrefix); udp {
-			ln, err = net.ListenPacket("udp", hostport)
-		} else {
-			ln, err = net.Listen("tcp", addr)
-		}
+		ln, err := listenOn(addr)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
