@@ -15,7 +15,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
@@ -76,7 +75,7 @@ func fetch(b *testing.B, get func() error) {
 
 func benchH3(b *testing.B) {
 	defer quiet(b)()
-	cert, roots := selfSignedForBench(b)
+	cert, roots := testCerts(b)
 	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -106,7 +105,7 @@ func benchH3(b *testing.B) {
 
 func benchH2(b *testing.B) {
 	defer quiet(b)()
-	cert, roots := selfSignedForBench(b)
+	cert, roots := testCerts(b)
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(handler))
 	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}
 	ts.EnableHTTP2 = true
@@ -124,23 +123,6 @@ func benchH2(b *testing.B) {
 		b.Fatalf("%s, want HTTP/2", resp.Proto)
 	}
 	fetch(b, func() error { return roundTrip(tr, u) })
-}
-
-// selfSignedForBench makes chapter 9's certificates in a temporary
-// directory and returns the server's and a pool that trusts its CA.
-func selfSignedForBench(b *testing.B) (tls.Certificate, *x509.CertPool) {
-	dir := b.TempDir()
-	cert, err := makeCerts(dir, time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	pem, err := os.ReadFile(caFile(dir))
-	if err != nil {
-		b.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
-	return cert, roots
 }
 
 // roundTrip sends GET u with rt and reads the response.

@@ -15,6 +15,8 @@ import (
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
+
+	"tcpbook/internal/servertest"
 )
 
 func init() {
@@ -31,19 +33,21 @@ type testServer struct {
 	roots *x509.CertPool
 }
 
-func startServer(t *testing.T) *testServer {
-	t.Helper()
-	dir := t.TempDir()
+// testCerts makes chapter 9's certificates in a temporary directory and
+// returns the server's, and a pool that trusts their CA.
+func testCerts(tb testing.TB) (tls.Certificate, *x509.CertPool) {
+	tb.Helper()
+	dir := tb.TempDir()
 	cert, err := makeCerts(dir, time.Now())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	pem, err := os.ReadFile(caFile(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
+	return cert, servertest.CAPool(tb, caFile(dir))
+}
+
+func startServer(t *testing.T) *testServer {
+	t.Helper()
+	cert, roots := testCerts(t)
 	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -8,9 +8,7 @@ package main
 import (
 	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -22,6 +20,7 @@ import (
 	"github.com/quic-go/quic-go/http3"
 
 	"tcpbook/internal/booktest"
+	"tcpbook/internal/servertest"
 )
 
 // lockedBuffer is the program's output, written by exec's goroutines.
@@ -70,12 +69,7 @@ func TestProgram(t *testing.T) {
 			t.Fatalf("the program does not say it listens:\n%s", out.String())
 		}
 	}
-	pem, err := os.ReadFile(filepath.Join(dir, caFile(certDir)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
+	roots := servertest.CAPool(t, filepath.Join(dir, caFile(certDir)))
 	ts := &testServer{server: &server{}, addr: addr, roots: roots}
 
 	// garbage
