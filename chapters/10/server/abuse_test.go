@@ -114,7 +114,7 @@ func goAwayOrClose(t *testing.T, c *rawClient) string {
 // TestAbuseRapidReset: HEADERS and RST_STREAM for /slow, again and again
 // (CVE-2023-44487). Each reset ends its handler at once, and no more than
 // maxConcurrentStreams handlers run; a client that opens streams faster
-// than the handlers end is refused, and after maxRefused refusals the
+// than the handlers end is refused, and after maxResets refusals the
 // connection is closed with ENHANCE_YOUR_CALM.
 func TestAbuseRapidReset(t *testing.T) {
 	ts := startServer(t)
@@ -236,6 +236,94 @@ func TestAbuseControlFlood(t *testing.T) {
 		if outcome != "ENHANCE_YOUR_CALM" && outcome != "closed" {
 			t.Errorf("%v flood: GOAWAY %s, want ENHANCE_YOUR_CALM or a close", f.Type, outcome)
 		}
+	}
+	alive(t, ts)
+}
+
+// TestAbuseResetFlood: requests the server must refuse, each with a
+// stream error, sent without reading the answers (CVE-2019-9514). Each
+// costs the server a RST_STREAM and a line of log, so after maxResets
+// stream errors it closes the connection with ENHANCE_YOUR_CALM.
+func TestAbuseResetFlood(t *testing.T) {
+	ts := startServer(t)
+	c := dialRawQuiet(t, ts.plain)
+	// A connection-specific field makes a request malformed (RFC 9113
+	// §8.2.2): a stream error of type PROTOCOL_ERROR.
+	block := c.block("GET", "/", hpack.HeaderField{Name: "connection", Value: "close"})
+	const n = 100000
+	var flood bytes.Buffer
+	for i := range n {
+		frame.Write(&flood, frame.Headers{StreamID: uint32(2*i + 1), EndStream: true, EndHeaders: true, Block: block}.Frame())
+	}
+	outcome, resets := "closed", 0
+	cst := measure(func(sample func()) {
+		c.conn.SetWriteDeadline(time.Now().Add(20 * time.Second))
+		c.conn.Write(flood.Bytes()) // all of it: the server reads what it does not use, then closes
+		sample()
+		c.startReading()
+		for f := range c.frames {
+			switch f.Type {
+			case frame.TypeGoAway:
+				g, _ := frame.ParseGoAway(f)
+				outcome = g.Code.String()
+			case frame.TypeRSTStream:
+				resets++
+			}
+		}
+	})
+	t.Logf("reset flood of %d malformed requests: %d reset, then GOAWAY %s; %v", n, resets, outcome, cst)
+	if resets != maxResets || outcome != "ENHANCE_YOUR_CALM" {
+		t.Errorf("reset flood: %d RST_STREAM, GOAWAY %s; want %d and ENHANCE_YOUR_CALM", resets, outcome, maxResets)
+	}
+	if cst.allocated > 16<<20 || cst.after > 4 {
+		t.Errorf("reset flood: %v; want less than 16 MiB allocated", cst)
+	}
+	alive(t, ts)
+}
+
+// TestAbuseEmptyFrames: a request whose body never ends, kept open by
+// empty DATA frames (CVE-2019-9518). The server keeps nothing for an
+// empty frame: a million of them leave only garbage behind (the frame
+// header, read into an array that escapes through io.ReadFull). The
+// frames keep coming, but the request must still end at readTimeout
+// after its HEADERS, with RST_STREAM CANCEL.
+func TestAbuseEmptyFrames(t *testing.T) {
+	ts := startServer(t)
+	c := dialRaw(t, ts.plain)
+	empty := raw(frame.Data{StreamID: 1}.Frame())
+	n := 1000000
+	flood, more := bytes.Repeat(empty, n), bytes.Repeat(empty, 1000)
+	var written int
+	var reset time.Duration
+	cst := measure(func(sample func()) {
+		start := time.Now()
+		c.write(frame.Headers{StreamID: 1, EndHeaders: true, Block: c.block("POST", "/")}.Frame())
+		c.conn.SetWriteDeadline(time.Now().Add(20 * time.Second))
+		written, _ = c.conn.Write(flood)
+		sample()
+		for reset == 0 {
+			select {
+			case f := <-c.frames:
+				if r, err := frame.ParseRSTStream(f); f.Type == frame.TypeRSTStream && err == nil && r.Code == frame.ErrCodeCancel {
+					reset = time.Since(start)
+				}
+			case <-time.After(10 * time.Millisecond):
+				if time.Since(start) > readTimeout+5*time.Second {
+					t.Fatalf("the request was not cancelled in %v", readTimeout+5*time.Second)
+				}
+				k, _ := c.conn.Write(more)
+				written += k
+				n += len(more) / len(empty)
+			}
+		}
+	})
+	t.Logf("%d empty DATA frames on one stream: %d bytes read, RST_STREAM CANCEL after %v; %v", n, written, reset.Round(time.Millisecond), cst)
+	if written != n*len(empty) || cst.allocated > uint64(n)*32 || cst.retained > 1<<20 {
+		t.Errorf("empty frames: %d of %d bytes written, %v; want all, at most 32 bytes allocated per frame and 1 MiB retained",
+			written, n*len(empty), cst)
+	}
+	if reset < readTimeout || reset > readTimeout+time.Second {
+		t.Errorf("the request was cancelled %v after its HEADERS, want readTimeout (%v)", reset, readTimeout)
 	}
 	alive(t, ts)
 }

@@ -32,11 +32,14 @@ const (
 	// ストリームが maxBodyBytes を超えて送ってきたことが分かるように、
 	// maxBodyBytes より大きくしておきます。
 	connWindow = 2 * maxBodyBytes
-	// maxRefused は、同時に開けるストリームを超えて断った（REFUSED_STREAM）
-	// 数の上限です。超えたら ENHANCE_YOUR_CALM の GOAWAY で閉じます。
-	// 開いては取り消すことを繰り返す相手（Rapid Reset、CVE-2023-44487）は、
+	// maxResets は、ストリームのエラーで RST_STREAM を送る回数の、コネクション
+	// 1 本での上限です。超えたら ENHANCE_YOUR_CALM の GOAWAY で閉じます。
+	// 不正なリクエストを送り続けて、RST_STREAM とログを書かせ続ける相手
+	// （リセットの洪水、CVE-2019-9514）は、ここで止まります。同時に開ける
+	// ストリームを超えて断る（REFUSED_STREAM）のも数えるので、開いては
+	// 取り消すことを繰り返す相手（Rapid Reset、CVE-2023-44487）も、
 	// ハンドラーが終わる前に次々と開くので、ここで止まります。
-	maxRefused = maxConcurrentStreams
+	maxResets = maxConcurrentStreams
 	// maxControlPerSecond は、1 秒間に受け取る PING と SETTINGS の数の上限です。
 	// どちらにも答えを書かなければなりません（CVE-2019-9512、CVE-2019-9515）。
 	maxControlPerSecond = 1000
