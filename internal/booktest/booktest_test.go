@@ -24,10 +24,12 @@ func TestMain(m *testing.M) {
 
 // envTestListen makes the test binary a server for booktest's own tests:
 // it listens on the address it names ("-": nowhere; udpPrefix+HOST:PORT:
-// a UDP socket bound there) until it is killed.
+// a UDP socket bound there) until it is killed, and does what
+// envTestInterrupt says on SIGINT.
 const envTestListen = "BOOKTEST_TEST_LISTEN"
 
 func testServer(addr string) {
+	handleInterrupt(os.Getenv(envTestInterrupt))
 	if addr != "-" {
 		ln, err := listenOn(addr)
 		if err != nil {

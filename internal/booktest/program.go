@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"tcpbook/internal/chapter"
 	"tcpbook/internal/netns"
@@ -101,12 +102,24 @@ type Server struct {
 
 // Start runs the program bin and waits until it listens on addr (it, or
 // a process it started: another program listening there does not count).
-// The program runs in a process group of its own: when the test ends, the
-// group is killed, the program and whatever it started; and if the test
-// binary dies first (go test -timeout), the group dies with it.
+// addr is HOST:PORT for a TCP port, or UDP(HOST:PORT) for a UDP port the
+// program binds. The program runs in the test's working directory, in a
+// process group of its own: when the test ends, the group is killed, the
+// program and whatever it started; and if the test binary dies first
+// (go test -timeout), the group dies with it.
 func Start(t *testing.T, bin, addr string) *Server {
 	t.Helper()
+	return StartIn(t, "", bin, addr)
+}
+
+// StartIn is Start with the program running in directory dir, as a
+// reader's would in the shell's current directory: a program that makes
+// files there (chapter 9's certificates) makes them in dir, not in the
+// test's package directory. dir "" is the test's working directory.
+func StartIn(t *testing.T, dir, bin, addr string) *Server {
+	t.Helper()
 	s := &Server{cmd: exec.Command(bin), out: &output{}, done: make(chan struct{})}
+	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	g, err := startGroup(s.cmd)
 	if err != nil {
@@ -129,6 +142,11 @@ func Start(t *testing.T, bin, addr string) *Server {
 	return s
 }
 
+// UDP names a UDP port for Start to wait for (as waitport -udp does in a
+// script): Start(t, bin, booktest.UDP("localhost:8443")) returns once the
+// program has bound a UDP socket to that address.
+func UDP(hostport string) string { return udpPrefix + hostport }
+
 // Output returns what the program has printed so far.
 func (s *Server) Output() string { return s.out.String() }
 
@@ -139,6 +157,32 @@ func (s *Server) Alive() error {
 		return fmt.Errorf("the program ended: %v\n%s", s.err, s.Output())
 	default:
 		return nil
+	}
+}
+
+// Interrupt presses Ctrl-C where the program runs: the terminal sends
+// SIGINT to its foreground process group, the program and whatever it
+// started. It returns an error, and sends nothing, if the program has
+// already ended. Wait then says how it ended.
+func (s *Server) Interrupt() error {
+	if err := s.Alive(); err != nil {
+		return fmt.Errorf("before Ctrl-C: %w", err)
+	}
+	s.g.signal(syscall.SIGINT)
+	return nil
+}
+
+// Wait waits at most timeout for the program to end and returns how it
+// ended: nil for exit status 0, else the *exec.ExitError (another status,
+// or the signal that ended it). What it printed is all in Output by then.
+// A program still running after timeout is left running (the end of the
+// test kills it), and Wait returns an error saying so.
+func (s *Server) Wait(timeout time.Duration) error {
+	select {
+	case <-s.done:
+		return s.err
+	case <-time.After(timeout):
+		return fmt.Errorf("the program still runs %v later", timeout)
 	}
 }
 

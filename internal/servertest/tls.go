@@ -6,10 +6,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,4 +187,75 @@ func TLSProgram(t *testing.T, s TLSServer) {
 	}
 	booktest.WaitOutput(t, srv, "10s たってもハンドシェイクが終わらないので閉じます")
 	good("after a silent client")
+}
+
+// A TLSInternals is a chapter's TLS server (chapter 9's and those that
+// grow from it) from inside, for ShutdownDuringHandshake: the chapter's
+// test passes its own functions and its server's fields.
+type TLSInternals struct {
+	// LoadCert makes the certificates in dir, or loads them.
+	LoadCert func(dir string) (cert tls.Certificate, made bool, err error)
+	// TLSConfig is the server's TLS configuration with cert.
+	TLSConfig func(cert tls.Certificate) *tls.Config
+	// Serve accepts connections on ln, and handles each, until stop or
+	// ln is closed.
+	Serve func(ln net.Listener, stop <-chan struct{})
+	// Conns are the server's open connections, true while one is idle
+	// (waiting for a request or a handshake); Mu guards it.
+	Conns map[net.Conn]bool
+	Mu    sync.Locker
+	// Shutdown is what the program does after Serve returns on Ctrl-C:
+	// it closes the idle connections and waits for the others.
+	Shutdown func() error
+}
+
+// ShutdownDuringHandshake: a client that never finishes its handshake is
+// idle, like one between requests, so Ctrl-C does not wait for its
+// handshake deadline: shutdown returns within a second, and the client
+// sees the connection closed.
+func ShutdownDuringHandshake(t *testing.T, s TLSInternals) {
+	booktest.Quiet(t)
+	cert, _, err := s.LoadCert(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tln := tls.NewListener(ln, s.TLSConfig(cert))
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		s.Serve(tln, stop)
+		close(done)
+	}()
+	silent := Dial(t, ln.Addr().String())
+	// Wait until the server waits for the handshake: one connection,
+	// marked idle.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		s.Mu.Lock()
+		idle := len(s.Conns) == 1 && !slices.Contains(slices.Collect(maps.Values(s.Conns)), false)
+		s.Mu.Unlock()
+		if idle {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not start a handshake within 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	close(stop)
+	tln.Close()
+	<-done
+	if err := s.Shutdown(); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("shutdown with a client in its handshake took %v, want it closed at once", took)
+	}
+	silent.SetReadDeadline(time.Now().Add(5 * time.Second)) // not the test's timeout if it stays open
+	if b, err := io.ReadAll(silent); err != nil || len(b) != 0 {
+		t.Errorf("the silent client read %q, %v; want the connection closed", b, err)
+	}
 }

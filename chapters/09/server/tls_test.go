@@ -6,11 +6,8 @@ package main
 
 import (
 	"bytes"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
-	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -19,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"tcpbook/internal/booktest"
 	"tcpbook/internal/servertest"
 )
 
@@ -118,50 +114,13 @@ func TestProgram(t *testing.T) {
 
 // TestShutdownDuringHandshake: a client that never finishes its
 // handshake is idle, like one between requests, so Ctrl-C does not wait
-// for its deadline.
+// for its deadline (servertest.ShutdownDuringHandshake).
 func TestShutdownDuringHandshake(t *testing.T) {
-	booktest.Quiet(t)
-	cert, _, err := loadCert(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tln := tls.NewListener(ln, tlsConfig(cert))
 	s := &server{conns: map[net.Conn]bool{}}
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		s.serve(tln, maxConns, stop)
-		close(done)
-	}()
-	silent := servertest.Dial(t, ln.Addr().String())
-	// Wait until the server waits for the handshake: one connection,
-	// marked idle.
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		s.mu.Lock()
-		idle := len(s.conns) == 1 && !slices.Contains(slices.Collect(maps.Values(s.conns)), false)
-		s.mu.Unlock()
-		if idle {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the server did not start a handshake within 5s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	start := time.Now()
-	close(stop)
-	tln.Close()
-	<-done
-	if err := s.shutdown(shutdownTimeout); err != nil {
-		t.Errorf("shutdown: %v", err)
-	}
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("shutdown with a client in its handshake took %v, want it closed at once", took)
-	}
-	if b, err := io.ReadAll(silent); err != nil || len(b) != 0 {
-		t.Errorf("the silent client read %q, %v; want the connection closed", b, err)
-	}
+	servertest.ShutdownDuringHandshake(t, servertest.TLSInternals{
+		LoadCert: loadCert, TLSConfig: tlsConfig,
+		Serve: func(ln net.Listener, stop <-chan struct{}) { s.serve(ln, maxConns, stop) },
+		Conns: s.conns, Mu: &s.mu,
+		Shutdown: func() error { return s.shutdown(shutdownTimeout) },
+	})
 }

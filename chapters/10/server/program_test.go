@@ -5,76 +5,29 @@
 package main
 
 import (
-	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"tcpbook/chapters/10/frame"
 	"tcpbook/internal/booktest"
+	"tcpbook/internal/servertest"
 )
-
-// lockedBuffer is the program's output, written by exec's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestProgramHTTP2(t *testing.T) {
 	if !booktest.Isolate(t) {
 		return
 	}
-	bin := booktest.Build(t, chapter.Dir)
 	dir := t.TempDir()
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	// main prints this after it listens on both ports and has made the
-	// certificates: wait for it (checked every 10 ms), or for the end.
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), plainAddr+" で平文の接続を待ち受けています"); {
-		select {
-		case err := <-exited:
-			t.Fatalf("the program ended: %v\n%s", err, out.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the program does not say it listens:\n%s", out.String())
-		}
-	}
-	pem, err := os.ReadFile(filepath.Join(dir, caFile(certDir)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
+	// main listens on addr, then on plainAddr, then makes the
+	// certificates and says so: wait for the last port and the last line.
+	srv := booktest.StartIn(t, dir, booktest.Build(t, chapter.Dir), plainAddr)
+	booktest.WaitOutput(t, srv, plainAddr+" で平文の接続を待ち受けています")
+	pool := servertest.CAPool(t, filepath.Join(dir, caFile(certDir)))
 
 	for _, c := range []struct {
 		url, proto string
@@ -105,7 +58,7 @@ func TestProgramHTTP2(t *testing.T) {
 	c.request(1, "GET", "/slow", true)
 	c.sync(t)
 	start := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := srv.Interrupt(); err != nil {
 		t.Fatal(err)
 	}
 	g := c.until(t, func(f frame.Frame) bool { return f.Type == frame.TypeGoAway })
@@ -119,12 +72,7 @@ func TestProgramHTTP2(t *testing.T) {
 		t.Errorf("/slow in flight at SIGINT: %+v, want 200 Slept 1s", r)
 	}
 	c.closed(t)
-	select {
-	case err := <-exited:
-		if err != nil || !strings.Contains(out.String(), "すべてのコネクションを閉じたので終了します") {
-			t.Errorf("the program ended with %v:\n%s", err, out.String())
-		}
-	case <-time.After(shutdownTimeout + 5*time.Second):
-		t.Fatalf("the program did not exit after SIGINT:\n%s", out.String())
+	if err := srv.Wait(shutdownTimeout + 5*time.Second); err != nil || !strings.Contains(srv.Output(), "すべてのコネクションを閉じたので終了します") {
+		t.Errorf("after SIGINT: %v; want exit status 0 after すべてのコネクションを閉じたので終了します:\n%s", err, srv.Output())
 	}
 }

@@ -9,11 +9,9 @@ import (
 	"bytes"
 	"crypto/tls"
 	"net"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,52 +21,15 @@ import (
 	"tcpbook/internal/servertest"
 )
 
-// lockedBuffer is the program's output, written by exec's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestProgram(t *testing.T) {
 	if !booktest.Isolate(t) {
 		return
 	}
-	bin := booktest.Build(t, "chapters/11/server")
 	dir := t.TempDir()
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	// main prints this once it serves: wait for it (checked every 10 ms),
-	// or for the end.
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), addr+" で QUIC（UDP）の接続を待ち受けています"); {
-		select {
-		case err := <-exited:
-			t.Fatalf("the program ended: %v\n%s", err, out.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the program does not say it listens:\n%s", out.String())
-		}
-	}
+	// main binds its UDP port, makes the certificates, then says it
+	// serves: wait for the port and the line.
+	srv := booktest.StartIn(t, dir, booktest.Build(t, "chapters/11/server"), booktest.UDP(addr))
+	booktest.WaitOutput(t, srv, addr+" で QUIC（UDP）の接続を待ち受けています")
 	roots := servertest.CAPool(t, filepath.Join(dir, caFile(certDir)))
 	ts := &testServer{server: &server{}, addr: addr, roots: roots}
 
@@ -107,16 +68,13 @@ func TestProgram(t *testing.T) {
 	}
 	c.Transport.(*http3.Transport).Close()
 
-	cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("after SIGINT: %v", err)
-		}
-	case <-time.After(shutdownTimeout + 5*time.Second):
-		t.Fatalf("the program did not end after SIGINT:\n%s", out.String())
+	if err := srv.Interrupt(); err != nil {
+		t.Fatal(err)
 	}
-	got := out.String()
+	if err := srv.Wait(shutdownTimeout + 5*time.Second); err != nil {
+		t.Errorf("after SIGINT: %v; want exit status 0\n%s", err, srv.Output())
+	}
+	got := srv.Output()
 	for _, want := range []string{certDir + " に CA とサーバーの証明書を作りました", "HTTP/3.0 GET /slow", "interrupt を受け取りました", "終了します"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the output has no %q:\n%s", want, got)
