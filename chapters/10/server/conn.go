@@ -155,7 +155,7 @@ func (c *h2conn) close(err error) {
 		last := c.lastID
 		c.mu.Unlock()
 		g := frame.GoAway{LastStreamID: last, Code: ce.Code, Debug: []byte(ce.Reason)}
-		if c.writeFrames(g.Frame()) == nil {
+		if c.writeFrames(g.Frame()) == nil && c.flush() == nil {
 			closeWrite(c.conn) // GOAWAY が届くように、FIN を送ってから閉じる
 		}
 	}
