@@ -2,16 +2,12 @@ package servertest
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -127,7 +123,7 @@ func Shutdown(t *testing.T, s Server) {
 	if !booktest.Isolate(t) {
 		return
 	}
-	srv := StartProc(t, s.Dir)
+	srv := booktest.Start(t, booktest.Build(t, s.Dir), s.Addr)
 
 	idle := s.Dial(t)
 	Write(t, idle, Get("/"))
@@ -147,8 +143,10 @@ func Shutdown(t *testing.T, s Server) {
 	Write(t, busy, "fli")
 
 	start := time.Now()
-	srv.Signal(t, syscall.SIGINT)
-	srv.WaitOutput(t, "新しいコネクションは受け付けません")
+	if err := srv.Interrupt(); err != nil {
+		t.Fatal(err)
+	}
+	booktest.WaitOutput(t, srv, "新しいコネクションは受け付けません")
 	Closed(t, idleR) // at once, not after idleTimeout
 	if d := time.Since(start); d > s.IdleTimeout/2 {
 		t.Errorf("the idle connection was closed %v after SIGINT, want at once", d)
@@ -163,102 +161,17 @@ func Shutdown(t *testing.T, s Server) {
 		t.Errorf("the request in flight got %s %q close=%v, want 200, Hello flight, Connection: close", resp.Status, body, resp.Close)
 	}
 	Closed(t, busyR)
-	srv.Exited(t, s.ShutdownTimeout+5*time.Second)
+	CleanExit(t, srv, s.ShutdownTimeout+5*time.Second)
 }
 
-// A Proc is a chapter's program that a test signals and watches exit
-// (booktest.Start kills its programs at the end of the test instead).
-type Proc struct {
-	cmd    *exec.Cmd
-	done   chan struct{}
-	err    error // how the program ended, once done is closed
-	mu     sync.Mutex
-	out    bytes.Buffer
-	notify chan struct{} // closed and replaced at every write to out
-}
-
-// StartProc builds the program in dir and runs it, until it says it
-// listens (it prints that once net.Listen has returned). It is killed at
-// the end of the test if it is still running.
-func StartProc(t *testing.T, dir string) *Proc {
+// CleanExit checks that the program srv, sent SIGINT, exits 0 within
+// timeout, saying it closed every connection.
+func CleanExit(t *testing.T, srv *booktest.Server, timeout time.Duration) {
 	t.Helper()
-	p := &Proc{cmd: exec.Command(booktest.Build(t, dir)), done: make(chan struct{}), notify: make(chan struct{})}
-	p.cmd.Stdout, p.cmd.Stderr = p, p
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
+	if err := srv.Wait(timeout); err != nil {
+		t.Errorf("after SIGINT: %v; want exit status 0\n%s", err, srv.Output())
 	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-	})
-	p.WaitOutput(t, "で待ち受けています")
-	return p
-}
-
-func (p *Proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	close(p.notify)
-	p.notify = make(chan struct{})
-	return p.out.Write(b)
-}
-
-// Output returns what the program has printed so far.
-func (p *Proc) Output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
-
-// WaitOutput waits until the program has printed want: 10 seconds at
-// most, and not past its end.
-func (p *Proc) WaitOutput(t *testing.T, want string) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		p.mu.Lock()
-		printed, changed := strings.Contains(p.out.String(), want), p.notify
-		p.mu.Unlock()
-		if printed {
-			return
-		}
-		select {
-		case <-changed:
-		case <-p.done:
-			if !strings.Contains(p.Output(), want) {
-				t.Fatalf("the server ended (%v) without printing %q:\n%s", p.err, want, p.Output())
-			}
-		case <-deadline:
-			t.Fatalf("the server did not print %q:\n%s", want, p.Output())
-		}
-	}
-}
-
-// Signal sends sig to the program.
-func (p *Proc) Signal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// Exited checks that the program exits 0 within timeout, saying it closed
-// every connection.
-func (p *Proc) Exited(t *testing.T, timeout time.Duration) {
-	t.Helper()
-	select {
-	case <-p.done:
-		if p.err != nil {
-			t.Errorf("the server ended with %v, want exit status 0\n%s", p.err, p.Output())
-		}
-	case <-time.After(timeout):
-		t.Fatalf("the server did not exit after SIGINT:\n%s", p.Output())
-	}
-	if out := p.Output(); !strings.Contains(out, "すべてのコネクションを閉じたので終了します") {
+	if out := srv.Output(); !strings.Contains(out, "すべてのコネクションを閉じたので終了します") {
 		t.Errorf("no orderly exit message:\n%s", out)
 	}
 }

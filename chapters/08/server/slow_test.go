@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"io"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,11 +53,13 @@ func TestSlowShutdown(t *testing.T) {
 	if !booktest.Isolate(t) {
 		return
 	}
-	srv := servertest.StartProc(t, chapter.Dir)
+	srv := booktest.Start(t, booktest.Build(t, chapter.Dir), addr)
 	conn := dial(t)
 	write(t, conn, get("/slow")+get("/"))
-	srv.WaitOutput(t, "GET /slow")
-	srv.Signal(t, syscall.SIGINT)
+	booktest.WaitOutput(t, srv, "GET /slow")
+	if err := srv.Interrupt(); err != nil {
+		t.Fatal(err)
+	}
 	r := bufio.NewReader(conn)
 	// keepAlive was decided before the signal, so the answer has no
 	// Connection: close; the server closes before reading the next request.
@@ -66,5 +67,5 @@ func TestSlowShutdown(t *testing.T) {
 		t.Errorf("/slow in flight got %q, want Slept 1s", body)
 	}
 	closed(t, r) // the pipelined GET / after it is not answered
-	srv.Exited(t, shutdownTimeout+5*time.Second)
+	servertest.CleanExit(t, srv, shutdownTimeout+5*time.Second)
 }
