@@ -400,8 +400,9 @@ def row(f): "| \(.[0].name) | " + (map(runs | f) | join(" | ")) + " |";
 ($rows[] | row(map(select((.carried.dropped // 0) > 0)) | length | tostring))
 endef
 
-# Chapter 10 (about 18 minutes: 18 min 28 s and 17 min 50 s on 2026-12-07
-# with other builds running, load average 0.5-7): ten small GETs (/1 to /10), and the
+# Chapter 10 (about 18 minutes: 17 min 11 s on 2026-12-07 on an idle
+# machine, 18 min 28 s and 17 min 50 s earlier with other builds
+# running): ten small GETs (/1 to /10), and the
 # same ten after GET /slow, from chapter 10's client to chapter 10's
 # server (HTTP/1.1 and h2c on one port, told apart by the preface) across
 # the link at RTT 50 ms, one netlab client run per loss rate, 0%, 1%, 2%
@@ -419,14 +420,15 @@ endef
 # t) and how many runs lost a packet; one RTT gives no k to fit. Then, as
 # a reference without loss, h2 and h2+slow from the same client to
 # chapter 8's h2cserver, net/http's HTTP/2 (nethttp.json): chapter 10's
-# server flushes each frame, HEADERS and DATA in segments of their own, so
-# the initial window of 10 segments holds its SETTINGS, the ACK of the
-# client's and four responses, and the other six wait a round trip for
-# ACKs (h2-loss.pcap, packets 6-15); net/http's buffers the frames of the
-# responses ready at once, and all ten fit the window when they are ready
-# together. Then one h2 and one conns6 run at 5% loss with every packet
-# captured, both sides (h2-loss.pcap, conns6-loss.pcap and their
-# .server.pcap), which the chapter reads for where each loses time.
+# server waits for the handlers still answering (coalesceDelay at most)
+# and sends the ten responses in one segment, while net/http's flushes
+# whenever its queue of frames runs empty, so the responses ready a
+# little later take segments of their own and, in some runs, overflow the
+# initial window of 10 segments. Then one h2 run (-seed 6, in which the
+# link drops the server's SETTINGS and the ten responses behind it wait
+# for it in the client's TCP) and one conns6 run (-seed 3) at 5% loss with
+# every packet captured, both sides (h2-loss.pcap, conns6-loss.pcap and
+# their .server.pcap), which the chapter reads for where each loses time.
 bench-ch10: export CH10_LOSS_TABLE := $(value ch10_loss_table)
 bench-ch10:
 	@set -eu; out='$(BENCHOUT10)'; mkdir -p "$$out"; echo "第10章: HTTP/2 と HTTP/1.1 を損失のあるリンクで比べる計測（$(BENCHOUT10) に書きます）"; \
@@ -449,7 +451,7 @@ bench-ch10:
 	$$nl client -rtt 50ms -order-seed 10 -n 30 -server $$bin/h2c -json "$$out/nethttp.json" \
 		"h2-nethttp=$$cl$$small" "h2-nethttp+slow=$$cl $$u/slow$$small"; \
 	echo "--- パケットの記録: 損失 5% で h2 と conns6 を 1 回ずつ"; \
-	$$nl client -rtt 50ms -loss 5% -seed 3 -n 1 -server $$bin/ch10 -pcap "$$out/h2-loss.pcap" "h2=$$cl$$small" >/dev/null; \
+	$$nl client -rtt 50ms -loss 5% -seed 6 -n 1 -server $$bin/ch10 -pcap "$$out/h2-loss.pcap" "h2=$$cl$$small" >/dev/null; \
 	$$nl client -rtt 50ms -loss 5% -seed 3 -n 1 -server $$bin/ch10 -pcap "$$out/conns6-loss.pcap" "conns6=$$cl -h1 -conns 6$$small" >/dev/null; \
 	echo "第10章の結果: $$out"
 # ch11_packets_table is the jq program that adds to bench-ch11's loss.md
@@ -517,8 +519,9 @@ row($ten; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP 1 + TLS 1 + HTTP 1"; "第11�
 row($ten; "h3"; "HTTP/3"; "QUIC と TLS 1 + HTTP 1"; "第11章 ten.json")
 endef
 
-# Chapter 11 (about 14 minutes: 13 min 28 s on 2026-12-07, load average
-# 10.7 at its start from other builds and tests, 0.1 by its end): HTTP/3
+# Chapter 11 (about 14 minutes: 13 min 3 s on 2026-12-07 on an idle
+# machine, load average 0.25 at its start; 13 min 28 s earlier, at load
+# average 10.7 from other builds and tests): HTTP/3
 # against HTTP/2 on the same link. netlab client starts one server
 # program, so every step here starts chapters/11/servers, which runs
 # chapter 10's server (h2 over TLS on TCP 8443, h2c on TCP 8888) and
@@ -532,13 +535,11 @@ endef
 #                   chapter 9 measured, 20 runs each, k fitted with its 95%
 #                   interval as in chapter 5
 #   ten.json        the same for bench-ch10's ten small GETs, h3 and h2tls
-#                   (the book's handshake.json and ten.json are from these
-#                   two commands run again alone, at 05:17-05:19 UTC: in
-#                   the bench's run, at load average 10.7, 5 of h2tls's 20
-#                   runs at RTT 100 ms were 40-210 ms late, by no multiple
-#                   of the RTT, and k came out 3.45 [3.17, 3.74])
 #   h3.pcap, h3-0rtt.pcap (+ .server.pcap, TLS secrets in h3.keys)
-#                   one h3 and one h3-0rtt run at 50 ms, both sides
+#                   one h3 and one h3-0rtt run at 50 ms, both sides (the
+#                   book keeps the HTTP/3-only captures and qlog of the
+#                   earlier run: chapter 10's server changed since, HTTP/3's
+#                   code did not)
 #   loss0.json ... loss5.json  bench-ch10's ten small GETs, and the same
 #                   after GET /slow (+slow), at RTT 50 ms and 0%, 1%, 2%
 #                   and 5% random loss, with bench-ch10's seeds and 30 runs
@@ -548,8 +549,7 @@ endef
 #                   without TLS, chapter 10's h2 series)
 #   loss.md         ch10_loss_table's tables of the four files, then
 #                   ch11_packets_table's
-#   h2tls.pcap      four h2tls runs of the ten GETs without loss, some of
-#                   which take 4 RTT (the chapter reads why)
+#   h2tls.pcap      four h2tls runs of the ten GETs without loss
 #   h3-loss.pcap, h2tls-loss.pcap (+ .server.pcap, h3-loss.keys, and h3's
 #                   qlog h3-loss.sqlog)  one run each at 5% loss with
 #                   -seed 23, which drops the second datagram from the
