@@ -24,6 +24,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"tcpbook/chapters/10/frame"
+	"tcpbook/internal/booktest"
 )
 
 // h2Client returns net/http's client speaking HTTP/2 only, to the plain
@@ -309,6 +310,107 @@ func TestH2TLS12(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("TLS 1.2 with %s: %s, want %s", tls.CipherSuiteName(c.suite), got, c.want)
+		}
+	}
+}
+
+// writeCounter counts the server's writes to its connection: each Write
+// of a flushed bufio.Writer is one send, one segment or more.
+type writeCounter struct {
+	net.Conn
+	writes atomic.Int32
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes.Add(1)
+	return w.Conn.Write(p)
+}
+
+// countingListener hands the server its connections as writeCounters,
+// and the test each of them too.
+type countingListener struct {
+	net.Listener
+	conns chan *writeCounter
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	conn, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	w := &writeCounter{Conn: conn}
+	l.conns <- w
+	return w, nil
+}
+
+// TestH2CoalescedWrites: the answers to requests that arrive together go
+// out together (writeLocked waits for the handlers still answering), so
+// ten small answers do not overflow a new connection's initial window of
+// ten segments. Flushing each frame takes a write per HEADERS and per
+// DATA, 20 for the answers alone. With /slow among them, the other
+// answers wait coalesceDelay at most, not for /slow.
+func TestH2CoalescedWrites(t *testing.T) {
+	booktest.Quiet(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{conns: map[net.Conn]bool{}}
+	cl := &countingListener{Listener: ln, conns: make(chan *writeCounter, 2)}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		s.serve(cl, maxConns, stop)
+		close(done)
+	}()
+	defer func() {
+		close(stop)
+		ln.Close()
+		<-done
+		s.shutdown(shutdownTimeout)
+	}()
+	counted := cl.conns
+	for _, slow := range []bool{false, true} {
+		c := dialRaw(t, ln.Addr().String())
+		w := <-counted
+		c.sync(t) // the server's preface, and its ACK of ours, are out
+		before := w.writes.Load()
+		var fs []frame.Frame
+		first := uint32(1)
+		if slow {
+			fs = append(fs, frame.Headers{StreamID: 1, EndStream: true, EndHeaders: true, Block: c.block("GET", "/slow")}.Frame())
+			first = 3
+		}
+		for i := range uint32(10) {
+			id := first + 2*i
+			fs = append(fs, frame.Headers{StreamID: id, EndStream: true, EndHeaders: true, Block: c.block("GET", fmt.Sprintf("/%d", i+1))}.Frame())
+		}
+		start := time.Now()
+		c.write(fs...) // all the requests in one write
+		// Every HEADERS is decoded in the order it came (HPACK's state),
+		// the answers in whatever order the handlers finished.
+		ended := map[uint32]bool{}
+		for len(ended) < 10 {
+			f := c.until(t, func(f frame.Frame) bool { return f.Type == frame.TypeHeaders || f.Type == frame.TypeData })
+			if f.Type == frame.TypeHeaders {
+				h, _ := frame.ParseHeaders(f)
+				fields, err := c.dec.DecodeFull(h.Block)
+				if err != nil || len(fields) == 0 || fields[0].Value != "200" {
+					t.Fatalf("stream %d: %v %v", f.StreamID, fields, err)
+				}
+			}
+			if f.Flags.Has(frame.FlagEndStream) && (!slow || f.StreamID != 1) {
+				ended[f.StreamID] = true
+			}
+		}
+		took := time.Since(start)
+		// Here they take one or two writes; on a busy machine the
+		// coalesceDelay timer may send some early. Flushing each frame
+		// takes 20.
+		if n := w.writes.Load() - before; n >= 10 {
+			t.Errorf("slow=%v: ten answers took %d writes, want fewer than the 10 segments of an initial window", slow, n)
+		}
+		if took > slowDelay/2 {
+			t.Errorf("slow=%v: ten answers took %v, want them before /slow's", slow, took)
 		}
 	}
 }
