@@ -517,8 +517,8 @@ row($ten; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP 1 + TLS 1 + HTTP 1"; "第11�
 row($ten; "h3"; "HTTP/3"; "QUIC と TLS 1 + HTTP 1"; "第11章 ten.json")
 endef
 
-# Chapter 11 (about 14 minutes: 13 min 28 s on 2026-12-07, load average
-# 10.7 at its start from other builds and tests, 0.1 by its end): HTTP/3
+# Chapter 11 (about 13 minutes: 13 min 3 s on 2026-12-07 on an idle
+# machine, load average 0.25 at its start): HTTP/3
 # against HTTP/2 on the same link. netlab client starts one server
 # program, so every step here starts chapters/11/servers, which runs
 # chapter 10's server (h2 over TLS on TCP 8443, h2c on TCP 8888) and
@@ -532,11 +532,6 @@ endef
 #                   chapter 9 measured, 20 runs each, k fitted with its 95%
 #                   interval as in chapter 5
 #   ten.json        the same for bench-ch10's ten small GETs, h3 and h2tls
-#                   (the book's handshake.json and ten.json are from these
-#                   two commands run again alone, at 05:17-05:19 UTC: in
-#                   the bench's run, at load average 10.7, 5 of h2tls's 20
-#                   runs at RTT 100 ms were 40-210 ms late, by no multiple
-#                   of the RTT, and k came out 3.45 [3.17, 3.74])
 #   h3.pcap, h3-0rtt.pcap (+ .server.pcap, TLS secrets in h3.keys)
 #                   one h3 and one h3-0rtt run at 50 ms, both sides
 #   loss0.json ... loss5.json  bench-ch10's ten small GETs, and the same
@@ -548,8 +543,8 @@ endef
 #                   without TLS, chapter 10's h2 series)
 #   loss.md         ch10_loss_table's tables of the four files, then
 #                   ch11_packets_table's
-#   h2tls.pcap      four h2tls runs of the ten GETs without loss, some of
-#                   which take 4 RTT (the chapter reads why)
+#   h2tls.pcap      four h2tls runs of the ten GETs without loss (the
+#                   chapter reads the ten answers in one TLS record)
 #   h3-loss.pcap, h2tls-loss.pcap (+ .server.pcap, h3-loss.keys, and h3's
 #                   qlog h3-loss.sqlog)  one run each at 5% loss with
 #                   -seed 23, which drops the second datagram from the
