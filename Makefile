@@ -519,9 +519,8 @@ row($ten; "h2tls"; "TLS 1.3 の上の HTTP/2"; "TCP 1 + TLS 1 + HTTP 1"; "第11�
 row($ten; "h3"; "HTTP/3"; "QUIC と TLS 1 + HTTP 1"; "第11章 ten.json")
 endef
 
-# Chapter 11 (about 14 minutes: 13 min 3 s on 2026-12-07 on an idle
-# machine, load average 0.25 at its start; 13 min 28 s earlier, at load
-# average 10.7 from other builds and tests): HTTP/3
+# Chapter 11 (about 13 minutes: 13 min 3 s on 2026-12-07 on an idle
+# machine, load average 0.25 at its start): HTTP/3
 # against HTTP/2 on the same link. netlab client starts one server
 # program, so every step here starts chapters/11/servers, which runs
 # chapter 10's server (h2 over TLS on TCP 8443, h2c on TCP 8888) and
@@ -549,7 +548,8 @@ endef
 #                   without TLS, chapter 10's h2 series)
 #   loss.md         ch10_loss_table's tables of the four files, then
 #                   ch11_packets_table's
-#   h2tls.pcap      four h2tls runs of the ten GETs without loss
+#   h2tls.pcap      four h2tls runs of the ten GETs without loss (the
+#                   chapter reads the ten answers in one TLS record)
 #   h3-loss.pcap, h2tls-loss.pcap (+ .server.pcap, h3-loss.keys, and h3's
 #                   qlog h3-loss.sqlog)  one run each at 5% loss with
 #                   -seed 23, which drops the second datagram from the
