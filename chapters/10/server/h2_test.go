@@ -351,26 +351,14 @@ func (l *countingListener) Accept() (net.Conn, error) {
 // answers wait coalesceDelay at most, not for /slow.
 func TestH2CoalescedWrites(t *testing.T) {
 	booktest.Quiet(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &server{conns: map[net.Conn]bool{}}
-	cl := &countingListener{Listener: ln, conns: make(chan *writeCounter, 2)}
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		s.serve(cl, maxConns, stop)
-		close(done)
-	}()
-	defer func() {
-		close(stop)
-		ln.Close()
-		<-done
-		s.shutdown(shutdownTimeout)
-	}()
+	cl := &countingListener{conns: make(chan *writeCounter, 2)}
+	ts := startServerWith(t, func(l net.Listener) net.Listener {
+		cl.Listener = l
+		return cl
+	})
 	counted := cl.conns
 	for _, slow := range []bool{false, true} {
-		c := dialRaw(t, ln.Addr().String())
+		c := dialRaw(t, ts.plain)
 		w := <-counted
 		c.sync(t) // the server's preface, and its ACK of ours, are out
 		before := w.writes.Load()

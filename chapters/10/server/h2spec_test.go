@@ -27,6 +27,13 @@ type testServer struct {
 // Ctrl-C does and fails the test if a connection was still open.
 func startServer(t *testing.T) *testServer {
 	t.Helper()
+	return startServerWith(t, nil)
+}
+
+// startServerWith is startServer with the plain listener wrapped by wrap
+// (if not nil), for a test that watches the server's connections.
+func startServerWith(t *testing.T, wrap func(net.Listener) net.Listener) *testServer {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "certs")
 	cert, _, err := loadCert(dir)
 	if err != nil {
@@ -43,7 +50,11 @@ func startServer(t *testing.T) *testServer {
 	ts := &testServer{s: &server{conns: map[net.Conn]bool{}}, plain: plain.Addr().String(), tls: tl.Addr().String(), cert: cert, certDir: dir}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for _, l := range []net.Listener{plain, tls.NewListener(tl, tlsConfig(cert))} {
+	var served net.Listener = plain
+	if wrap != nil {
+		served = wrap(plain)
+	}
+	for _, l := range []net.Listener{served, tls.NewListener(tl, tlsConfig(cert))} {
 		wg.Go(func() { ts.s.serve(l, maxConns, stop) })
 	}
 	t.Cleanup(func() {
