@@ -344,6 +344,11 @@ func explain(in []byte, b, s Outcome) (string, error) {
 		if name == "" && !b.Refused() {
 			name = find(bookStricter, nb-1, true)
 		}
+		if name == "" && nb == ns && !s.Refused() {
+			// Or net/http closed after the last request both answered,
+			// and never read the one the book refused.
+			name = find(stdStricter, ns-1, true)
+		}
 	case nb == ns:
 		// The book closed where net/http refused: after the last request
 		// both answered.

@@ -205,6 +205,11 @@ func TestExplain(t *testing.T) {
 		{"GET / HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n", "200", "417 close", "expect", true},
 		{"GET / HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n", "417 close", "200", "", false},
 		{"PRI * HTTP/2.0\r\n\r\n" + get, "200 200", "200 close", "h2-preface", true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nConnection: 0 Close\r\n\r\n0000", "200 400 close", "200 close", "connection-close-word", true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nConnection: 0 Close\r\n\r\n" + get, "200 200", "200 close", "connection-close-word", true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nConnection: closed\r\n\r\n" + get, "200 200", "200 close", "", false},
+		{"GET / HTTP/1.1\r\nHost: x\r\nConnection: a\r\nConnection: 0 close\r\n\r\n" + get, "200 200", "200 close", "", false},
+		{"GET / HTTP/1.0\r\nConnection: keep-Alive 0\r\n\r\n" + get, "200 close", "200 200", "connection-token", true},
 		{"PRI * HTTP/2.0\r\n\r\n" + get, "505 close", "200 close", "major-version", true},
 	} {
 		rule, err := explain([]byte(c.in), outcomeOf(t, c.book), outcomeOf(t, c.std))

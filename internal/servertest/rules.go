@@ -107,21 +107,13 @@ var rules = []rule{
 	},
 	{
 		name: "connection-token", stricter: bookStricter, after: true,
-		why: "an HTTP/1.0 request whose Connection has keep-alive only inside a longer list element (keep-Alive 0000): http.ReadRequest reads the field as a list (RFC 9110 §7.6.1), finds no keep-alive element and the book closes after its answer; net/http.Server looks for the word between any delimiters and goes on",
-		match: func(h head) bool {
-			if h.version() != "HTTP/1.0" {
-				return false
-			}
-			for _, v := range h.values("Connection") {
-				for _, e := range strings.Split(v, ",") {
-					e = strings.ToLower(strings.Trim(e, " \t"))
-					if e != "keep-alive" && strings.Contains(e, "keep-alive") {
-						return true
-					}
-				}
-			}
-			return false
-		},
+		why:   "an HTTP/1.0 request whose Connection has keep-alive only as a word inside a longer list element (keep-Alive 0000): http.ReadRequest reads the field as a list (RFC 9110 §7.6.1), finds no keep-alive element and the book closes after its answer; net/http.Server looks for the word between any delimiters and goes on",
+		match: func(h head) bool { return h.version() == "HTTP/1.0" && h.connectionWord("keep-alive") },
+	},
+	{
+		name: "connection-close-word", stricter: stdStricter, after: true,
+		why:   "a Connection that has close only as a word inside a longer list element (0 Close): http.ReadRequest reads the field as a list (RFC 9110 §7.6.1), finds no close option and the book goes on; net/http.Server looks for the word between any delimiters and closes after its answer, which a server may do at any time (RFC 9112 §9.6)",
+		match: func(h head) bool { return h.connectionWord("close") },
 	},
 	{
 		name: "expect", stricter: stdStricter,
@@ -234,6 +226,29 @@ func (h head) values(name string) []string {
 		}
 	}
 	return vs
+}
+
+// connectionWord reports whether an element of the first Connection
+// field line's list (RFC 9110 §7.6.1) is not option but has it as a word,
+// between spaces or tabs (ASCII case-insensitive). That is where
+// net/http.Server, which looks in that line for the word between spaces,
+// tabs and commas (its hasToken), and http.ReadRequest, which compares
+// whole elements, disagree.
+func (h head) connectionWord(option string) bool {
+	for _, v := range h.values("Connection")[:min(1, len(h.values("Connection")))] {
+		for _, e := range strings.Split(v, ",") {
+			e = strings.Trim(e, " \t")
+			if strings.EqualFold(e, option) {
+				continue
+			}
+			for _, w := range strings.FieldsFunc(e, func(r rune) bool { return r == ' ' || r == '\t' }) {
+				if strings.EqualFold(w, option) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // splitRequests splits in into requests as net/http.Server frames them:
