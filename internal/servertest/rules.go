@@ -116,6 +116,16 @@ var rules = []rule{
 		match: func(h head) bool { return h.connectionWord("close") },
 	},
 	{
+		name: "options-star", stricter: bookStricter,
+		why:   "OPTIONS * (the server as a whole, RFC 9110 §9.3.7) with a body that does not arrive whole: net/http.Server answers it itself, not its handler (globalOptionsHandler: 200 with Content-Length: 0, after reading at most 4 KB of the body and ignoring how that ends); the book's server reads the body as for any request and answers 400 to one cut short (RFC 9112 §6.3)",
+		match: func(h head) bool { return h.method() == http.MethodOptions && h.target() == "*" },
+	},
+	{
+		name: "options-star-close", stricter: stdStricter, after: true,
+		why:   "OPTIONS * with a body over 4 KB: net/http.Server's own answer reads 4 KB of it, answers 200 and closes, as a server may (RFC 9112 §9.6); the book's server reads the body whole, up to its limit, and goes on",
+		match: func(h head) bool { return h.method() == http.MethodOptions && h.target() == "*" },
+	},
+	{
 		name: "expect", stricter: stdStricter,
 		why: "an Expect other than 100-continue: net/http answers 417, as RFC 9110 §10.1.1 allows; the book ignores it",
 		match: func(h head) bool {
