@@ -31,6 +31,7 @@ import (
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
+	"github.com/quic-go/quic-go/qlog"
 	"github.com/quic-go/quic-go/qlogwriter"
 )
 
@@ -179,8 +180,7 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 		return 0, err
 	}
 	defer udp.Close()
-	tr := &quic.Transport{Conn: udp}
-	defer tr.Close()
+	var sock net.PacketConn = udp
 	conf := &quic.Config{HandshakeIdleTimeout: dialTimeout}
 	var trace *qlogFile
 	if qlog != "" {
@@ -189,6 +189,14 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 		}
 		conf.Tracer = trace.tracer
 	}
+	if early && c.earlyData() {
+		// リクエストを 0-RTT のパケットで送り終えるまで、サーバーの返事を読まない
+		held := hold(udp, len(c.urls))
+		defer held.release()
+		sock, conf.Tracer = held, held.watch(conf.Tracer)
+	}
+	tr := &quic.Transport{Conn: sock}
+	defer tr.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout+requestTimeout)
 	defer cancel()
 	var conn *quic.Conn
@@ -352,6 +360,126 @@ func (c *notifyingCache) Put(key string, cs *tls.ClientSessionState) {
 		default:
 		}
 	}
+}
+
+// earlyData は、覚えているセッションチケットで、0-RTT でデータを送れるかを
+// 返します（サーバーがチケットに early data を許していれば、TLS 1.3 の
+// max_early_data_size は QUIC では 0xffffffff です。RFC 9001 §4.6.1）。
+func (c *client) earlyData() bool {
+	cs, ok := c.tls.ClientSessionCache.Get(c.tls.ServerName)
+	if !ok || cs == nil {
+		return false
+	}
+	_, st, err := cs.ResumptionState()
+	return err == nil && st != nil && st.EarlyData
+}
+
+// heldConn は、0-RTT で再開するコネクションの UDP のソケットです。release を
+// 呼ぶまで、届いたパケットを読みません。
+//
+// quic-go は、持っている鍵のうち新しいものでパケットを守ります。ループバックの
+// ようにサーバーの返事がすぐに届くと、クライアントがリクエストを送る前に
+// 1-RTT の鍵ができて、リクエストは 1-RTT のパケットで出ることがあります。
+// 返事を読まなければ、ハンドシェイクは先へ進まないので、リクエストは 0-RTT
+// のパケットで出ます。qlog の PacketSent で、すべてのリクエストのストリームの
+// 終わり（FIN）を送ったのを見たら、release を呼んで読み始めます。返事が
+// 1 RTT より前に届くことはないので、遅延のあるリンクでは何も変わりません。
+//
+// net.PacketConn だけを持つので、quic-go は ECN や GSO を使わない普通の
+// ソケットとして使います。
+type heldConn struct {
+	net.PacketConn
+	open     chan struct{}
+	once     sync.Once
+	requests int // FIN を待つリクエストの数
+
+	mu   sync.Mutex
+	fins map[quic.StreamID]bool
+}
+
+// holdTimeout は、FIN を送ったのが見えなくても読み始めるまでの時間です
+// （0-RTT を使わずにハンドシェイクを始めたときのため）。テストは長くして、
+// FIN で読み始めることを確かめます。
+var holdTimeout = 100 * time.Millisecond
+
+// hold は、requests 本のリクエストを送り終えるまで、conn から読まない
+// heldConn を返します。
+func hold(conn net.PacketConn, requests int) *heldConn {
+	h := &heldConn{PacketConn: conn, open: make(chan struct{}), requests: requests, fins: map[quic.StreamID]bool{}}
+	time.AfterFunc(holdTimeout, h.release)
+	return h
+}
+
+func (h *heldConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	<-h.open
+	return h.PacketConn.ReadFrom(p)
+}
+
+func (h *heldConn) release() { h.once.Do(func() { close(h.open) }) }
+
+// SetReadDeadline も読み始めさせます。quic-go の Transport は、閉じるときに
+// 読み出しの期限を過ぎた時刻にして、読んでいるゴルーチンを止めます。
+func (h *heldConn) SetReadDeadline(t time.Time) error {
+	h.release()
+	return h.PacketConn.SetReadDeadline(t)
+}
+
+// watch は、next（nil でもよい）の出来事をそのまま渡し、送ったパケットの
+// STREAM フレームの FIN を数える quic.Config の Tracer を返します。
+func (h *heldConn) watch(next func(context.Context, bool, quic.ConnectionID) qlogwriter.Trace) func(context.Context, bool, quic.ConnectionID) qlogwriter.Trace {
+	return func(ctx context.Context, isClient bool, id quic.ConnectionID) qlogwriter.Trace {
+		var t qlogwriter.Trace
+		if next != nil {
+			t = next(ctx, isClient, id)
+		}
+		return finTrace{h, t}
+	}
+}
+
+type finTrace struct {
+	h    *heldConn
+	next qlogwriter.Trace
+}
+
+func (t finTrace) AddProducer() qlogwriter.Recorder {
+	var r qlogwriter.Recorder
+	if t.next != nil {
+		r = t.next.AddProducer()
+	}
+	return finRecorder{t.h, r}
+}
+
+type finRecorder struct {
+	h    *heldConn
+	next qlogwriter.Recorder
+}
+
+func (r finRecorder) RecordEvent(ev qlogwriter.Event) {
+	if p, ok := ev.(qlog.PacketSent); ok {
+		for _, f := range p.Frames {
+			// クライアントが開く双方向のストリーム（ID を 4 で割った余りが 0。
+			// RFC 9000 §2.1）が、リクエストのストリーム
+			if sf, ok := f.Frame.(*qlog.StreamFrame); ok && sf.Fin && sf.StreamID%4 == 0 {
+				r.h.mu.Lock()
+				r.h.fins[sf.StreamID] = true
+				done := len(r.h.fins) >= r.h.requests
+				r.h.mu.Unlock()
+				if done {
+					r.h.release()
+				}
+			}
+		}
+	}
+	if r.next != nil {
+		r.next.RecordEvent(ev)
+	}
+}
+
+func (r finRecorder) Close() error {
+	if r.next != nil {
+		return r.next.Close()
+	}
+	return nil
 }
 
 // qlogFile は、1 本のコネクションの qlog を書くファイルです。
