@@ -189,8 +189,9 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 		}
 		conf.Tracer = trace.tracer
 	}
-	if early && c.earlyData() {
-		// リクエストを 0-RTT のパケットで送り終えるまで、サーバーの返事を読まない
+	if early && udpAddr.IP.IsLoopback() && c.earlyData() {
+		// ループバックでは、リクエストを 0-RTT のパケットで送り終えるまで、
+		// サーバーの返事を読まない
 		held := hold(udp, len(c.urls))
 		defer held.release()
 		sock, conf.Tracer = held, held.watch(conf.Tracer)
@@ -374,19 +375,21 @@ func (c *client) earlyData() bool {
 	return err == nil && st != nil && st.EarlyData
 }
 
-// heldConn は、0-RTT で再開するコネクションの UDP のソケットです。release を
-// 呼ぶまで、届いたパケットを読みません。
+// heldConn は、ループバックのサーバーと 0-RTT で再開するコネクションの UDP の
+// ソケットです。release を呼ぶまで、届いたパケットを読みません。
 //
-// quic-go は、持っている鍵のうち新しいものでパケットを守ります。ループバックの
-// ようにサーバーの返事がすぐに届くと、クライアントがリクエストを送る前に
-// 1-RTT の鍵ができて、リクエストは 1-RTT のパケットで出ることがあります。
+// quic-go は、持っている鍵のうち新しいものでパケットを守ります。ループバック
+// ではサーバーの返事がすぐに届くので、クライアントがリクエストを送る前に
+// 1-RTT の鍵ができて、リクエストが 1-RTT のパケットで出ることがあります。
 // 返事を読まなければ、ハンドシェイクは先へ進まないので、リクエストは 0-RTT
 // のパケットで出ます。qlog の PacketSent で、すべてのリクエストのストリームの
-// 終わり（FIN）を送ったのを見たら、release を呼んで読み始めます。返事が
-// 1 RTT より前に届くことはないので、遅延のあるリンクでは何も変わりません。
+// 終わり（FIN）を送ったのを見たら、release を呼んで読み始めます。
 //
-// net.PacketConn だけを持つので、quic-go は ECN や GSO を使わない普通の
-// ソケットとして使います。
+// 遅延のあるリンクでは、返事は 1 RTT より前には届かないので、待たせる必要が
+// ありません。そのうえ、FIN を見るための Tracer があると、quic-go はパケット
+// ごとに qlog の出来事を作るので、その分だけ遅くなります。ですから、待たせる
+// のはループバックだけです。net.PacketConn だけを持つので、quic-go は ECN や
+// GSO を使わない普通のソケットとして使います。
 type heldConn struct {
 	net.PacketConn
 	open     chan struct{}
