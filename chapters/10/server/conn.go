@@ -81,12 +81,12 @@ func (c *h2conn) goAway() error {
 
 // deadline は、次のフレームを待つ期限を返します。h2conn.mu の中で呼びます。
 // 受け取っている途中のフィールドブロックとリクエストには readTimeout、
-// ストリームがなければ idleTimeout です。ハンドラーが答えているだけなら、
+// ストリームもフィールドブロックもなければ idleTimeout です。ハンドラーが答えているだけなら、
 // 期限はありません（ハンドラーには writeTimeout があります）。GOAWAY のあとで
 // ストリームがなくなったら、閉じるためのエラーを返します。
 func (c *h2conn) deadline() (time.Time, error) {
-	idle := len(c.streams) == 0 && c.handlers == 0
-	if c.goingAway && idle && c.block == nil {
+	idle := len(c.streams) == 0 && c.handlers == 0 && c.block == nil
+	if c.goingAway && idle {
 		return time.Time{}, connErr(frame.ErrCodeNo, "GOAWAY のあと、すべてのストリームに答えました")
 	}
 	var d time.Time
@@ -111,7 +111,8 @@ func (c *h2conn) deadline() (time.Time, error) {
 
 // expire は、期限を過ぎたものを片付けます。受け取り終わらないリクエストの
 // ストリームは CANCEL で取り消します。フィールドブロックが終わらないときと、
-// idleTimeout の間ストリームがなかったときは、コネクションを閉じさせます。
+// idleTimeout の間ストリームもフィールドブロックもなかったときは、
+// コネクションを閉じさせます。
 func (c *h2conn) expire() error {
 	now := time.Now()
 	c.mu.Lock()
@@ -125,7 +126,7 @@ func (c *h2conn) expire() error {
 			late = append(late, id)
 		}
 	}
-	idle := len(c.streams) == 0 && c.handlers == 0 && !now.Before(c.idleSince.Add(idleTimeout))
+	idle := len(c.streams) == 0 && c.handlers == 0 && c.block == nil && !now.Before(c.idleSince.Add(idleTimeout))
 	c.mu.Unlock()
 	for _, id := range late {
 		logf("%v: ストリーム %d: %v たってもリクエストが終わらないので取り消します\n", c.conn.RemoteAddr(), id, readTimeout)

@@ -243,6 +243,27 @@ func TestH2Idle(t *testing.T) {
 	c.closed(t)
 }
 
+// TestH2UnfinishedBlock: a HEADERS without END_HEADERS and then silence
+// closes the connection when the field block's readTimeout runs out, with
+// the field block as the reason; before that, idleTimeout closed it 5 s
+// early as a connection without streams.
+func TestH2UnfinishedBlock(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	c := dialRaw(t, ts.plain)
+	start := time.Now()
+	block := c.block("GET", "/")
+	if err := c.write(frame.Headers{StreamID: 1, EndStream: true, Block: block[:1]}.Frame()); err != nil {
+		t.Fatal(err)
+	}
+	g := c.until(t, func(f frame.Frame) bool { return f.Type == frame.TypeGoAway })
+	ga, _ := frame.ParseGoAway(g)
+	if ga.Code != frame.ErrCodeNo || !strings.Contains(string(ga.Debug), "フィールドブロック") || time.Since(start) < readTimeout {
+		t.Errorf("GOAWAY %v %q after %v, want NO_ERROR for the field block after %v", ga.Code, ga.Debug, time.Since(start), readTimeout)
+	}
+	c.closed(t)
+}
+
 // TestH2Errors: a stream error resets one stream and the connection goes
 // on; a connection error ends it with GOAWAY.
 func TestH2Errors(t *testing.T) {
