@@ -23,6 +23,18 @@ type rawClient struct {
 	dec    *hpack.Decoder
 	frames chan frame.Frame // the server's frames; closed when it closes
 	t      *testing.T
+	// streams holds what came on each stream, from every frame until
+	// has read (so answers that come interleaved are all kept, and their
+	// HEADERS decoded in the order they came, as HPACK's state needs).
+	streams map[uint32]*rawStream
+}
+
+// rawStream is what came on one stream: its response so far.
+type rawStream struct {
+	resp rawResponse
+	body strings.Builder
+	done bool  // END_STREAM or RST_STREAM came
+	err  error // the HEADERS did not decode
 }
 
 // dialRaw connects to addr, sends the preface and SETTINGS, and reads the
@@ -42,7 +54,7 @@ func dialRawQuiet(t *testing.T, addr string, settings ...frame.Setting) *rawClie
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	c := &rawClient{conn: conn, dec: hpack.NewDecoder(4096, nil), frames: make(chan frame.Frame, 1<<16), t: t}
+	c := &rawClient{conn: conn, dec: hpack.NewDecoder(4096, nil), frames: make(chan frame.Frame, 1<<16), t: t, streams: map[uint32]*rawStream{}}
 	c.enc = hpack.NewEncoder(&c.encBuf)
 	if _, err := conn.Write([]byte(frame.ClientPreface)); err != nil {
 		t.Fatal(err)
@@ -94,7 +106,8 @@ func (c *rawClient) request(id uint32, method, path string, endStream bool, extr
 }
 
 // until returns the first frame that ok accepts, failing the test if the
-// connection closes or 15 s pass first.
+// connection closes or 15 s pass first. Every frame it reads on a stream
+// is kept for response, ok's or not.
 func (c *rawClient) until(t *testing.T, ok func(frame.Frame) bool) frame.Frame {
 	t.Helper()
 	timeout := time.After(15 * time.Second)
@@ -104,6 +117,7 @@ func (c *rawClient) until(t *testing.T, ok func(frame.Frame) bool) frame.Frame {
 			if !open {
 				t.Fatal("the server closed the connection")
 			}
+			c.keep(f)
 			if ok(f) {
 				return f
 			}
@@ -131,41 +145,57 @@ func (c *rawClient) closed(t *testing.T) {
 
 type rawResponse struct{ status, body string }
 
-// response reads the response on stream id: its :status and body.
+// keep adds a frame on a stream to what came on it: HEADERS decoded (in
+// the order they came), DATA to the body, RST_STREAM as the status.
+func (c *rawClient) keep(f frame.Frame) {
+	if f.StreamID == 0 {
+		return
+	}
+	st := c.streams[f.StreamID]
+	if st == nil {
+		st = &rawStream{}
+		c.streams[f.StreamID] = st
+	}
+	switch f.Type {
+	case frame.TypeHeaders:
+		h, _ := frame.ParseHeaders(f)
+		fields, err := c.dec.DecodeFull(h.Block)
+		if err != nil {
+			st.err, st.done = err, true
+			return
+		}
+		for _, hf := range fields {
+			if hf.Name == ":status" {
+				st.resp.status = hf.Value
+			}
+		}
+		st.done = st.done || h.EndStream
+	case frame.TypeData:
+		d, _ := frame.ParseData(f)
+		st.body.Write(d.Data)
+		st.done = st.done || d.EndStream
+	case frame.TypeRSTStream:
+		rst, _ := frame.ParseRSTStream(f)
+		st.resp.status = "RST_STREAM " + rst.Code.String()
+		st.done = true
+	}
+}
+
+// response reads the response on stream id: its :status and body. The
+// other streams' frames that come first are kept for their own response.
 func (c *rawClient) response(t *testing.T, id uint32) rawResponse {
 	t.Helper()
-	var r rawResponse
-	var body strings.Builder
-	for {
-		f := c.until(t, func(f frame.Frame) bool { return f.StreamID == id })
-		switch f.Type {
-		case frame.TypeHeaders:
-			h, _ := frame.ParseHeaders(f)
-			fields, err := c.dec.DecodeFull(h.Block)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, hf := range fields {
-				if hf.Name == ":status" {
-					r.status = hf.Value
-				}
-			}
-			if h.EndStream {
-				return r
-			}
-		case frame.TypeData:
-			d, _ := frame.ParseData(f)
-			body.Write(d.Data)
-			if d.EndStream {
-				r.body = body.String()
-				return r
-			}
-		case frame.TypeRSTStream:
-			rst, _ := frame.ParseRSTStream(f)
-			r.status = "RST_STREAM " + rst.Code.String()
-			return r
-		}
+	done := func() bool { st := c.streams[id]; return st != nil && st.done }
+	if !done() {
+		c.until(t, func(frame.Frame) bool { return done() })
 	}
+	st := c.streams[id]
+	if st.err != nil {
+		t.Fatalf("stream %d: HEADERS: %v", id, st.err)
+	}
+	r := st.resp
+	r.body = st.body.String()
+	return r
 }
 
 // sync sends a PING and waits for its ACK: the server reads frames in
