@@ -10,7 +10,8 @@ import (
 // MeasureLoss drops each case's packets and no others (it fails
 // otherwise), and the counters name the mechanism each loss calls for: a
 // SYN retransmitted after the initial RTO, fast retransmit for a middle
-// segment, a tail loss probe for the last one. Times only have lower
+// segment (a probe too, on a busy machine), a tail loss probe for the last
+// one. Times only have lower
 // bounds, which a busy machine cannot break.
 func TestMeasureLoss(t *testing.T) {
 	if !inNamespaces(t) {
@@ -42,10 +43,15 @@ func TestMeasureLoss(t *testing.T) {
 	if c := cases["syn"]; c.TimesMS[0] < 1000 || c.ClientCounters[0]["TCPSynRetrans"] != 1 {
 		t.Errorf("lost SYN: took %.1f ms (%.1f ms more), counters %v; want over the 1 s initial RTO and a SYN retransmitted", c.TimesMS[0], c.ExtraMS, c.ClientCounters[0])
 	}
-	if c := cases["middle"]; c.ServerCounters[0]["TCPFastRetrans"] == 0 || c.ServerCounters[0]["TCPLossProbes"] != 0 {
-		t.Errorf("lost middle segment: server counters %v; want a fast retransmission and no probe", c.ServerCounters[0])
+	// A middle segment is recovered by fast retransmit. A tail loss probe
+	// may come too when the machine is busy: the forwarders then deliver
+	// the duplicate ACKs later than the probe's timeout (2 SRTT). With
+	// go test -race ./... beside a fuzz run, that happened once here
+	// (TCPFastRetrans 1, TCPLossProbes 1, TCPSackRecovery 1).
+	if c := cases["middle"]; c.ServerCounters[0]["TCPFastRetrans"] == 0 {
+		t.Errorf("lost middle segment: server counters %v; want a fast retransmission", c.ServerCounters[0])
 	}
-	if c := cases["last"]; c.ServerCounters[0]["TCPLossProbes"] != 1 || c.ExtraMS < 200 {
+	if c := cases["last"]; c.ServerCounters[0]["TCPLossProbes"] == 0 || c.ExtraMS < 200 {
 		t.Errorf("lost last segment: %.1f ms more, server counters %v; want a loss probe, at least 200 ms later", c.ExtraMS, c.ServerCounters[0])
 	}
 	if len(r.Random) != 2 || len(r.Random[0].TimesMS) != 3 || len(r.Random[1].TimesMS) != 3 {
