@@ -143,11 +143,12 @@ func newClient(w io.Writer, cacert, addr string, targets []string) (*client, err
 }
 
 // run は、URL を取ってきて、計ったコネクションの最初のレスポンス
-// （c.all なら、/slow のほかのすべてのレスポンス）までの時間を返します。時間は、UDP のソケットを開く前から数えます。zeroRTT なら、
-// 1 本目のコネクションでセッションチケットを受け取ってから閉じ、2 本目の
-// コネクションを 0-RTT で再開して計ります。qlog が空でなければ、計った
+// （c.all なら、/slow のほかのすべてのレスポンス）までの時間を返します。
+// 時間は、UDP のソケットを開く前から数えます。zeroRTT なら、1 本目の
+// コネクションでセッションチケットを受け取ってから閉じ、2 本目の
+// コネクションを 0-RTT で再開して計ります。qlogPath が空でなければ、計った
 // コネクションの qlog をそのファイルに書きます。
-func (c *client) run(zeroRTT bool, qlog string) (time.Duration, error) {
+func (c *client) run(zeroRTT bool, qlogPath string) (time.Duration, error) {
 	if zeroRTT {
 		fmt.Fprintln(c.w, "1 本目のコネクション（セッションチケットを受け取る）:")
 		if _, err := c.fetch(false, ""); err != nil {
@@ -160,7 +161,7 @@ func (c *client) run(zeroRTT bool, qlog string) (time.Duration, error) {
 		}
 		fmt.Fprintln(c.w, "2 本目のコネクション（0-RTT で再開する）:")
 	}
-	return c.fetch(zeroRTT, qlog)
+	return c.fetch(zeroRTT, qlogPath)
 }
 
 // fetch は、新しいコネクションで URL をすべて並行して取ってきて、表示します。
@@ -169,7 +170,7 @@ func (c *client) run(zeroRTT bool, qlog string) (time.Duration, error) {
 // 時間です（第10章のクライアントの -q と同じ数え方で、/slow の 1 秒を
 // 待たされなかったかを見ます）。URL が /slow だけなら、その時間です。
 // early なら、ハンドシェイクの終わりを待たずに、0-RTT でリクエストを送ります。
-func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
+func (c *client) fetch(early bool, qlogPath string) (time.Duration, error) {
 	start := time.Now()
 	udpAddr, err := net.ResolveUDPAddr("udp", c.addr)
 	if err != nil {
@@ -183,8 +184,8 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 	var sock net.PacketConn = udp
 	conf := &quic.Config{HandshakeIdleTimeout: dialTimeout}
 	var trace *qlogFile
-	if qlog != "" {
-		if trace, err = createQlog(qlog); err != nil {
+	if qlogPath != "" {
+		if trace, err = createQlog(qlogPath); err != nil {
 			return 0, err
 		}
 		conf.Tracer = trace.tracer
@@ -263,7 +264,7 @@ func (c *client) fetch(early bool, qlog string) (time.Duration, error) {
 		if err := trace.wait(); err != nil {
 			return 0, err
 		}
-		fmt.Fprintf(c.w, "qlog: %s（CRYPTO とリクエストの STREAM を初めて送ったパケット）\n", qlog)
+		fmt.Fprintf(c.w, "qlog: %s（CRYPTO とリクエストの STREAM を初めて送ったパケット）\n", qlogPath)
 		for _, l := range trace.lines {
 			fmt.Fprintln(c.w, " ", l)
 		}
