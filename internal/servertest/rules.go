@@ -245,16 +245,18 @@ func (h head) values(name string) []string {
 // tabs and commas (its hasToken), and http.ReadRequest, which compares
 // whole elements, disagree.
 func (h head) connectionWord(option string) bool {
-	for _, v := range h.values("Connection")[:min(1, len(h.values("Connection")))] {
-		for _, e := range strings.Split(v, ",") {
-			e = strings.Trim(e, " \t")
-			if strings.EqualFold(e, option) {
-				continue
-			}
-			for _, w := range strings.FieldsFunc(e, func(r rune) bool { return r == ' ' || r == '\t' }) {
-				if strings.EqualFold(w, option) {
-					return true
-				}
+	lines := h.values("Connection")
+	if len(lines) == 0 {
+		return false
+	}
+	for _, e := range strings.Split(lines[0], ",") {
+		e = strings.Trim(e, " \t")
+		if strings.EqualFold(e, option) {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(e, func(r rune) bool { return r == ' ' || r == '\t' }) {
+			if strings.EqualFold(w, option) {
+				return true
 			}
 		}
 	}

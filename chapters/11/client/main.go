@@ -388,9 +388,9 @@ func (c *client) earlyData() bool {
 //
 // 遅延のあるリンクでは、返事は 1 RTT より前には届かないので、待たせる必要が
 // ありません。そのうえ、FIN を見るための Tracer があると、quic-go はパケット
-// ごとに qlog の出来事を作るので、その分だけ遅くなります。ですから、待たせる
-// のはループバックだけです。net.PacketConn だけを持つので、quic-go は ECN や
-// GSO を使わない普通のソケットとして使います。
+// ごとに qlog の出来事を作ります。計測するクライアントにその仕事をさせない
+// よう、待たせるのはループバックだけです。net.PacketConn だけを持つので、
+// quic-go は ECN や GSO を使わない普通のソケットとして使います。
 type heldConn struct {
 	net.PacketConn
 	open     chan struct{}
