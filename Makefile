@@ -538,7 +538,9 @@ endef
 #                   one h3 and one h3-0rtt run at 50 ms, both sides (the
 #                   book keeps the HTTP/3-only captures and qlog of the
 #                   earlier run: chapter 10's server changed since, HTTP/3's
-#                   code did not)
+#                   code did not; after both runs chapter 11's client got
+#                   heldConn, a wait taken only on loopback, which the
+#                   lab's 10.77.0.2 never is)
 #   loss0.json ... loss5.json  bench-ch10's ten small GETs, and the same
 #                   after GET /slow (+slow), at RTT 50 ms and 0%, 1%, 2%
 #                   and 5% random loss, with bench-ch10's seeds and 30 runs
